@@ -1,0 +1,61 @@
+package io.stepstream;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * What workflow code may use to act on the world durably. Every method records its result in the
+ * run's journal; on replay the recorded result is returned instead of acting again.
+ *
+ * <p>Steps are matched to the journal by <b>name</b>, not by position, so adding a step before
+ * completed ones does not disturb running workflows. Names must be unique within a run; in loops,
+ * include the index:
+ *
+ * <pre>{@code
+ * for (int i = 0; i < tools.size(); i++) {
+ *   int n = i;
+ *   results.add(ctx.step("tool-" + n, String.class, s -> tools.get(n).call()));
+ * }
+ * }</pre>
+ *
+ * <p><b>Determinism footguns</b> (the code between steps runs again on every replay):
+ *
+ * <pre>{@code
+ * // BAD: differs on replay, so a later branch may take another path than the journal recorded
+ * if (Instant.now().isAfter(deadline)) { ... }
+ * String id = UUID.randomUUID().toString();
+ * String page = httpClient.get(url);               // I/O outside a step: repeated on every replay
+ *
+ * // GOOD: recorded once, replayed identically
+ * if (ctx.now().isAfter(deadline)) { ... }
+ * String id = ctx.randomUUID().toString();
+ * String page = ctx.step("fetch-page", String.class, s -> httpClient.get(url));
+ * }</pre>
+ */
+public interface WorkflowContext {
+
+  /** The run id (the key of the run's records on every topic). */
+  String runId();
+
+  /** The name this workflow type was registered under. */
+  String workflowType();
+
+  /**
+   * Runs {@code fn} once and records its result under {@code name}; a replay returns the recorded
+   * result. The function runs on an executor thread and is executed <b>at least once</b>: pass
+   * {@link StepContext#idempotencyKey()} to external systems so the effect happens once.
+   *
+   * @param name unique within the run; the journal is matched by it
+   * @param type the result type, used to decode the recorded value on replay ({@code Void.class} for
+   *     none)
+   * @throws StepFailedException if the step threw; catch it to fall back or compensate
+   * @throws NonDeterminismException if {@code name} was recorded by a different kind of call
+   */
+  <T> T step(String name, Class<T> type, StepFunction<T> fn);
+
+  /** Recorded wall-clock time: the same value on every replay of this point in the code. */
+  Instant now();
+
+  /** Recorded random UUID: the same value on every replay of this point in the code. */
+  UUID randomUUID();
+}

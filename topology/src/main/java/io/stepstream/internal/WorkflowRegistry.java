@@ -1,0 +1,34 @@
+package io.stepstream.internal;
+
+import io.stepstream.Workflow;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Workflow types by the name requests refer to. Immutable once the engine starts. */
+public final class WorkflowRegistry {
+
+  /** One registered workflow type. */
+  public record Registration<I, O>(String type, Class<I> inputType, Workflow<I, O> workflow) {}
+
+  private final Map<String, Registration<?, ?>> byType = new TreeMap<>();
+
+  public <I, O> WorkflowRegistry register(String type, Class<I> inputType, Workflow<I, O> workflow) {
+    if (type == null || type.isBlank()) {
+      throw new IllegalArgumentException("a workflow type needs a non-blank name");
+    }
+    if (byType.putIfAbsent(type, new Registration<>(type, inputType, workflow)) != null) {
+      throw new IllegalArgumentException("workflow type '" + type + "' is registered twice");
+    }
+    return this;
+  }
+
+  public Optional<Registration<?, ?>> find(String type) {
+    return Optional.ofNullable(byType.get(type));
+  }
+
+  public Set<String> types() {
+    return byType.keySet();
+  }
+}

@@ -1,0 +1,78 @@
+package io.stepstream.internal.codec;
+
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.DeadLetter;
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.avro.WorkflowResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * Avro single-object encoding (magic {@code C3 01}, schema fingerprint, body) of the engine's
+ * envelopes. Self-describing enough for any language that has the bundled schemas.
+ */
+public final class Envelopes {
+  static {
+    AvroTrust.ensureInstalled();
+  }
+
+  private Envelopes() {}
+
+  /** First two bytes of every single-object encoded record. */
+  public static boolean looksLikeAvro(byte[] bytes) {
+    return bytes != null && bytes.length > 10 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
+  }
+
+  public static byte[] encode(SpecificRecordBase record) {
+    try {
+      ByteBuffer buffer = (ByteBuffer) record.getClass().getMethod("toByteBuffer").invoke(record);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("not a generated Avro class: " + record.getClass(), e);
+    }
+  }
+
+  public static WorkflowRequest request(byte[] bytes) {
+    return decode(WorkflowRequest.getDecoder(), bytes);
+  }
+
+  public static WorkflowResult result(byte[] bytes) {
+    return decode(WorkflowResult.getDecoder(), bytes);
+  }
+
+  public static StepOutcome outcome(byte[] bytes) {
+    return decode(StepOutcome.getDecoder(), bytes);
+  }
+
+  public static JournalEntry journalEntry(byte[] bytes) {
+    return decode(JournalEntry.getDecoder(), bytes);
+  }
+
+  public static RunState runState(byte[] bytes) {
+    return decode(RunState.getDecoder(), bytes);
+  }
+
+  public static AuditEvent auditEvent(byte[] bytes) {
+    return decode(AuditEvent.getDecoder(), bytes);
+  }
+
+  public static DeadLetter deadLetter(byte[] bytes) {
+    return decode(DeadLetter.getDecoder(), bytes);
+  }
+
+  private static <T> T decode(BinaryMessageDecoder<T> decoder, byte[] bytes) {
+    try {
+      return decoder.decode(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode Avro record: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.stepstream.internal.codec;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.stepstream.avro.Payload;
+import io.stepstream.avro.PayloadEncoding;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Turns user values into {@link Payload}s and back: Avro generated types as Avro single-object
+ * encoding, everything else (records, POJOs, strings, numbers) as JSON through Jackson.
+ */
+public final class PayloadCodec {
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private static final Map<Class<?>, BinaryMessageDecoder<?>> AVRO_DECODERS = new ConcurrentHashMap<>();
+
+  static {
+    AvroTrust.ensureInstalled();
+  }
+
+  private PayloadCodec() {}
+
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  /** Encodes a value; {@code null} stays {@code null}. */
+  public static Payload encode(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof SpecificRecord) {
+      return new Payload(PayloadEncoding.AVRO, ByteBuffer.wrap(avroBytes((SpecificRecord) value)), value.getClass().getName());
+    }
+    try {
+      return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(JSON.writeValueAsBytes(value)), value.getClass().getName());
+    } catch (IOException e) {
+      throw new PayloadException(
+          "cannot encode a " + value.getClass().getName() + " as JSON: " + e.getMessage()
+              + " (make it a record/POJO Jackson can serialize, or an Avro generated type)", e);
+    }
+  }
+
+  /** Wraps raw JSON text (for example the input of a request produced by a console producer). */
+  public static Payload rawJson(byte[] json) {
+    return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json), null);
+  }
+
+  public static <T> T decode(Payload payload, Class<T> type) {
+    if (payload == null || type == Void.class || type == void.class) {
+      return null;
+    }
+    byte[] bytes = bytes(payload);
+    try {
+      if (payload.getEncoding() == PayloadEncoding.AVRO) {
+        return type.cast(avroDecoder(type).decode(bytes));
+      }
+      return JSON.readValue(bytes, type);
+    } catch (IOException | RuntimeException e) {
+      throw new PayloadException(
+          "cannot decode a " + payload.getEncoding() + " payload as " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static byte[] bytes(Payload payload) {
+    ByteBuffer data = payload.getData().duplicate();
+    byte[] bytes = new byte[data.remaining()];
+    data.get(bytes);
+    return bytes;
+  }
+
+  /** Renders a payload as text for logs, the CLI and errors (JSON as is, Avro via its toString). */
+  public static String describe(Payload payload) {
+    if (payload == null) {
+      return "null";
+    }
+    if (payload.getEncoding() == PayloadEncoding.JSON) {
+      return new String(bytes(payload), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return "<avro " + payload.getJavaType() + ", " + payload.getData().remaining() + " bytes>";
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static byte[] avroBytes(SpecificRecord record) {
+    Schema schema = record.getSchema();
+    BinaryMessageEncoder encoder = new BinaryMessageEncoder<>(SpecificData.getForSchema(schema), schema);
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      encoder.encode(record, out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new PayloadException("cannot encode Avro " + schema.getFullName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static BinaryMessageDecoder<?> avroDecoder(Class<?> type) {
+    AvroTrust.trust(type);
+    return AVRO_DECODERS.computeIfAbsent(
+        type,
+        t -> {
+          Schema schema = SpecificData.get().getSchema(t);
+          return new BinaryMessageDecoder<>(SpecificData.getForClass(t), schema);
+        });
+  }
+
+  /** A value that cannot be encoded or decoded; the message says which type and why. */
+  public static final class PayloadException extends RuntimeException {
+    public PayloadException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.stepstream.internal.executor;
+
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.Payload;
+import java.util.Map;
+
+/**
+ * Everything an execution needs, copied off the stream thread's stores at dispatch time: the run's
+ * journal as it was when generation {@code generation} started.
+ */
+public record ExecutionRequest(
+    String runId, String workflowType, int generation, Payload input, Map<String, JournalEntry> journal) {}

@@ -1,0 +1,62 @@
+package io.stepstream.internal.executor;
+
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.internal.codec.Envelopes;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes step outcomes with an idempotent, non-transactional producer (acks=all). Not
+ * transactional on purpose: a transaction per step would put a commit on the hot path (see
+ * KAFKA-FACTS.md); duplicates are harmless because the orchestrator keeps the first outcome.
+ */
+public final class KafkaOutcomePublisher implements OutcomePublisher {
+  private static final int DEFAULT_MAX_BYTES = 1_000_000;
+  private final KafkaProducer<String, byte[]> producer;
+  private final String topic;
+  private final Duration ackTimeout;
+
+  public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout) {
+    Map<String, Object> config = new HashMap<>(clientConfig);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "stepstream-outcomes");
+    config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEFAULT_MAX_BYTES + 100_000);
+    this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    this.topic = topic;
+    this.ackTimeout = ackTimeout;
+  }
+
+  @Override
+  public void publish(StepOutcome outcome) throws PublishException {
+    try {
+      producer.send(new ProducerRecord<>(topic, outcome.getRunId(), Envelopes.encode(outcome)))
+          .get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new PublishException("step outcome for run " + outcome.getRunId() + " not acknowledged: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PublishException("interrupted while publishing an outcome of run " + outcome.getRunId(), e);
+    }
+  }
+
+  @Override
+  public int maxOutcomeBytes() {
+    return DEFAULT_MAX_BYTES;
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,43 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.executor.Execution;
+import io.stepstream.internal.executor.ExecutionListener;
+import io.stepstream.internal.executor.ExecutionRequest;
+import io.stepstream.internal.executor.OutcomePublisher;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+
+/**
+ * Creates executions and hands them to the executor. Two phases so the orchestrator can register an
+ * execution as live before it can possibly end (a same-thread executor in tests ends it at once).
+ */
+public final class ExecutionLauncher {
+  private final WorkflowRegistry registry;
+  private final OutcomePublisher publisher;
+  private final Executor executor;
+  private final Clock clock;
+
+  public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock) {
+    this.registry = registry;
+    this.publisher = publisher;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  public WorkflowRegistry registry() {
+    return registry;
+  }
+
+  /** @throws IllegalStateException if the type is not registered (checked by the caller first) */
+  Execution prepare(ExecutionRequest request, ExecutionListener listener) {
+    var registration =
+        registry.find(request.workflowType())
+            .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
+    return new Execution(request, registration, publisher, listener, clock);
+  }
+
+  void start(Execution execution) {
+    executor.execute(execution);
+  }
+}

@@ -1,0 +1,87 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.Topics;
+import io.stepstream.internal.codec.InvalidInputException;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One task's orchestrator: routes each input record to its handler by source topic, and turns any
+ * failure to handle one record into a dead letter so the partition keeps going.
+ */
+final class OrchestratorProcessor implements Processor<String, byte[], String, byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorProcessor.class);
+
+  private final Topics topics;
+  private final ExecutionLauncher launcher;
+  private final EngineMetrics metrics;
+  private final OrchestratorTopology.Settings settings;
+  private ProcessorContext<String, byte[]> context;
+  private Outputs outputs;
+  private RunDispatcher dispatcher;
+  private RequestHandler requests;
+  private OutcomeHandler outcomes;
+  private long resumeDueAt;
+  private boolean resumed;
+
+  OrchestratorProcessor(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings) {
+    this.topics = topics;
+    this.launcher = launcher;
+    this.metrics = metrics;
+    this.settings = settings;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    RunStore store = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
+    outputs = new Outputs(context, metrics);
+    dispatcher = new RunDispatcher(launcher, store, outputs, metrics);
+    requests = new RequestHandler(launcher.registry(), store, outputs, dispatcher, metrics);
+    outcomes = new OutcomeHandler(store, outputs, metrics);
+    // Resume after a short delay, so outcomes produced before a crash (after the last commit) are
+    // re-applied first and their steps are not executed again.
+    resumeDueAt = context.currentSystemTimeMs() + settings.resumeDelay().toMillis();
+    context.schedule(settings.tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::tick);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String topic = currentTopic();
+    Consumer<Record<String, byte[]>> handler = topics.stepOutcomes().equals(topic) ? outcomes::handle : requests::handle;
+    try {
+      handler.accept(record);
+    } catch (InvalidInputException e) {
+      LOG.warn("dead-lettering a record of {} (key {}): {}: {}", topic, record.key(), e.code(), e.getMessage());
+      outputs.deadLetter(record, record.key(), e.code(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("unexpected error on a record of {} (key {}); dead-lettering it", topic, record.key(), e);
+      outputs.deadLetter(record, record.key(), "ENGINE_ERROR", e.getClass().getName() + ": " + e.getMessage()
+          + " (an engine bug: report it with this record; re-produce it from the DLQ once fixed)");
+    }
+  }
+
+  private void tick(long now) {
+    if (!resumed && now >= resumeDueAt) {
+      resumed = true;
+      dispatcher.resumeUnfinishedRuns();
+    }
+    dispatcher.redispatchAbandoned();
+  }
+
+  private String currentTopic() {
+    return context.recordMetadata().map(m -> m.topic()).orElse(null);
+  }
+
+  @Override
+  public void close() {
+    if (dispatcher != null) {
+      dispatcher.cancelAll();
+    }
+  }
+}

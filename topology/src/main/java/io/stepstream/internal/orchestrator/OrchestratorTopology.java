@@ -1,0 +1,77 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.Topics;
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunState;
+import io.stepstream.internal.codec.Envelopes;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The orchestrator topology.
+ *
+ * <p><b>Why it is shaped like this.</b> The orchestrator runs with {@code exactly_once_v2}: the
+ * journal (two changelog-backed RocksDB stores), the results, the audit events and the dead letters
+ * of a task are committed in one transaction per commit interval, so each step's outcome is applied
+ * exactly once. User code does not run here: executions run on a bounded pool and publish step
+ * outcomes to the step-outcomes topic with an idempotent, <i>non-transactional</i> producer, and a
+ * run's next step follows its previous one inside the same execution, in-process. So no step waits
+ * for a transaction commit; only the final result does (one commit interval). A design that passes
+ * every step through a transactional topic pays max(commit.interval.ms, poll.ms) per step instead.
+ *
+ * <pre>
+ *   requests ──────┐                         ┌──> results       (EOS)
+ *                  ├──> orchestrator ────────┼──> events        (EOS)
+ *   step-outcomes ─┘   [runs, journal]       ├──> dlq           (EOS)
+ *        ^                  │ dispatch       └──> requests      (re-keyed JSON requests)
+ *        └── executions <───┘ (executor pool, idempotent producer)
+ * </pre>
+ */
+public final class OrchestratorTopology {
+  public static final String REQUESTS_SOURCE = "requests-source";
+  public static final String OUTCOMES_SOURCE = "step-outcomes-source";
+  public static final String ORCHESTRATOR = "orchestrator";
+  public static final String RUNS_STORE = "stepstream-runs";
+  public static final String JOURNAL_STORE = "stepstream-journal";
+  public static final String RESULTS_SINK = "results-sink";
+  public static final String EVENTS_SINK = "events-sink";
+  public static final String DLQ_SINK = "dlq-sink";
+  public static final String REQUESTS_SINK = "requests-sink";
+
+  /** Timing knobs of the orchestrator. */
+  public record Settings(Duration tickInterval, Duration resumeDelay) {
+    public static Settings defaults() {
+      return new Settings(Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+  }
+
+  private OrchestratorTopology() {}
+
+  public static Topology build(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings) {
+    Topology topology = new Topology();
+    var keys = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    topology.addSource(REQUESTS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.requests());
+    topology.addSource(OUTCOMES_SOURCE, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
+    topology.addProcessor(
+        ORCHESTRATOR, () -> new OrchestratorProcessor(topics, launcher, metrics, settings), REQUESTS_SOURCE, OUTCOMES_SOURCE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOURNAL_STORE), keys, avro(Envelopes::journalEntry)),
+        ORCHESTRATOR);
+    topology.addSink(RESULTS_SINK, topics.results(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSink(REQUESTS_SINK, topics.requests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    return topology;
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecordBase> Serde<T> avro(
+      java.util.function.Function<byte[], T> decoder) {
+    return Serdes.serdeFrom((topic, value) -> value == null ? null : Envelopes.encode(value), (topic, data) -> data == null ? null : decoder.apply(data));
+  }
+}

@@ -1,0 +1,114 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.EntryKind;
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunCompletion;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.InvalidInputException;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Applies step outcomes to the journal: only outcomes of the run's current generation, and per
+ * (run, name) only the first. Everything else is a duplicate or stale, counted and audited, never
+ * applied.
+ */
+final class OutcomeHandler {
+  private final RunStore store;
+  private final Outputs outputs;
+  private final EngineMetrics metrics;
+
+  OutcomeHandler(RunStore store, Outputs outputs, EngineMetrics metrics) {
+    this.store = store;
+    this.outputs = outputs;
+    this.metrics = metrics;
+  }
+
+  void handle(Record<String, byte[]> record) {
+    StepOutcome outcome;
+    try {
+      outcome = Envelopes.outcome(record.value());
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("UNDECODABLE_OUTCOME", "not a StepOutcome: " + e.getMessage());
+    }
+    RunState state = store.run(outcome.getRunId());
+    if (state == null) {
+      throw new InvalidInputException("UNKNOWN_RUN", "step outcome for run " + outcome.getRunId() + ", which this engine never started");
+    }
+    if (isFinished(state)) {
+      ignore(outcome, AuditEventType.DUPLICATE_OUTCOME, "run already " + state.getStatus());
+      return;
+    }
+    if (outcome.getGeneration() != state.getGeneration()) {
+      metrics.staleOutcomes.incrementAndGet();
+      ignore(outcome, AuditEventType.STALE_OUTCOME,
+          "generation " + outcome.getGeneration() + " was superseded by " + state.getGeneration());
+      return;
+    }
+    for (JournalEntry entry : outcome.getEntries()) {
+      apply(state, entry);
+    }
+    if (outcome.getCompletion() != null) {
+      complete(state, outcome.getCompletion());
+    }
+    state.setUpdatedAt(outputs.now());
+    store.save(state);
+  }
+
+  private void apply(RunState state, JournalEntry entry) {
+    if (!store.recordIfAbsent(entry)) {
+      metrics.duplicateOutcomes.incrementAndGet();
+      outputs.audit(state.getRunId(), AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
+          "'" + entry.getName() + "' was already recorded; the first outcome stands");
+      return;
+    }
+    state.setEntryCount(state.getEntryCount() + 1);
+    if (entry.getKind() == EntryKind.STEP) {
+      AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
+      String detail = entry.getError() == null ? null : entry.getError().getType() + ": " + entry.getError().getMessage();
+      outputs.audit(state.getRunId(), type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+    }
+  }
+
+  private void complete(RunState state, RunCompletion completion) {
+    state.setStatus(completion.getStatus());
+    String detail = completion.getError() == null ? null : completion.getError().getType() + ": " + completion.getError().getMessage();
+    if (completion.getStatus() == RunStatus.PARKED) {
+      // not a result: the run resumes when fixed code is deployed and the instance restarts
+      outputs.audit(state.getRunId(), AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
+      return;
+    }
+    AuditEventType type = completion.getStatus() == RunStatus.COMPLETED ? AuditEventType.RUN_COMPLETED : AuditEventType.RUN_FAILED;
+    outputs.audit(state.getRunId(), type, completion.getError() == null ? null : completion.getError().getStep(), 0,
+        state.getGeneration(), detail);
+    outputs.result(
+        WorkflowResult.newBuilder()
+            .setRunId(state.getRunId())
+            .setWorkflowType(state.getWorkflowType())
+            .setStatus(completion.getStatus())
+            .setOutput(completion.getOutput())
+            .setError(completion.getError())
+            .setStartedAt(state.getCreatedAt())
+            .setFinishedAt(outputs.now())
+            .setRequestedAt(state.getRequestedAt())
+            .build());
+  }
+
+  private void ignore(StepOutcome outcome, AuditEventType type, String why) {
+    if (type == AuditEventType.DUPLICATE_OUTCOME) {
+      metrics.duplicateOutcomes.incrementAndGet();
+    }
+    String names = outcome.getEntries().isEmpty() ? "completion" : outcome.getEntries().get(0).getName();
+    outputs.audit(outcome.getRunId(), type, names, 0, outcome.getGeneration(), why);
+  }
+
+  private static boolean isFinished(RunState state) {
+    return state.getStatus() == RunStatus.COMPLETED
+        || state.getStatus() == RunStatus.FAILED
+        || state.getStatus() == RunStatus.CANCELLED;
+  }
+}

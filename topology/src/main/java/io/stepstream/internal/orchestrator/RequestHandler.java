@@ -1,0 +1,111 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.ErrorInfo;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.codec.InvalidInputException;
+import io.stepstream.internal.codec.RequestDecoder;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Starts runs. A request for a run id that already exists starts nothing: it is recorded as
+ * {@code DUPLICATE_REQUEST} on the events topic and the existing run goes on (its one result is the
+ * answer to both requests).
+ */
+final class RequestHandler {
+  static final int MAX_RUN_ID_LENGTH = 512;
+
+  private final WorkflowRegistry registry;
+  private final RunStore store;
+  private final Outputs outputs;
+  private final RunDispatcher dispatcher;
+  private final EngineMetrics metrics;
+
+  RequestHandler(WorkflowRegistry registry, RunStore store, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics) {
+    this.registry = registry;
+    this.store = store;
+    this.outputs = outputs;
+    this.dispatcher = dispatcher;
+    this.metrics = metrics;
+  }
+
+  void handle(Record<String, byte[]> record) {
+    WorkflowRequest request = RequestDecoder.decode(record.value());
+    String runId = request.getRunId().isEmpty() ? record.key() : request.getRunId();
+    validateRunId(runId);
+    if (record.key() == null) {
+      outputs.rekeyRequest(runId, record.value());
+      return;
+    }
+    if (!record.key().equals(runId)) {
+      throw new InvalidInputException(
+          "KEY_MISMATCH",
+          "record key '" + record.key() + "' differs from runId '" + runId + "'; key requests by their run id");
+    }
+    request.setRunId(runId);
+    RunState existing = store.run(runId);
+    if (existing != null) {
+      metrics.duplicateRequests.incrementAndGet();
+      outputs.audit(runId, AuditEventType.DUPLICATE_REQUEST, null, 0, existing.getGeneration(),
+          "run " + runId + " already exists (" + existing.getStatus() + "); this request was ignored");
+      return;
+    }
+    start(request);
+  }
+
+  private void start(WorkflowRequest request) {
+    long now = outputs.now();
+    RunState state =
+        RunState.newBuilder()
+            .setRunId(request.getRunId())
+            .setWorkflowType(request.getWorkflowType())
+            .setInput(request.getInput())
+            .setStatus(RunStatus.RUNNING)
+            .setGeneration(0)
+            .setCreatedAt(now)
+            .setUpdatedAt(now)
+            .setRequestedAt(request.getRequestedAt())
+            .build();
+    metrics.runsStarted.incrementAndGet();
+    if (registry.find(request.getWorkflowType()).isEmpty()) {
+      rejectUnknownType(state);
+      return;
+    }
+    outputs.audit(state.getRunId(), AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
+    dispatcher.dispatch(state);
+  }
+
+  private void rejectUnknownType(RunState state) {
+    String message =
+        "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
+            + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow";
+    state.setStatus(RunStatus.FAILED);
+    store.save(state);
+    ErrorInfo error = ErrorInfo.newBuilder().setType("UNKNOWN_WORKFLOW_TYPE").setMessage(message).build();
+    outputs.audit(state.getRunId(), AuditEventType.RUN_FAILED, null, 0, 0, message);
+    outputs.result(
+        WorkflowResult.newBuilder()
+            .setRunId(state.getRunId())
+            .setWorkflowType(state.getWorkflowType())
+            .setStatus(RunStatus.FAILED)
+            .setError(error)
+            .setStartedAt(state.getCreatedAt())
+            .setFinishedAt(outputs.now())
+            .setRequestedAt(state.getRequestedAt())
+            .build());
+  }
+
+  private static void validateRunId(String runId) {
+    if (runId == null || runId.isBlank()) {
+      throw new InvalidInputException("MISSING_RUN_ID", "the request has neither a record key nor a runId; set the key to the run id");
+    }
+    if (runId.length() > MAX_RUN_ID_LENGTH || runId.indexOf(RunStore.SEPARATOR) >= 0) {
+      throw new InvalidInputException(
+          "INVALID_RUN_ID", "run ids must be at most " + MAX_RUN_ID_LENGTH + " characters without NUL characters");
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.internal.executor.Execution;
+import io.stepstream.internal.executor.ExecutionListener;
+import io.stepstream.internal.executor.ExecutionRequest;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Starts executions for one task and tracks which are live. Each dispatch bumps the run's
+ * generation (persisted before the execution starts), which fences every older execution: their
+ * outcomes, if any still arrive, are stale and ignored.
+ *
+ * <p>Runs on the stream thread, except {@link #onExecutionEnded}, which executor threads call.
+ */
+final class RunDispatcher implements ExecutionListener {
+  private final ExecutionLauncher launcher;
+  private final RunStore store;
+  private final Outputs outputs;
+  private final EngineMetrics metrics;
+  private final Map<String, Execution> live = new ConcurrentHashMap<>();
+  private final Queue<Execution> needRedispatch = new ConcurrentLinkedQueue<>();
+  private volatile boolean closed;
+
+  RunDispatcher(ExecutionLauncher launcher, RunStore store, Outputs outputs, EngineMetrics metrics) {
+    this.launcher = launcher;
+    this.store = store;
+    this.outputs = outputs;
+    this.metrics = metrics;
+  }
+
+  void dispatch(RunState state) {
+    Execution previous = live.remove(state.getRunId());
+    if (previous != null) {
+      previous.cancel();
+    }
+    state.setGeneration(state.getGeneration() + 1);
+    state.setStatus(RunStatus.RUNNING);
+    state.setUpdatedAt(outputs.now());
+    store.save(state);
+    ExecutionRequest request =
+        new ExecutionRequest(
+            state.getRunId(), state.getWorkflowType(), state.getGeneration(), state.getInput(), store.journalOf(state.getRunId()));
+    Execution execution = launcher.prepare(request, this);
+    live.put(state.getRunId(), execution);
+    launcher.start(execution);
+  }
+
+  boolean isLive(String runId) {
+    return live.containsKey(runId);
+  }
+
+  /** After a restart or rebalance: runs left mid-way (or parked) are started again from their journal. */
+  void resumeUnfinishedRuns() {
+    store.forEachRun(
+        state -> {
+          boolean unfinished = state.getStatus() == RunStatus.RUNNING || state.getStatus() == RunStatus.PARKED;
+          if (unfinished && !isLive(state.getRunId()) && launcher.registry().find(state.getWorkflowType()).isPresent()) {
+            resume(state, "resumed on assignment from " + state.getStatus() + " at generation " + state.getGeneration());
+          }
+        });
+  }
+
+  /** Executions that could not publish: start them again, under a new generation. */
+  void redispatchAbandoned() {
+    Execution ended;
+    while ((ended = needRedispatch.poll()) != null) {
+      RunState state = store.run(ended.runId());
+      if (state != null
+          && state.getStatus() == RunStatus.RUNNING
+          && state.getGeneration() == ended.generation()
+          && !isLive(ended.runId())) {
+        resume(state, "previous execution stopped before finishing");
+      }
+    }
+  }
+
+  private void resume(RunState state, String why) {
+    metrics.resumedRuns.incrementAndGet();
+    outputs.audit(state.getRunId(), AuditEventType.RUN_RESUMED, null, 0, state.getGeneration() + 1, why);
+    dispatch(state);
+  }
+
+  @Override
+  public void onExecutionEnded(Execution execution, boolean finished) {
+    live.remove(execution.runId(), execution);
+    if (!finished && !closed) {
+      needRedispatch.add(execution);
+    }
+  }
+
+  /** Partition revoked or engine closing: stop every execution of this task. */
+  void cancelAll() {
+    closed = true;
+    live.values().forEach(Execution::cancel);
+    live.clear();
+  }
+}

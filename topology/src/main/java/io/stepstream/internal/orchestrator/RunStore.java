@@ -1,0 +1,65 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunState;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The two stores of one task: run headers ({@code runId -> RunState}) and journal entries, one store
+ * entry per entry ({@code runId \0 name -> JournalEntry}), so recording a step writes one small
+ * changelog record instead of the whole history.
+ */
+final class RunStore {
+  /** Separates run id from entry name; run ids containing it are rejected at the door. */
+  static final char SEPARATOR = '\u0000';
+
+  private static final StringSerializer KEYS = new StringSerializer();
+  private final KeyValueStore<String, RunState> runs;
+  private final KeyValueStore<String, JournalEntry> journal;
+
+  RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
+    this.runs = runs;
+    this.journal = journal;
+  }
+
+  RunState run(String runId) {
+    return runs.get(runId);
+  }
+
+  void save(RunState state) {
+    runs.put(state.getRunId(), state);
+  }
+
+  /** True if the entry was new (first outcome wins). */
+  boolean recordIfAbsent(JournalEntry entry) {
+    String key = entry.getRunId() + SEPARATOR + entry.getName();
+    if (journal.get(key) != null) {
+      return false;
+    }
+    journal.put(key, entry);
+    return true;
+  }
+
+  Map<String, JournalEntry> journalOf(String runId) {
+    Map<String, JournalEntry> entries = new HashMap<>();
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + SEPARATOR, KEYS)) {
+      it.forEachRemaining(kv -> entries.put(kv.value.getName(), kv.value));
+    }
+    return entries;
+  }
+
+  void forEachRun(Consumer<RunState> action) {
+    try (KeyValueIterator<String, RunState> it = runs.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, RunState> kv = it.next();
+        action.accept(kv.value);
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package io.stepstream.testing;
+
+import io.stepstream.Topics;
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.DeadLetter;
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.orchestrator.EngineMetrics;
+import io.stepstream.internal.orchestrator.ExecutionLauncher;
+import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Properties;
+import java.util.Queue;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * The orchestrator topology in a {@link TopologyTestDriver} with virtual wall-clock time. Executions
+ * are queued and run only when the test says ({@link #runExecutions()}), on the test thread, and
+ * their outcomes are held until {@link #deliverOutcomes()} pipes them in, so every interleaving is
+ * the test's choice.
+ */
+public final class OrchestratorHarness implements AutoCloseable {
+  public final Topics topics = Topics.withPrefix("t");
+  public final RecordingPublisher publisher = new RecordingPublisher();
+  public final EngineMetrics metrics = new EngineMetrics();
+  private final Queue<Runnable> pendingExecutions = new ArrayDeque<>();
+  private final TopologyTestDriver driver;
+  private final TestInputTopic<String, byte[]> requests;
+  private final TestInputTopic<String, byte[]> outcomes;
+  private final TestOutputTopic<String, byte[]> results;
+  private final TestOutputTopic<String, byte[]> events;
+  private final TestOutputTopic<String, byte[]> deadLetters;
+  private final TestOutputTopic<String, byte[]> rekeyedRequests;
+
+  public OrchestratorHarness(WorkflowRegistry registry) {
+    Executor queued = pendingExecutions::add;
+    var launcher = new ExecutionLauncher(registry, publisher, queued, Clock.systemUTC());
+    var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults());
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(topology, props, Instant.parse("2026-01-01T00:00:00Z"));
+    requests = driver.createInputTopic(topics.requests(), new StringSerializer(), new ByteArraySerializer());
+    outcomes = driver.createInputTopic(topics.stepOutcomes(), new StringSerializer(), new ByteArraySerializer());
+    results = driver.createOutputTopic(topics.results(), new StringDeserializer(), new ByteArrayDeserializer());
+    events = driver.createOutputTopic(topics.events(), new StringDeserializer(), new ByteArrayDeserializer());
+    deadLetters = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+    rekeyedRequests = driver.createOutputTopic(topics.requests(), new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  public void request(String runId, String workflowType, Object input) {
+    WorkflowRequest request = new WorkflowRequest(runId, workflowType, PayloadCodec.encode(input), 0L);
+    requests.pipeInput(runId, Envelopes.encode(request));
+  }
+
+  public void rawRequest(String key, byte[] value) {
+    requests.pipeInput(key, value);
+  }
+
+  public void rawOutcome(String key, byte[] value) {
+    outcomes.pipeInput(key, value);
+  }
+
+  /** Runs the queued executions on this thread; returns how many ran. */
+  public int runExecutions() {
+    int n = 0;
+    Runnable next;
+    while ((next = pendingExecutions.poll()) != null) {
+      next.run();
+      n++;
+    }
+    return n;
+  }
+
+  /** Pipes every outcome published so far into the step-outcomes topic; returns them. */
+  public List<StepOutcome> deliverOutcomes() {
+    List<StepOutcome> published = publisher.drain();
+    published.forEach(this::deliver);
+    return published;
+  }
+
+  public void deliver(StepOutcome outcome) {
+    outcomes.pipeInput(outcome.getRunId(), Envelopes.encode(outcome));
+  }
+
+  /** Runs executions and delivers outcomes until nothing more happens. */
+  public void settle() {
+    while (runExecutions() > 0 | !deliverOutcomes().isEmpty()) {
+      // keep going: a delivered outcome may complete a run, a tick may dispatch one
+    }
+  }
+
+  public void advanceWallClock(Duration by) {
+    driver.advanceWallClockTime(by);
+  }
+
+  public List<WorkflowResult> results() {
+    return results.readValuesToList().stream().map(Envelopes::result).collect(Collectors.toList());
+  }
+
+  public List<AuditEvent> events() {
+    return events.readValuesToList().stream().map(Envelopes::auditEvent).collect(Collectors.toList());
+  }
+
+  public List<AuditEventType> eventTypes(List<AuditEvent> events) {
+    return events.stream().map(AuditEvent::getType).collect(Collectors.toList());
+  }
+
+  public List<TestRecord<String, byte[]>> deadLetterRecords() {
+    return deadLetters.readRecordsToList();
+  }
+
+  public static DeadLetter decode(TestRecord<String, byte[]> record) {
+    return Envelopes.deadLetter(record.value());
+  }
+
+  public List<TestRecord<String, byte[]>> rekeyedRequests() {
+    return rekeyedRequests.readRecordsToList();
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}

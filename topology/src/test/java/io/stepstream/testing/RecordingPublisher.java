@@ -1,0 +1,43 @@
+package io.stepstream.testing;
+
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.internal.executor.OutcomePublisher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Unit-test publisher: keeps outcomes in memory; can be told to fail the next N publishes. */
+public final class RecordingPublisher implements OutcomePublisher {
+  private final List<StepOutcome> published = new ArrayList<>();
+  private final AtomicInteger failNext = new AtomicInteger();
+  private int maxBytes = 1_000_000;
+
+  @Override
+  public synchronized void publish(StepOutcome outcome) throws PublishException {
+    if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new PublishException("injected failure", new RuntimeException("injected"));
+    }
+    published.add(outcome);
+  }
+
+  @Override
+  public int maxOutcomeBytes() {
+    return maxBytes;
+  }
+
+  public RecordingPublisher maxBytes(int bytes) {
+    this.maxBytes = bytes;
+    return this;
+  }
+
+  public void failNext(int count) {
+    failNext.set(count);
+  }
+
+  /** Returns and forgets what was published so far. */
+  public synchronized List<StepOutcome> drain() {
+    List<StepOutcome> copy = new ArrayList<>(published);
+    published.clear();
+    return copy;
+  }
+}
