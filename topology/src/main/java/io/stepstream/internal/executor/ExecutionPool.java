@@ -1,5 +1,6 @@
 package io.stepstream.internal.executor;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * partitions or stream threads, bounds how many steps are in flight on one instance (steps that
  * wait on an LLM hold a thread while they wait, so size it for the expected concurrency).
  */
-public final class ExecutionPool implements AutoCloseable {
+public final class ExecutionPool implements Executor, AutoCloseable {
   private final ThreadPoolExecutor pool;
 
   public ExecutionPool(int threads) {
@@ -30,7 +31,8 @@ public final class ExecutionPool implements AutoCloseable {
     pool.allowCoreThreadTimeOut(true);
   }
 
-  public void submit(Execution execution) {
+  @Override
+  public void execute(Runnable execution) {
     pool.execute(execution);
   }
 

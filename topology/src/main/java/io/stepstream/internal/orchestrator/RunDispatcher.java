@@ -6,7 +6,11 @@ import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.executor.Execution;
 import io.stepstream.internal.executor.ExecutionListener;
 import io.stepstream.internal.executor.ExecutionRequest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +29,8 @@ final class RunDispatcher implements ExecutionListener {
   private final EngineMetrics metrics;
   private final Map<String, Execution> live = new ConcurrentHashMap<>();
   private final Queue<Execution> needRedispatch = new ConcurrentLinkedQueue<>();
+  /** Runs this task dispatched itself before its resume scan: they need no resuming. */
+  private Set<String> dispatchedBeforeResumeScan = new HashSet<>();
   private volatile boolean closed;
 
   RunDispatcher(ExecutionLauncher launcher, RunStore store, Outputs outputs, EngineMetrics metrics) {
@@ -46,6 +52,9 @@ final class RunDispatcher implements ExecutionListener {
     ExecutionRequest request =
         new ExecutionRequest(
             state.getRunId(), state.getWorkflowType(), state.getGeneration(), state.getInput(), store.journalOf(state.getRunId()));
+    if (dispatchedBeforeResumeScan != null) {
+      dispatchedBeforeResumeScan.add(state.getRunId());
+    }
     Execution execution = launcher.prepare(request, this);
     live.put(state.getRunId(), execution);
     launcher.start(execution);
@@ -57,13 +66,18 @@ final class RunDispatcher implements ExecutionListener {
 
   /** After a restart or rebalance: runs left mid-way (or parked) are started again from their journal. */
   void resumeUnfinishedRuns() {
+    Set<String> startedHere = dispatchedBeforeResumeScan;
+    dispatchedBeforeResumeScan = null;
+    List<RunState> toResume = new ArrayList<>();
     store.forEachRun(
         state -> {
           boolean unfinished = state.getStatus() == RunStatus.RUNNING || state.getStatus() == RunStatus.PARKED;
-          if (unfinished && !isLive(state.getRunId()) && launcher.registry().find(state.getWorkflowType()).isPresent()) {
-            resume(state, "resumed on assignment from " + state.getStatus() + " at generation " + state.getGeneration());
+          if (unfinished && !startedHere.contains(state.getRunId()) && launcher.registry().find(state.getWorkflowType()).isPresent()) {
+            toResume.add(state);
           }
         });
+    // dispatching writes to the store, so not while iterating it
+    toResume.forEach(state -> resume(state, "resumed on assignment from " + state.getStatus() + " at generation " + state.getGeneration()));
   }
 
   /** Executions that could not publish: start them again, under a new generation. */

@@ -209,6 +209,19 @@ class OrchestratorTopologyTest {
     assertThat(harness.metrics.staleOutcomes).hasValue(1);
   }
 
+  @Test
+  void aRunStartedByThisTaskIsNotResumedByItsStartUpScanEvenIfItsExecutionAlreadyEnded() {
+    harness.request("run-1", "order", new Order("book", 1));
+    harness.runExecutions(); // ended, outcomes published but not yet applied
+
+    harness.advanceWallClock(Duration.ofSeconds(2)); // past the resume delay
+
+    assertThat(harness.eventTypes(harness.events())).containsExactly(RUN_STARTED);
+    harness.deliverOutcomes();
+    assertThat(harness.results()).hasSize(1);
+    assertThat(harness.metrics.staleOutcomes).hasValue(0);
+  }
+
   private <T> T count(String step, T value) {
     executions.computeIfAbsent(step, k -> new AtomicInteger()).incrementAndGet();
     return value;

@@ -1,0 +1,352 @@
+package io.stepstream;
+
+import io.stepstream.internal.TopicProvisioner;
+import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.executor.ExecutionPool;
+import io.stepstream.internal.executor.KafkaOutcomePublisher;
+import io.stepstream.internal.orchestrator.EngineMetrics;
+import io.stepstream.internal.orchestrator.ExecutionLauncher;
+import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.kafka.EmbeddedKafka;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Stepstream engine instance: the orchestrator (Kafka Streams, exactly-once v2) plus the executor
+ * pool that runs workflow code. Start as many instances with the same {@code applicationId} as you
+ * like; Kafka spreads the runs over them.
+ *
+ * <pre>{@code
+ * try (Stepstream engine = Stepstream.builder()
+ *         .bootstrapServers("127.0.0.1:9092")          // omit to run an embedded broker
+ *         .register("greet", String.class, (ctx, name) ->
+ *             ctx.step("hello", String.class, s -> "hello " + name))
+ *         .build()
+ *         .start()) {
+ *   RunResult result = engine.client().start("greet", "run-1", "ada").await(Duration.ofSeconds(30));
+ *   System.out.println(result.output(String.class)); // hello ada
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@code build()} -> {@code start()} (creates missing topics, starts processing, returns
+ * once the instance is RUNNING) -> {@code close()} (stops executions at their next step boundary,
+ * commits, leaves the group, stops the embedded broker if it started one).
+ */
+public final class Stepstream implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Stepstream.class);
+
+  private final Builder config;
+  private final EngineMetrics metrics = new EngineMetrics();
+  private EmbeddedKafka embedded;
+  private String bootstrapServers;
+  private ExecutionPool pool;
+  private KafkaOutcomePublisher publisher;
+  private KafkaStreams streams;
+  private WorkflowClient client;
+
+  private Stepstream(Builder config) {
+    this.config = config;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Creates missing topics and starts processing; returns when this instance is RUNNING. */
+  public synchronized Stepstream start() {
+    try {
+      bootstrapServers = config.bootstrapServers;
+      if (bootstrapServers == null) {
+        embedded = EmbeddedKafka.start(config.embeddedDataDir());
+        bootstrapServers = embedded.bootstrapServers();
+        LOG.info("started an embedded Kafka broker at {} (data in {})", bootstrapServers, config.embeddedDataDir());
+      }
+      provisionTopics();
+      pool = new ExecutionPool(config.executorThreads);
+      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
+      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings());
+      streams = new KafkaStreams(topology, streamsConfig());
+      awaitRunning();
+      return this;
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    } catch (Exception e) {
+      close();
+      throw new IllegalStateException("could not start Stepstream against " + bootstrapServers + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A client bound to this instance's cluster and topics (created on first use, closed with the engine). */
+  public synchronized WorkflowClient client() {
+    if (client == null) {
+      client = WorkflowClient.builder().bootstrapServers(bootstrapServers()).topicPrefix(config.topicPrefix).build();
+    }
+    return client;
+  }
+
+  public String bootstrapServers() {
+    if (bootstrapServers == null) {
+      throw new IllegalStateException("not started: call start() first");
+    }
+    return bootstrapServers;
+  }
+
+  public Topics topics() {
+    return config.topics();
+  }
+
+  /** Counters of this instance: runs started and finished, duplicates and stale outcomes ignored, dead letters. */
+  public String metricsSummary() {
+    return metrics.toString();
+  }
+
+  /** Duplicate step outcomes ignored by this instance (first outcome per step wins). */
+  public long duplicateOutcomesIgnored() {
+    return metrics.duplicateOutcomes.get();
+  }
+
+  public KafkaStreams.State state() {
+    return streams == null ? KafkaStreams.State.NOT_RUNNING : streams.state();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+    if (streams != null) {
+      // leave the group so a restarted instance does not wait a session timeout for this one
+      streams.close(
+          org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                  org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+              .withTimeout(Duration.ofSeconds(30)));
+      streams = null;
+    }
+    if (pool != null) {
+      pool.close();
+      pool = null;
+    }
+    if (publisher != null) {
+      publisher.close();
+      publisher = null;
+    }
+    if (embedded != null) {
+      embedded.close();
+      embedded = null;
+    }
+  }
+
+  private void provisionTopics() throws Exception {
+    try (Admin admin = Admin.create(clientConfig())) {
+      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
+      TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
+      config.effectiveReplicationFactor = rf;
+    }
+  }
+
+  private Map<String, Object> clientConfig() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return c;
+  }
+
+  private Properties streamsConfig() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval.toMillis());
+    p.put(StreamsConfig.POLL_MS_CONFIG, config.pollInterval.toMillis());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.effectiveReplicationFactor);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    p.putAll(config.streamsOverrides);
+    return p;
+  }
+
+  private void awaitRunning() throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.RUNNING) {
+            running.countDown();
+          }
+        });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("a stream thread died; replacing it", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.start();
+    if (!running.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "Stepstream did not reach RUNNING within " + config.startTimeout + " (state " + streams.state()
+              + "); check that " + bootstrapServers + " is reachable");
+    }
+  }
+
+  /** Configuration of one instance. Every setting has a default that works on one machine. */
+  public static final class Builder {
+    private final WorkflowRegistry registry = new WorkflowRegistry();
+    private final Map<String, Object> streamsOverrides = new HashMap<>();
+    private String bootstrapServers;
+    private Path embeddedDataDir;
+    private String topicPrefix = Topics.DEFAULT_PREFIX;
+    private String applicationId;
+    private Path stateDir;
+    private int partitions = 6;
+    private short replicationFactor = -1;
+    private short effectiveReplicationFactor = 1;
+    private int executorThreads = 256;
+    private int streamThreads = 1;
+    private Duration commitInterval = Duration.ofMillis(10);
+    private Duration pollInterval = Duration.ofMillis(10);
+    private Duration outcomeAckTimeout = Duration.ofSeconds(30);
+    private Duration resumeDelay = Duration.ofSeconds(1);
+    private Duration startTimeout = Duration.ofSeconds(120);
+
+    private Builder() {}
+
+    /** Registers a workflow type under the name requests use. */
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
+      registry.register(workflowType, inputType, workflow);
+      return this;
+    }
+
+    /** An existing cluster. Without it, an embedded single-node broker is started. */
+    public Builder bootstrapServers(String servers) {
+      this.bootstrapServers = servers;
+      return this;
+    }
+
+    /** Where the embedded broker keeps its log (default {@code <stateDir>/kafka}); survives restarts. */
+    public Builder embeddedKafkaDataDir(Path dir) {
+      this.embeddedDataDir = dir;
+      return this;
+    }
+
+    public Builder topicPrefix(String prefix) {
+      this.topicPrefix = prefix;
+      return this;
+    }
+
+    /** Kafka Streams application id (default {@code <prefix>-engine}); instances with the same id share the work. */
+    public Builder applicationId(String id) {
+      this.applicationId = id;
+      return this;
+    }
+
+    /** Local RocksDB state (default {@code ./.stepstream}); rebuilt from changelogs if lost. */
+    public Builder stateDir(Path dir) {
+      this.stateDir = dir;
+      return this;
+    }
+
+    /** Partitions of topics this instance creates (default 6): the most instances that can share the work. */
+    public Builder partitions(int n) {
+      this.partitions = n;
+      return this;
+    }
+
+    /** Replication factor of created topics (default: min(3, brokers)). */
+    public Builder replicationFactor(int rf) {
+      this.replicationFactor = (short) rf;
+      return this;
+    }
+
+    /** Threads running workflow code (default 256): the most steps in flight on this instance. */
+    public Builder executorThreads(int n) {
+      this.executorThreads = n;
+      return this;
+    }
+
+    public Builder streamThreads(int n) {
+      this.streamThreads = n;
+      return this;
+    }
+
+    /**
+     * How often the orchestrator commits its transaction (default 10 ms). Results become visible at
+     * commit; steps do not wait for it. Larger = more throughput per transaction, more result latency.
+     */
+    public Builder commitInterval(Duration d) {
+      this.commitInterval = d;
+      return this;
+    }
+
+    /** Kafka Streams {@code poll.ms} (default 10 ms): with an idle thread, commits happen no faster than this. */
+    public Builder pollInterval(Duration d) {
+      this.pollInterval = d;
+      return this;
+    }
+
+    /** How long after taking over a partition unfinished runs are resumed (default 1 s). */
+    public Builder resumeDelay(Duration d) {
+      this.resumeDelay = d;
+      return this;
+    }
+
+    public Builder startTimeout(Duration d) {
+      this.startTimeout = d;
+      return this;
+    }
+
+    /** Any Kafka Streams property (also {@code producer.*}, {@code consumer.*}); wins over the defaults. */
+    public Builder streamsConfig(String key, Object value) {
+      streamsOverrides.put(key, value);
+      return this;
+    }
+
+    public Stepstream build() {
+      if (registry.types().isEmpty()) {
+        throw new IllegalStateException("register at least one workflow type before build()");
+      }
+      return new Stepstream(this);
+    }
+
+    Topics topics() {
+      return Topics.withPrefix(topicPrefix);
+    }
+
+    String applicationId() {
+      return applicationId != null ? applicationId : topicPrefix + "-engine";
+    }
+
+    Path stateDir() {
+      return stateDir != null ? stateDir : Path.of(".stepstream");
+    }
+
+    Path embeddedDataDir() {
+      return embeddedDataDir != null ? embeddedDataDir : stateDir().resolve("kafka");
+    }
+
+    OrchestratorTopology.Settings orchestratorSettings() {
+      return new OrchestratorTopology.Settings(Duration.ofMillis(100), resumeDelay);
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.stepstream;
+
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.PayloadCodec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Starts runs and reads their results, against any cluster running Stepstream. Thread-safe; create
+ * one per application and close it at the end.
+ *
+ * <pre>{@code
+ * try (WorkflowClient client = WorkflowClient.builder().bootstrapServers("127.0.0.1:9092").build()) {
+ *   RunHandle run = client.start("order", "order-42", new Order("book", 2));
+ *   RunResult result = run.await(Duration.ofMinutes(1));
+ *   Receipt receipt = result.outputOrThrow(Receipt.class);
+ * }
+ * }</pre>
+ *
+ * <p>Results are read committed (only results of committed engine transactions). {@link #start}
+ * and {@link #awaitResult} see results committed after the client was created; for older runs use
+ * {@link #findResult}. Starting a run id that already exists starts nothing: the existing run's one
+ * result answers both.
+ */
+public final class WorkflowClient implements AutoCloseable {
+  private static final int RECENT_RESULTS = 10_000;
+
+  private final Topics topics;
+  private final Map<String, Object> clientConfig;
+  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaConsumer<String, byte[]> resultsConsumer;
+  private final Map<String, CompletableFuture<RunResult>> pending = new ConcurrentHashMap<>();
+  private final Map<String, RunResult> recent = synchronizedLru(RECENT_RESULTS);
+  private final List<Consumer<RunResult>> listeners = new CopyOnWriteArrayList<>();
+  private final Thread resultsThread;
+  private volatile boolean closed;
+
+  private WorkflowClient(Builder b) {
+    this.topics = Topics.withPrefix(b.topicPrefix);
+    this.clientConfig = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+    Map<String, Object> p = new HashMap<>(clientConfig);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.resultsConsumer = resultsConsumer(clientConfig);
+    List<TopicPartition> partitions =
+        resultsConsumer.partitionsFor(topics.results(), Duration.ofSeconds(30)).stream()
+            .map(info -> new TopicPartition(info.topic(), info.partition()))
+            .collect(Collectors.toList());
+    resultsConsumer.assign(partitions);
+    resultsConsumer.seekToEnd(partitions);
+    partitions.forEach(resultsConsumer::position); // resolve now: results from here on are ours
+    this.resultsThread = new Thread(this::pollResults, "stepstream-client-results");
+    resultsThread.setDaemon(true);
+    resultsThread.start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a run with a random run id. */
+  public RunHandle start(String workflowType, Object input) {
+    return start(workflowType, UUID.randomUUID().toString(), input);
+  }
+
+  /** Starts a run and returns once the request is durably written (acks=all). */
+  public RunHandle start(String workflowType, String runId, Object input) {
+    RunHandle handle = startAsync(workflowType, runId, input);
+    producer.flush();
+    if (handle.result().isCompletedExceptionally()) {
+      handle.result().join(); // throws the send error
+    }
+    return handle;
+  }
+
+  /**
+   * Sends the request; the handle's result completes when the run finishes. Use it to start many
+   * runs quickly: {@link #flush()} before relying on them being written.
+   */
+  public RunHandle startAsync(String workflowType, String runId, Object input) {
+    CompletableFuture<RunResult> future = futureFor(runId);
+    WorkflowRequest request =
+        WorkflowRequest.newBuilder()
+            .setRunId(runId)
+            .setWorkflowType(workflowType)
+            .setInput(PayloadCodec.encode(input))
+            .setRequestedAt(System.currentTimeMillis())
+            .build();
+    producer.send(
+        new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(request)),
+        (meta, error) -> {
+          if (error != null) {
+            pending.remove(runId, future);
+            future.completeExceptionally(new IllegalStateException("request for run " + runId + " was not written: " + error, error));
+          }
+        });
+    return new RunHandle(runId, future, this);
+  }
+
+  public void flush() {
+    producer.flush();
+  }
+
+  /**
+   * Waits for the result of a run whose result is committed after this client was created.
+   *
+   * @throws WorkflowTimeoutException if none arrives within {@code timeout}
+   */
+  public RunResult awaitResult(String runId, Duration timeout) {
+    CompletableFuture<RunResult> future = futureFor(runId);
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new WorkflowTimeoutException("no result for run " + runId + " within " + timeout
+          + "; the run may still be going: see the events topic " + topics.events() + " for its progress");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkflowTimeoutException("interrupted while waiting for run " + runId);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Calls {@code listener} for every result committed from now on (on the client's results thread). */
+  public AutoCloseable subscribe(Consumer<RunResult> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /**
+   * Looks a result up on the results topic from the beginning of the run's partition: for runs that
+   * finished before this client existed.
+   */
+  public Optional<RunResult> findResult(String runId, Duration timeout) {
+    try (KafkaConsumer<String, byte[]> consumer = resultsConsumer(clientConfig)) {
+      int partitions = consumer.partitionsFor(topics.results(), timeout).size();
+      TopicPartition tp = new TopicPartition(topics.results(), partitionOf(runId, partitions));
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      RunResult found = null;
+      while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (runId.equals(r.key())) {
+            found = new RunResult(Envelopes.result(r.value()));
+          }
+        }
+      }
+      return Optional.ofNullable(found);
+    }
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    resultsConsumer.wakeup();
+    try {
+      resultsThread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(Duration.ofSeconds(5));
+  }
+
+  /** Same as Kafka's default partitioner for keyed records. */
+  static int partitionOf(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+  }
+
+  private CompletableFuture<RunResult> futureFor(String runId) {
+    CompletableFuture<RunResult> future = pending.computeIfAbsent(runId, id -> new CompletableFuture<>());
+    RunResult already = recent.get(runId);
+    if (already != null) {
+      future.complete(already);
+      pending.remove(runId, future);
+    }
+    return future;
+  }
+
+  private void pollResults() {
+    try {
+      while (!closed) {
+        for (ConsumerRecord<String, byte[]> record : resultsConsumer.poll(Duration.ofMillis(500))) {
+          deliver(record);
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } finally {
+      resultsConsumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void deliver(ConsumerRecord<String, byte[]> record) {
+    RunResult result;
+    try {
+      result = new RunResult(Envelopes.result(record.value()));
+    } catch (RuntimeException e) {
+      return; // not ours to judge: the engine only writes valid results; skip foreign records
+    }
+    recent.put(result.runId(), result);
+    CompletableFuture<RunResult> future = pending.remove(result.runId());
+    if (future != null) {
+      future.complete(result);
+    }
+    for (Consumer<RunResult> listener : listeners) {
+      listener.accept(result);
+    }
+  }
+
+  private static KafkaConsumer<String, byte[]> resultsConsumer(Map<String, Object> base) {
+    Map<String, Object> c = new HashMap<>(base);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+    return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static <K, V> Map<K, V> synchronizedLru(int max) {
+    return java.util.Collections.synchronizedMap(
+        new LinkedHashMap<K, V>(1024, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+            return size() > max;
+          }
+        });
+  }
+
+  /** Where the client connects. */
+  public static final class Builder {
+    private String bootstrapServers = "127.0.0.1:9092";
+    private String topicPrefix = Topics.DEFAULT_PREFIX;
+
+    public Builder bootstrapServers(String servers) {
+      this.bootstrapServers = servers;
+      return this;
+    }
+
+    public Builder topicPrefix(String prefix) {
+      this.topicPrefix = prefix;
+      return this;
+    }
+
+    public WorkflowClient build() {
+      return new WorkflowClient(this);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.stepstream.cli;
+
+import io.stepstream.Stepstream;
+import io.stepstream.Topics;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command shares: where Kafka is and which topics to use. */
+final class ConnectionOptions {
+  @Option(names = "--bootstrap-servers", description = "Kafka cluster to use. Without it, an embedded single-node broker is started.")
+  String bootstrapServers;
+
+  @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "Prefix of all topics (default: ${DEFAULT-VALUE}).")
+  String topicPrefix;
+
+  @Option(names = "--data-dir", defaultValue = ".stepstream", description = "Local state and embedded-broker data (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  Stepstream.Builder engineBuilder() {
+    Stepstream.Builder b = Stepstream.builder().topicPrefix(topicPrefix).stateDir(dataDir);
+    if (bootstrapServers != null) {
+      b.bootstrapServers(bootstrapServers);
+    }
+    return b;
+  }
+
+  String requireBootstrap() {
+    if (bootstrapServers == null) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "this command needs --bootstrap-servers (the cluster your engine uses; `./stepstream dev` prints it)");
+    }
+    return bootstrapServers;
+  }
+}

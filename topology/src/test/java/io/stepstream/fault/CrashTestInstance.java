@@ -1,0 +1,64 @@
+package io.stepstream.fault;
+
+import io.stepstream.Stepstream;
+import io.stepstream.Workflow;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * A Stepstream instance run as a child JVM by the crash tests, so it can be killed with SIGKILL.
+ * Every step appends "<step> <idempotencyKey> <attempt>" to {@code effects.log} (the "external
+ * system"), and step "slow" blocks until the file {@code release} exists.
+ *
+ * <p>Args: bootstrapServers stateDir workDir
+ */
+public final class CrashTestInstance {
+  public static final String TYPE = "crashy";
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    Path stateDir = Path.of(args[1]);
+    Path work = Path.of(args[2]);
+    Workflow<String, String> workflow =
+        (ctx, input) -> {
+          String a = ctx.step("one", String.class, s -> effect(work, s.stepName(), s.idempotencyKey(), "1"));
+          String b =
+              ctx.step(
+                  "slow",
+                  String.class,
+                  s -> {
+                    effect(work, "slow-started", s.idempotencyKey(), "");
+                    while (!Files.exists(work.resolve("release"))) {
+                      Thread.sleep(50);
+                    }
+                    return effect(work, s.stepName(), s.idempotencyKey(), "2");
+                  });
+          String c = ctx.step("three", String.class, s -> effect(work, s.stepName(), s.idempotencyKey(), "3"));
+          return input + ":" + a + b + c;
+        };
+    Stepstream engine =
+        Stepstream.builder()
+            .bootstrapServers(bootstrap)
+            .topicPrefix("crash")
+            .stateDir(stateDir)
+            .partitions(2)
+            .resumeDelay(Duration.ofMillis(500))
+            // a killed member is noticed after this; the broker's minimum is 6 s
+            .streamsConfig("consumer.session.timeout.ms", 6000)
+            .streamsConfig("consumer.heartbeat.interval.ms", 1000)
+            .register(TYPE, String.class, workflow)
+            .build()
+            .start();
+    Runtime.getRuntime().addShutdownHook(new Thread(engine::close));
+    System.out.println("INSTANCE_READY");
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+
+  private static synchronized String effect(Path work, String step, String key, String value) throws Exception {
+    Files.writeString(work.resolve("effects.log"), step + " " + key + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    return value;
+  }
+}

@@ -1,0 +1,85 @@
+package io.stepstream.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stepstream.RunResult;
+import io.stepstream.WorkflowClient;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.it.TopicReader;
+import io.stepstream.kafka.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RELIABILITY.md invariant 1 (executor killed in the ambiguous window) and part of 2: an instance in
+ * its own JVM is killed with SIGKILL while a step is in flight, then restarted; the run completes
+ * with exactly one committed outcome per step and exactly one result.
+ */
+@Timeout(180)
+class InstanceCrashIT {
+  @TempDir Path dir;
+
+  @Test
+  void aRunSurvivesSigkillMidStepWithOneCommittedOutcomePerStepAndOneResult() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      String[] args = {bootstrap, dir.resolve("state").toString(), work.toString()};
+
+      InstanceProcess first = InstanceProcess.start(CrashTestInstance.class, dir.resolve("first.log"), args);
+      first.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+      try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix("crash").build()) {
+        client.start(CrashTestInstance.TYPE, "crash-1", "in");
+        await().atMost(Duration.ofSeconds(60)).until(() -> effects(work).contains("slow-started crash-1/slow"));
+        // make the window deterministic: step "one" is committed, step "slow" is in flight
+        await().atMost(Duration.ofSeconds(30)).until(() -> committedSteps(bootstrap).containsKey("one"));
+
+        first.killHard();
+        Files.createFile(work.resolve("release"));
+
+        try (InstanceProcess second = InstanceProcess.start(CrashTestInstance.class, dir.resolve("second.log"), args)) {
+          second.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+          RunResult result = client.awaitResult("crash-1", Duration.ofSeconds(90));
+          assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
+          assertThat(result.output(String.class)).isEqualTo("in:123");
+        }
+      }
+
+      List<String> results =
+          TopicReader.readAll(bootstrap, "crash.results", true).stream().map(r -> r.key()).collect(Collectors.toList());
+      assertThat(results).containsExactly("crash-1");
+
+      assertThat(committedSteps(bootstrap)).containsOnly(Map.entry("one", 1L), Map.entry("slow", 1L), Map.entry("three", 1L));
+
+      Map<String, Long> effects =
+          effects(work).lines().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+      assertThat(effects.get("one crash-1/one")).as("a published step is replayed, not executed again").isEqualTo(1L);
+      assertThat(effects.get("slow-started crash-1/slow")).as("the in-flight step ran again, same key").isEqualTo(2L);
+      assertThat(effects.get("slow crash-1/slow")).isEqualTo(1L);
+      assertThat(effects.get("three crash-1/three")).isEqualTo(1L);
+    }
+  }
+
+  private static Map<String, Long> committedSteps(String bootstrap) {
+    return TopicReader.readAll(bootstrap, "crash.events", true).stream()
+        .map(r -> Envelopes.auditEvent(r.value()))
+        .filter(e -> e.getType() == AuditEventType.STEP_COMPLETED)
+        .collect(Collectors.groupingBy(e -> e.getStep(), Collectors.counting()));
+  }
+
+  private static String effects(Path work) throws Exception {
+    Path log = work.resolve("effects.log");
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+}

@@ -1,0 +1,174 @@
+package io.stepstream.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stepstream.RunHandle;
+import io.stepstream.RunResult;
+import io.stepstream.Stepstream;
+import io.stepstream.Workflow;
+import io.stepstream.WorkflowClient;
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.kafka.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run through the real topics: request in, steps on the executor, result out, on a real broker. */
+@Timeout(120)
+class StepstreamIT {
+  record Order(String item, int quantity) {}
+
+  record Receipt(String text, int total) {}
+
+  static final Workflow<Order, Receipt> ORDER =
+      (ctx, order) -> {
+        String reservation = ctx.step("reserve", String.class, s -> "R-" + order.item());
+        int total = ctx.step("price", Integer.class, s -> order.quantity() * 7);
+        return ctx.step("receipt", Receipt.class, s -> new Receipt(reservation + " " + s.idempotencyKey(), total));
+      };
+
+  @TempDir static Path dir;
+  static EmbeddedKafka kafka;
+  static Stepstream engine;
+
+  @BeforeAll
+  static void start() throws Exception {
+    kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+    engine =
+        Stepstream.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .topicPrefix("it")
+            .stateDir(dir.resolve("state"))
+            .partitions(3)
+            .register("order", Order.class, ORDER)
+            .register("boom", String.class, (ctx, in) -> ctx.step("explode", String.class, s -> {
+              throw new IllegalStateException("no luck for " + in);
+            }))
+            .build()
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (engine != null) {
+      engine.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void aRunGoesFromTheRequestsTopicToTheResultsTopic() {
+    RunResult result = engine.client().start("order", "order-1", new Order("book", 3)).await(Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(result.output(Receipt.class)).isEqualTo(new Receipt("R-book order-1/receipt", 21));
+    List<AuditEventType> trail = events("order-1");
+    assertThat(trail).containsExactly(
+        AuditEventType.RUN_STARTED, AuditEventType.STEP_COMPLETED, AuditEventType.STEP_COMPLETED,
+        AuditEventType.STEP_COMPLETED, AuditEventType.RUN_COMPLETED);
+  }
+
+  @Test
+  void manyRunsFinishWithOneResultEach() {
+    WorkflowClient client = engine.client();
+    List<RunHandle> runs = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      runs.add(client.startAsync("order", "many-" + i, new Order("item" + i, i)));
+    }
+    client.flush();
+    for (RunHandle run : runs) {
+      assertThat(run.await(Duration.ofSeconds(60)).isCompleted()).isTrue();
+    }
+    Map<String, Long> resultsPerRun =
+        TopicReader.readAll(engine.bootstrapServers(), engine.topics().results(), true).stream()
+            .filter(r -> r.key().startsWith("many-"))
+            .collect(Collectors.groupingBy(r -> r.key(), Collectors.counting()));
+    assertThat(resultsPerRun).hasSize(200).allSatisfy((run, count) -> assertThat(count).isEqualTo(1));
+  }
+
+  @Test
+  void aJsonRequestFromAnyProducerStartsARun() throws Exception {
+    try (var producer = producer()) {
+      producer.send(new ProducerRecord<>(engine.topics().requests(), "json-1",
+          "{\"workflowType\":\"order\",\"input\":{\"item\":\"tea\",\"quantity\":2}}".getBytes(StandardCharsets.UTF_8))).get();
+    }
+    RunResult result = engine.client().awaitResult("json-1", Duration.ofSeconds(60));
+    assertThat(result.output(Receipt.class).total()).isEqualTo(14);
+  }
+
+  @Test
+  void aFailingStepFailsTheRunWithTheStepAndCause() {
+    RunResult result = engine.client().start("boom", "boom-1", "ada").await(Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(result.failedStep()).contains("explode");
+    assertThat(result.errorMessage()).contains("no luck for ada");
+  }
+
+  @Test
+  void undecodableBytesGoToTheDeadLetterTopicAndLaterRunsStillComplete() throws Exception {
+    try (var producer = producer()) {
+      producer.send(new ProducerRecord<>(engine.topics().requests(), "junk-1", new byte[] {0, 1, 2})).get();
+    }
+    assertThat(engine.client().start("order", "after-junk", new Order("pen", 1)).await(Duration.ofSeconds(60)).isCompleted())
+        .isTrue();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var letters = TopicReader.readAll(engine.bootstrapServers(), engine.topics().deadLetters(), true);
+      assertThat(letters).anySatisfy(r -> {
+        assertThat(r.key()).isEqualTo("junk-1");
+        assertThat(new String(r.headers().lastHeader("stepstream.error.type").value(), StandardCharsets.UTF_8))
+            .isEqualTo("UNDECODABLE_REQUEST");
+      });
+    });
+  }
+
+  @Test
+  void anUnknownWorkflowTypeIsAFailedResultThatSaysSo() {
+    RunResult result = engine.client().start("nope", "nope-1", "x").await(Duration.ofSeconds(60));
+
+    assertThat(result.errorType()).isEqualTo("UNKNOWN_WORKFLOW_TYPE");
+    assertThat(result.errorMessage()).contains("'nope'").contains("boom, order");
+  }
+
+  @Test
+  void findResultReadsAnOlderResultFromTheTopic() {
+    engine.client().start("order", "old-1", new Order("cup", 1)).await(Duration.ofSeconds(60));
+    try (WorkflowClient fresh = WorkflowClient.builder().bootstrapServers(engine.bootstrapServers()).topicPrefix("it").build()) {
+      assertThat(fresh.findResult("old-1", Duration.ofSeconds(30))).hasValueSatisfying(r -> assertThat(r.isCompleted()).isTrue());
+      assertThat(fresh.findResult("never-started", Duration.ofSeconds(30))).isEmpty();
+    }
+  }
+
+  private static List<AuditEventType> events(String runId) {
+    return TopicReader.readAll(engine.bootstrapServers(), engine.topics().events(), true).stream()
+        .filter(r -> runId.equals(r.key()))
+        .map(r -> Envelopes.auditEvent(r.value()))
+        .map(AuditEvent::getType)
+        .collect(Collectors.toList());
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+        new StringSerializer(), new ByteArraySerializer());
+  }
+}
