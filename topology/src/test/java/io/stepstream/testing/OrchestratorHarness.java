@@ -137,8 +137,13 @@ public final class OrchestratorHarness implements AutoCloseable {
     return rekeyedRequests.readRecordsToList();
   }
 
+  private boolean closed;
+
   @Override
   public void close() {
-    driver.close();
+    if (!closed) {
+      closed = true;
+      driver.close();
+    }
   }
 }

@@ -222,6 +222,17 @@ class OrchestratorTopologyTest {
     assertThat(harness.metrics.staleOutcomes).hasValue(0);
   }
 
+  @Test
+  void revokingThePartitionCancelsItsExecutionsSoTheyPublishNothing() {
+    harness.request("run-1", "order", new Order("book", 1));
+
+    harness.close(); // the task closes, as on revocation
+    harness.runExecutions(); // the execution gets a thread only now
+
+    assertThat(harness.publisher.drain()).isEmpty();
+    assertThat(executions).isEmpty();
+  }
+
   private <T> T count(String step, T value) {
     executions.computeIfAbsent(step, k -> new AtomicInteger()).incrementAndGet();
     return value;
