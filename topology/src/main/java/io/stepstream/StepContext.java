@@ -17,6 +17,16 @@ public interface StepContext {
   int attempt();
 
   /**
+   * Reports progress of a long step. Resets the heartbeat timeout; {@code details} (may be null) are
+   * journaled, at most about once a second, and the next attempt can read them with {@link
+   * #lastHeartbeat(Class)} to resume where this one stopped.
+   */
+  void heartbeat(Object details);
+
+  /** Details of the last journaled heartbeat of this step, from this or an earlier attempt. */
+  <T> java.util.Optional<T> lastHeartbeat(Class<T> type);
+
+  /**
    * {@code <runId>/<stepName>}: the same for every attempt and every re-execution after a crash,
    * so an external system that deduplicates on it applies the effect once.
    */

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -185,6 +187,10 @@ public final class Stepstream implements AutoCloseable {
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    // poison input never stops a partition: records that fail outside our own handling go to the DLQ
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
     p.putAll(config.streamsOverrides);
     return p;
   }
@@ -213,6 +219,8 @@ public final class Stepstream implements AutoCloseable {
   /** Configuration of one instance. Every setting has a default that works on one machine. */
   public static final class Builder {
     private final WorkflowRegistry registry = new WorkflowRegistry();
+    // registrations are applied at build(), so defaultRetryPolicy may come after register
+    private final java.util.List<java.util.function.Consumer<WorkflowRegistry>> pending = new java.util.ArrayList<>();
     private final Map<String, Object> streamsOverrides = new HashMap<>();
     private String bootstrapServers;
     private Path embeddedDataDir;
@@ -228,13 +236,32 @@ public final class Stepstream implements AutoCloseable {
     private Duration pollInterval = Duration.ofMillis(10);
     private Duration outcomeAckTimeout = Duration.ofSeconds(30);
     private Duration resumeDelay = Duration.ofSeconds(1);
+    private Duration timerTick = Duration.ofMillis(20);
+    private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     private Duration startTimeout = Duration.ofSeconds(120);
 
     private Builder() {}
 
-    /** Registers a workflow type under the name requests use. */
+    /** Registers a workflow type under the name requests use; its steps retry with {@link #defaultRetryPolicy}. */
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
-      registry.register(workflowType, inputType, workflow);
+      return register(workflowType, inputType, workflow, null);
+    }
+
+    /** Registers a workflow type whose steps retry with {@code retry} unless a step sets its own. */
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
+      pending.add(r -> r.register(workflowType, inputType, workflow, retry != null ? retry : defaultRetry));
+      return this;
+    }
+
+    /** The retry policy of steps of workflows registered without one (default {@link RetryPolicy#DEFAULT}). */
+    public Builder defaultRetryPolicy(RetryPolicy policy) {
+      this.defaultRetry = java.util.Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** How often due timers (sleeps, retry backoffs) are looked for (default 20 ms): about their lateness. */
+    public Builder timerTick(Duration d) {
+      this.timerTick = d;
       return this;
     }
 
@@ -323,6 +350,8 @@ public final class Stepstream implements AutoCloseable {
     }
 
     public Stepstream build() {
+      pending.forEach(p -> p.accept(registry));
+      pending.clear();
       if (registry.types().isEmpty()) {
         throw new IllegalStateException("register at least one workflow type before build()");
       }
@@ -346,7 +375,7 @@ public final class Stepstream implements AutoCloseable {
     }
 
     OrchestratorTopology.Settings orchestratorSettings() {
-      return new OrchestratorTopology.Settings(Duration.ofMillis(100), resumeDelay);
+      return new OrchestratorTopology.Settings(timerTick, resumeDelay, 5_000);
     }
   }
 }

@@ -53,6 +53,40 @@ public interface WorkflowContext {
    */
   <T> T step(String name, Class<T> type, StepFunction<T> fn);
 
+  /**
+   * A step with its own retry policy and timeouts. Failed attempts are retried after a durable
+   * backoff; when attempts run out, {@link StepFailedException} carries the step name, the number
+   * of attempts and the last error.
+   */
+  <T> T step(String name, Class<T> type, StepOptions options, StepFunction<T> fn);
+
+  /**
+   * Durable sleep: the run is parked (no thread, no memory) and dispatched again when {@code
+   * duration} has passed, across restarts. {@code name} is journaled like a step name.
+   */
+  void sleep(String name, java.time.Duration duration);
+
+  /** Durable sleep until an instant (returns at once if it is already past). */
+  void sleepUntil(String name, Instant until);
+
+  /**
+   * Registers a compensation to run if the workflow later fails or is cancelled (or calls {@link
+   * #compensate()}): in reverse order of registration, each as a durable step named {@code
+   * "compensate:" + name} with the default retry policy.
+   *
+   * <pre>{@code
+   * Reservation r = ctx.step("reserve", Reservation.class, s -> hotel.reserve(trip, s.idempotencyKey()));
+   * ctx.addCompensation("reserve", s -> hotel.cancel(r.id(), s.idempotencyKey()));
+   * }</pre>
+   */
+  void addCompensation(String name, StepFunction<?> compensation);
+
+  /** Same, with options (retry policy, timeouts) for the compensation step. */
+  void addCompensation(String name, StepOptions options, StepFunction<?> compensation);
+
+  /** Runs the registered compensations now, in reverse order, and forgets them. */
+  void compensate();
+
   /** Recorded wall-clock time: the same value on every replay of this point in the code. */
   Instant now();
 

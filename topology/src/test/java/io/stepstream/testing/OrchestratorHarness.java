@@ -13,7 +13,6 @@ import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -51,14 +50,17 @@ public final class OrchestratorHarness implements AutoCloseable {
   private final TestOutputTopic<String, byte[]> deadLetters;
   private final TestOutputTopic<String, byte[]> rekeyedRequests;
 
+  public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  public final MutableClock clock = new MutableClock(START);
+
   public OrchestratorHarness(WorkflowRegistry registry) {
     Executor queued = pendingExecutions::add;
-    var launcher = new ExecutionLauncher(registry, publisher, queued, Clock.systemUTC());
+    var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
     var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults());
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(topology, props, Instant.parse("2026-01-01T00:00:00Z"));
+    driver = new TopologyTestDriver(topology, props, START);
     requests = driver.createInputTopic(topics.requests(), new StringSerializer(), new ByteArraySerializer());
     outcomes = driver.createInputTopic(topics.stepOutcomes(), new StringSerializer(), new ByteArraySerializer());
     results = driver.createOutputTopic(topics.results(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -109,8 +111,24 @@ public final class OrchestratorHarness implements AutoCloseable {
     }
   }
 
+  /** Moves virtual time for the orchestrator (punctuations fire) and for executions alike. */
   public void advanceWallClock(Duration by) {
+    clock.advance(by);
     driver.advanceWallClockTime(by);
+  }
+
+  /** Advances in small ticks, settling after each, until {@code total} has passed. */
+  public void advanceAndSettle(Duration total, Duration tick) {
+    for (Duration passed = Duration.ZERO; passed.compareTo(total) < 0; passed = passed.plus(tick)) {
+      advanceWallClock(tick);
+      settle();
+    }
+  }
+
+  public void cancel(String runId, String reason) {
+    var command = io.stepstream.avro.RunCommand.newBuilder().setRunId(runId).setCommandId("cmd-" + runId)
+        .setType(io.stepstream.avro.RunCommandType.CANCEL).setReason(reason).build();
+    requests.pipeInput(runId, Envelopes.encode(command));
   }
 
   public List<WorkflowResult> results() {

@@ -3,6 +3,7 @@ package io.stepstream.internal.codec;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowRequest;
@@ -22,7 +23,14 @@ public final class Envelopes {
     AvroTrust.ensureInstalled();
   }
 
+  private static final byte[] COMMAND_FINGERPRINT = fingerprint(RunCommand.getClassSchema());
+
   private Envelopes() {}
+
+  private static byte[] fingerprint(org.apache.avro.Schema schema) {
+    long fp = org.apache.avro.SchemaNormalization.parsingFingerprint64(schema);
+    return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fp).array();
+  }
 
   /** First two bytes of every single-object encoded record. */
   public static boolean looksLikeAvro(byte[] bytes) {
@@ -42,6 +50,15 @@ public final class Envelopes {
 
   public static WorkflowRequest request(byte[] bytes) {
     return decode(WorkflowRequest.getDecoder(), bytes);
+  }
+
+  /** True if the single-object encoded bytes carry a {@code RunCommand} (by schema fingerprint). */
+  public static boolean isCommand(byte[] bytes) {
+    return looksLikeAvro(bytes) && java.util.Arrays.equals(bytes, 2, 10, COMMAND_FINGERPRINT, 0, 8);
+  }
+
+  public static RunCommand command(byte[] bytes) {
+    return decode(RunCommand.getDecoder(), bytes);
   }
 
   public static WorkflowResult result(byte[] bytes) {

@@ -1,6 +1,8 @@
 package io.stepstream.internal.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import java.io.IOException;
 
@@ -16,15 +18,34 @@ import java.io.IOException;
 public final class RequestDecoder {
   private RequestDecoder() {}
 
+  /** What a record on the requests topic asks for. */
+  public sealed interface Inbound permits Start, Command {}
+
+  /** Start a run. */
+  public record Start(WorkflowRequest request) implements Inbound {}
+
+  /** Act on an existing run (cancel). */
+  public record Command(RunCommand command) implements Inbound {}
+
+  /** Decodes a start request; anything else is invalid here. */
   public static WorkflowRequest decode(byte[] value) {
+    Inbound inbound = decodeInbound(value);
+    if (inbound instanceof Start start) {
+      return start.request();
+    }
+    throw new InvalidInputException("INVALID_REQUEST", "expected a workflow request, got a command");
+  }
+
+  public static Inbound decodeInbound(byte[] value) {
     if (value == null || value.length == 0) {
       throw new InvalidInputException("EMPTY_REQUEST", "the request value is empty (a tombstone?)");
     }
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.request(value);
+      return Envelopes.isCommand(value) ? new Command(Envelopes.command(value)) : new Start(Envelopes.request(value));
     }
     if (firstNonBlank(value) == '{') {
-      return fromJson(value);
+      JsonNode node = parse(value);
+      return node.has("command") ? new Command(commandFromJson(node)) : new Start(fromJson(node));
     }
     throw new InvalidInputException(
         "UNDECODABLE_REQUEST",
@@ -32,13 +53,30 @@ public final class RequestDecoder {
             + " send {\"workflowType\":\"...\",\"input\":{...}} keyed by the run id");
   }
 
-  private static WorkflowRequest fromJson(byte[] value) {
-    JsonNode node;
+  private static JsonNode parse(byte[] value) {
     try {
-      node = PayloadCodec.json().readTree(value);
+      return PayloadCodec.json().readTree(value);
     } catch (IOException e) {
       throw new InvalidInputException("UNDECODABLE_REQUEST", "invalid JSON: " + e.getMessage());
     }
+  }
+
+  private static RunCommand commandFromJson(JsonNode node) {
+    String command = text(node, "command", "");
+    if (!command.equalsIgnoreCase("cancel")) {
+      throw new InvalidInputException("INVALID_COMMAND", "unknown command '" + command + "'; the only command is \"cancel\"");
+    }
+    return RunCommand.newBuilder()
+        .setRunId(text(node, "runId", ""))
+        .setCommandId(text(node, "commandId", java.util.UUID.randomUUID().toString()))
+        .setType(RunCommandType.CANCEL)
+        .setReason(text(node, "reason", null))
+        .setRequestedBy(text(node, "requestedBy", null))
+        .setRequestedAt(node.path("requestedAt").asLong(0))
+        .build();
+  }
+
+  private static WorkflowRequest fromJson(JsonNode node) {
     String type = text(node, "workflowType", text(node, "type", null));
     if (type == null || type.isBlank()) {
       throw new InvalidInputException("INVALID_REQUEST", "the JSON request has no \"workflowType\" field");

@@ -1,6 +1,7 @@
 package io.stepstream.internal.executor;
 
 import io.stepstream.NonDeterminismException;
+import io.stepstream.RunCancelledException;
 import io.stepstream.StepFailedException;
 import io.stepstream.Workflow;
 import io.stepstream.avro.ErrorInfo;
@@ -12,14 +13,15 @@ import io.stepstream.internal.codec.PayloadCodec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One pass of a run's workflow code on an executor thread: replays the journal, executes the steps
- * that are missing, and publishes a completion when the code returns, throws or is found
- * non-deterministic. Identified by (run id, generation); the orchestrator applies only outcomes of
- * the run's current generation.
+ * that are missing, and publishes a completion when the code returns, throws, waits (retry backoff,
+ * sleep) or is found non-deterministic. Identified by (run id, generation); the orchestrator applies
+ * only outcomes of the run's current generation.
  */
 public final class Execution implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
@@ -30,7 +32,7 @@ public final class Execution implements Runnable {
   private final OutcomePublisher publisher;
   private final ExecutionListener listener;
   private final Clock clock;
-  private volatile boolean cancelled;
+  private volatile boolean abandoned;
   private volatile Thread runner;
 
   public Execution(
@@ -56,7 +58,7 @@ public final class Execution implements Runnable {
 
   /** Stops at the next step boundary and interrupts a running step; nothing more is published. */
   public void cancel() {
-    cancelled = true;
+    abandoned = true;
     Thread t = runner;
     if (t != null) {
       t.interrupt();
@@ -67,14 +69,15 @@ public final class Execution implements Runnable {
   public void run() {
     runner = Thread.currentThread();
     boolean finished = false;
-    ReplayContext ctx = new ReplayContext(request, publisher, clock, () -> cancelled);
+    ReplayContext ctx =
+        new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble());
     try {
-      ctx.checkNotCancelled();
+      ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);
-      ctx.checkNotCancelled();
+      ctx.checkNotAbandoned();
       publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), ctx.drainUnpublished(), completion), request.runId());
       finished = true;
-    } catch (ExecutionAbandoned abandoned) {
+    } catch (ExecutionAbandoned e) {
       LOG.debug("run {} generation {} abandoned", request.runId(), request.generation());
     } finally {
       runner = null;
@@ -85,32 +88,67 @@ public final class Execution implements Runnable {
 
   private RunCompletion runWorkflow(ReplayContext ctx) {
     try {
-      Object input = PayloadCodec.decode(request.input(), workflow.inputType());
-      Object output = invoke(workflow.workflow(), ctx, input);
-      return new RunCompletion(RunStatus.COMPLETED, PayloadCodec.encode(output), null);
-    } catch (ExecutionAbandoned abandoned) {
-      throw abandoned;
-    } catch (NonDeterminismException e) {
-      return new RunCompletion(RunStatus.PARKED, null, error(e, null));
-    } catch (StepFailedException e) {
-      return new RunCompletion(RunStatus.FAILED, null, error(e, e.stepName()));
-    } catch (Exception | LinkageError | AssertionError e) {
-      ctx.checkNotCancelled(); // an interrupt-induced failure of a cancelled run is not a result
-      return new RunCompletion(RunStatus.FAILED, null, error(e, null));
+      return runToEnd(ctx);
+    } catch (Suspension s) {
+      return waiting(s); // also when a compensation step waits for its retry
     }
   }
 
+  private RunCompletion runToEnd(ReplayContext ctx) {
+    try {
+      Object input = PayloadCodec.decode(request.input(), workflow.inputType());
+      Object output = invoke(workflow.workflow(), ctx, input);
+      return completion(RunStatus.COMPLETED, PayloadCodec.encode(output), null);
+    } catch (NonDeterminismException e) {
+      return completion(RunStatus.PARKED, null, error(e, null));
+    } catch (RunCancelledException e) {
+      return afterCompensation(ctx, RunStatus.CANCELLED, error(e, null, "CANCELLED"));
+    } catch (StepFailedException e) {
+      return afterCompensation(ctx, RunStatus.FAILED, error(e, e.stepName()));
+    } catch (Exception | LinkageError | AssertionError e) {
+      ctx.checkNotAbandoned(); // an interrupt-induced failure of an abandoned run is not a result
+      return afterCompensation(ctx, RunStatus.FAILED, error(e, null));
+    }
+  }
+
+  /** Runs what the workflow registered to undo, then ends the run; a wait inside suspends instead. */
+  private RunCompletion afterCompensation(ReplayContext ctx, RunStatus status, ErrorInfo cause) {
+    if (ctx.hasCompensations()) {
+      try {
+        ctx.compensate();
+      } catch (ReplayContext.CompensationFailedException e) {
+        cause.setMessage(cause.getMessage() + "; and " + e.getMessage());
+      } catch (NonDeterminismException e) {
+        return completion(RunStatus.PARKED, null, error(e, null));
+      }
+    }
+    return completion(status, null, cause);
+  }
+
+  private static RunCompletion completion(RunStatus status, io.stepstream.avro.Payload output, ErrorInfo error) {
+    return RunCompletion.newBuilder().setStatus(status).setOutput(output).setError(error).build();
+  }
+
+  /** The suspension that unwound the workflow: the execution ends WAITING. */
+  private static RunCompletion waiting(Suspension s) {
+    return RunCompletion.newBuilder().setStatus(RunStatus.WAITING).setWakeAt(s.wakeAt).setReason(s.reason).build();
+  }
+
   @SuppressWarnings("unchecked")
-  private static <I> Object invoke(io.stepstream.Workflow<I, ?> wf, ReplayContext ctx, Object input) throws Exception {
+  private static <I> Object invoke(Workflow<I, ?> wf, ReplayContext ctx, Object input) throws Exception {
     return ((Workflow<I, ?>) wf).run(ctx, (I) input);
   }
 
   private ErrorInfo error(Throwable e, String step) {
+    return error(e, step, e.getClass().getName());
+  }
+
+  private ErrorInfo error(Throwable e, String step, String type) {
     StringWriter trace = new StringWriter();
     e.printStackTrace(new PrintWriter(trace));
     String stack = trace.toString();
     return ErrorInfo.newBuilder()
-        .setType(e.getClass().getName())
+        .setType(e instanceof StepFailedException f ? f.errorType() : type)
         .setMessage(e.getMessage() == null ? e.toString() : e.getMessage())
         .setStep(step)
         .setAttempt(e instanceof StepFailedException f ? f.attempts() : 0)

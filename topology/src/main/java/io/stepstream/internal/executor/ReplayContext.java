@@ -1,48 +1,77 @@
 package io.stepstream.internal.executor;
 
 import io.stepstream.NonDeterminismException;
-import io.stepstream.StepContext;
+import io.stepstream.RetryPolicy;
+import io.stepstream.RunCancelledException;
 import io.stepstream.StepFailedException;
 import io.stepstream.StepFunction;
+import io.stepstream.StepOptions;
 import io.stepstream.WorkflowContext;
 import io.stepstream.avro.EntryKind;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.Payload;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.executor.AttemptRunner.Attempt;
+import io.stepstream.internal.executor.AttemptRunner.Limits;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link WorkflowContext} of one execution: answers from the journal where it can (replay), and
  * otherwise acts and publishes what it did before returning, so nothing that follows can depend on
  * an unrecorded fact.
  *
- * <p>Recorded values ({@code now}, {@code randomUUID}) are buffered and published with the next step
- * outcome or the completion: nothing durable depends on them before then.
+ * <p>Recorded values ({@code now}, {@code randomUUID}), failed attempts and sleeps are buffered and
+ * published with the next step outcome or the completion: nothing durable depends on them before.
  */
 final class ReplayContext implements WorkflowContext {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplayContext.class);
+  static final String COMPENSATION_PREFIX = "compensate:";
+
   private final ExecutionRequest request;
   private final OutcomePublisher publisher;
   private final Clock clock;
-  private final BooleanSupplier cancelled;
+  private final BooleanSupplier abandoned;
+  private final RetryPolicy defaultRetry;
+  private final DoubleSupplier random;
   private final Set<String> namesUsed = new HashSet<>();
   private final List<JournalEntry> unpublished = new ArrayList<>();
+  private final Deque<Compensation> compensations = new ArrayDeque<>();
+  private boolean compensating;
   private int nowCount;
   private int uuidCount;
 
-  ReplayContext(ExecutionRequest request, OutcomePublisher publisher, Clock clock, BooleanSupplier cancelled) {
+  private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
+
+  ReplayContext(
+      ExecutionRequest request,
+      OutcomePublisher publisher,
+      Clock clock,
+      BooleanSupplier abandoned,
+      RetryPolicy defaultRetry,
+      DoubleSupplier random) {
     this.request = request;
     this.publisher = publisher;
     this.clock = clock;
-    this.cancelled = cancelled;
+    this.abandoned = abandoned;
+    this.defaultRetry = defaultRetry;
+    this.random = random;
   }
 
   @Override
@@ -57,11 +86,44 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public <T> T step(String name, Class<T> type, StepFunction<T> fn) {
+    return step(name, type, StepOptions.defaults(), fn);
+  }
+
+  @Override
+  public <T> T step(String name, Class<T> type, StepOptions options, StepFunction<T> fn) {
+    checkUserName(name);
     JournalEntry recorded = recall(name, EntryKind.STEP, "step");
     if (recorded != null) {
       return replay(recorded, type);
     }
-    return execute(name, fn);
+    checkCancelRequested(name);
+    RetryPolicy policy = options.retry() != null ? options.retry() : defaultRetry;
+    int failedAttempts = failedAttempts(name);
+    long now = clock.millis();
+    JournalEntry lastFailure = failedAttempts == 0 ? null : journal(attemptName(name, failedAttempts));
+    if (lastFailure != null && lastFailure.getDueAt() != null && now < lastFailure.getDueAt()) {
+      throw new Suspension(lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")");
+    }
+    int attempt = failedAttempts + 1;
+    long firstStart = firstAttemptStart(name, failedAttempts, now);
+    StepAttemptContext attemptContext =
+        new StepAttemptContext(runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
+    Attempt<T> result = runAttempt(fn, attemptContext, limits(options, now, firstStart));
+    checkNotAbandoned();
+    if (result.succeeded()) {
+      return recordSuccess(name, attempt, now, result.value());
+    }
+    return recordFailure(name, attempt, now, firstStart, options, policy, result.failure());
+  }
+
+  @Override
+  public void sleep(String name, Duration duration) {
+    sleepUntil(name, () -> clock.millis() + duration.toMillis());
+  }
+
+  @Override
+  public void sleepUntil(String name, Instant until) {
+    sleepUntil(name, until::toEpochMilli);
   }
 
   @Override
@@ -72,7 +134,7 @@ final class ReplayContext implements WorkflowContext {
       return PayloadCodec.decode(recorded.getValue(), Instant.class);
     }
     Instant now = clock.instant();
-    unpublished.add(entry(name, EntryKind.NOW, true, PayloadCodec.encode(now), null));
+    unpublished.add(entry(name, EntryKind.NOW).setSucceeded(true).setValue(PayloadCodec.encode(now)).build());
     return now;
   }
 
@@ -84,8 +146,46 @@ final class ReplayContext implements WorkflowContext {
       return PayloadCodec.decode(recorded.getValue(), UUID.class);
     }
     UUID uuid = UUID.randomUUID();
-    unpublished.add(entry(name, EntryKind.RANDOM_UUID, true, PayloadCodec.encode(uuid), null));
+    unpublished.add(entry(name, EntryKind.RANDOM_UUID).setSucceeded(true).setValue(PayloadCodec.encode(uuid)).build());
     return uuid;
+  }
+
+  @Override
+  public void addCompensation(String name, StepFunction<?> compensation) {
+    addCompensation(name, StepOptions.defaults(), compensation);
+  }
+
+  @Override
+  public void addCompensation(String name, StepOptions options, StepFunction<?> compensation) {
+    compensations.push(new Compensation(name, options, compensation));
+  }
+
+  @Override
+  public void compensate() {
+    compensating = true;
+    List<String> failed = new ArrayList<>();
+    try {
+      while (!compensations.isEmpty()) {
+        Compensation c = compensations.pop();
+        try {
+          step(COMPENSATION_PREFIX + c.name(), Void.class, c.options(), s -> {
+            c.fn().apply(s);
+            return null;
+          });
+        } catch (StepFailedException e) {
+          failed.add(e.getMessage()); // go on: every compensation gets its chance
+        }
+      }
+    } finally {
+      compensating = false;
+    }
+    if (!failed.isEmpty()) {
+      throw new CompensationFailedException("compensation failed in run " + runId() + ": " + String.join("; ", failed));
+    }
+  }
+
+  boolean hasCompensations() {
+    return !compensations.isEmpty();
   }
 
   /** Entries recorded since the last publish; they travel with the completion. */
@@ -95,20 +195,156 @@ final class ReplayContext implements WorkflowContext {
     return drained;
   }
 
-  void checkNotCancelled() {
-    if (cancelled.getAsBoolean()) {
+  void checkNotAbandoned() {
+    if (abandoned.getAsBoolean()) {
       throw new ExecutionAbandoned(request.runId());
     }
   }
 
+  private void checkCancelRequested(String where) {
+    if (request.cancelRequested() && !compensating) {
+      throw new RunCancelledException(
+          "run " + runId() + " was cancelled" + (request.cancelReason() == null ? "" : " (" + request.cancelReason() + ")")
+              + "; stopped before '" + where + "'");
+    }
+  }
+
+  private void sleepUntil(String name, LongSupplier dueAtIfNew) {
+    checkUserName(name);
+    JournalEntry recorded = recall(name, EntryKind.SLEEP, "sleep");
+    long now = clock.millis();
+    if (recorded != null && now >= recorded.getDueAt()) {
+      return;
+    }
+    checkCancelRequested(name);
+    if (recorded != null) {
+      throw new Suspension(recorded.getDueAt(), "sleep '" + name + "'");
+    }
+    long dueAt = dueAtIfNew.getAsLong();
+    unpublished.add(entry(name, EntryKind.SLEEP).setSucceeded(true).setDueAt(dueAt).setStartedAt(now).build());
+    if (dueAt > now) {
+      throw new Suspension(dueAt, "sleep '" + name + "'");
+    }
+  }
+
+  private <T> Attempt<T> runAttempt(StepFunction<T> fn, StepAttemptContext context, Limits limits) {
+    try {
+      return AttemptRunner.run(fn, context, limits, clock);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      checkNotAbandoned();
+      return new Attempt<>(null, e);
+    }
+  }
+
+  private <T> T recordSuccess(String name, int attempt, long startedAt, T value) {
+    JournalEntry success;
+    try {
+      success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(PayloadCodec.encode(value)).setAttempt(attempt).setStartedAt(startedAt).build();
+    } catch (PayloadCodec.PayloadException e) {
+      return failFinally(name, attempt, startedAt, "RESULT_NOT_SERIALIZABLE", e.getMessage());
+    }
+    if (!publishWithBuffered(success)) {
+      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name));
+    }
+    return value;
+  }
+
+  private <T> T recordFailure(
+      String name, int attempt, long startedAt, long firstStart, StepOptions options, RetryPolicy policy, Exception failure) {
+    String type = failure instanceof AttemptRunner.StepTimeoutException ? AttemptRunner.StepTimeoutException.TYPE : failure.getClass().getName();
+    String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    if (policy.allowsRetry(attempt, type)) {
+      long wakeAt = clock.millis() + policy.delayAfter(attempt, random.getAsDouble()).toMillis();
+      Duration budget = options.scheduleToCloseTimeout();
+      if (budget == null || wakeAt < firstStart + budget.toMillis()) {
+        unpublished.add(
+            entry(attemptName(name, attempt), EntryKind.STEP_ATTEMPT)
+                .setSucceeded(false)
+                .setError(error(name, attempt, type, message))
+                .setAttempt(attempt)
+                .setDueAt(wakeAt)
+                .setStartedAt(startedAt)
+                .build());
+        throw new Suspension(wakeAt, "retry of step '" + name + "' (attempt " + (attempt + 1) + ")");
+      }
+      message = message + " (no retry: the schedule-to-close timeout of " + budget + " would pass first)";
+    }
+    return failFinally(name, attempt, startedAt, type, message);
+  }
+
+  private <T> T failFinally(String name, int attempt, long startedAt, String type, String message) {
+    JournalEntry failed =
+        entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message)).setAttempt(attempt).setStartedAt(startedAt).build();
+    if (!publishWithBuffered(failed)) {
+      throw new IllegalStateException("cannot even record the failure of step '" + name + "' in run " + runId());
+    }
+    throw new StepFailedException(name, attempt, type, message);
+  }
+
+  private void journalHeartbeat(String name, int attempt, Payload details) {
+    JournalEntry beat = entry(heartbeatName(name), EntryKind.HEARTBEAT).setSucceeded(true).setValue(details).setAttempt(attempt).build();
+    try {
+      publisher.publish(new StepOutcome(runId(), request.generation(), List.of(beat), null));
+    } catch (OutcomePublisher.PublishException e) {
+      LOG.warn("run {}: heartbeat of step '{}' not journaled: {}", runId(), name, e.getMessage()); // best effort
+    }
+  }
+
+  private Limits limits(StepOptions options, long attemptStart, long firstStart) {
+    if (!options.hasAttemptTimeout()) {
+      return Limits.NONE;
+    }
+    long deadline = Long.MAX_VALUE;
+    String which = null;
+    if (options.startToCloseTimeout() != null) {
+      deadline = attemptStart + options.startToCloseTimeout().toMillis();
+      which = "start-to-close timeout of " + options.startToCloseTimeout() + " exceeded";
+    }
+    if (options.scheduleToCloseTimeout() != null && firstStart + options.scheduleToCloseTimeout().toMillis() < deadline) {
+      deadline = firstStart + options.scheduleToCloseTimeout().toMillis();
+      which = "schedule-to-close timeout of " + options.scheduleToCloseTimeout() + " exceeded";
+    }
+    long heartbeat = options.heartbeatTimeout() == null ? 0 : options.heartbeatTimeout().toMillis();
+    return new Limits(deadline, heartbeat, which);
+  }
+
+  private int failedAttempts(String name) {
+    int n = 0;
+    while (journal(attemptName(name, n + 1)) != null) {
+      n++;
+    }
+    return n;
+  }
+
+  private long firstAttemptStart(String name, int failedAttempts, long now) {
+    if (failedAttempts == 0) {
+      return now;
+    }
+    Long started = journal(attemptName(name, 1)).getStartedAt();
+    return started == null ? now : started;
+  }
+
+  /** '$' starts engine-generated names and '@' separates a step from its attempt number. */
+  private static void checkUserName(String name) {
+    if (name == null || name.isEmpty() || name.startsWith("$") || name.contains("@")) {
+      throw new IllegalArgumentException(
+          "invalid step or sleep name '" + name + "': names must be non-empty, not start with '$' and not contain '@'");
+    }
+  }
+
+  private JournalEntry journal(String name) {
+    return request.journal().get(name);
+  }
+
   private JournalEntry recall(String name, EntryKind kind, String call) {
-    checkNotCancelled();
+    checkNotAbandoned();
     if (!namesUsed.add(name)) {
       throw new IllegalStateException(
           "run " + request.runId() + " uses the name '" + name + "' twice; names must be unique within a run"
               + " (in loops, add the index: \"tool-\" + i)");
     }
-    JournalEntry recorded = request.journal().get(name);
+    JournalEntry recorded = journal(name);
     if (recorded != null && recorded.getKind() != kind) {
       throw new NonDeterminismException(
           "run " + request.runId() + ": '" + name + "' was recorded by a " + recorded.getKind()
@@ -126,45 +362,8 @@ final class ReplayContext implements WorkflowContext {
     throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage());
   }
 
-  private <T> T execute(String name, StepFunction<T> fn) {
-    int attempt = 1;
-    T value;
-    try {
-      value = fn.apply(new SimpleStepContext(request.runId(), name, attempt));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      checkNotCancelled();
-      return failStep(name, attempt, e);
-    } catch (Exception e) {
-      checkNotCancelled();
-      return failStep(name, attempt, e);
-    }
-    checkNotCancelled();
-    JournalEntry success;
-    try {
-      success = entry(name, EntryKind.STEP, true, PayloadCodec.encode(value), null);
-    } catch (PayloadCodec.PayloadException e) {
-      return failStep(name, attempt, e);
-    }
-    if (!publishStep(success)) {
-      failStep(name, attempt, "RECORD_TOO_LARGE", tooLargeMessage(name));
-    }
-    return value;
-  }
-
-  private <T> T failStep(String name, int attempt, Exception cause) {
-    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-    return failStep(name, attempt, cause.getClass().getName(), message);
-  }
-
-  private <T> T failStep(String name, int attempt, String type, String message) {
-    ErrorInfo error = ErrorInfo.newBuilder().setType(type).setMessage(message).setStep(name).setAttempt(attempt).build();
-    publishStep(entry(name, EntryKind.STEP, false, null, error));
-    throw new StepFailedException(name, attempt, type, message);
-  }
-
-  /** Publishes the entry with any buffered recorded values; false if it would be too large. */
-  private boolean publishStep(JournalEntry entry) {
+  /** Publishes the entry with any buffered entries; false if it would be too large. */
+  private boolean publishWithBuffered(JournalEntry entry) {
     List<JournalEntry> entries = new ArrayList<>(unpublished);
     entries.add(entry);
     StepOutcome outcome = new StepOutcome(request.runId(), request.generation(), entries, null);
@@ -182,19 +381,33 @@ final class ReplayContext implements WorkflowContext {
         + " store large data elsewhere and return a reference, or raise max.message.bytes";
   }
 
-  private JournalEntry entry(String name, EntryKind kind, boolean ok, io.stepstream.avro.Payload value, ErrorInfo error) {
+  private static ErrorInfo error(String step, int attempt, String type, String message) {
+    return ErrorInfo.newBuilder().setType(type).setMessage(message).setStep(step).setAttempt(attempt).build();
+  }
+
+  private JournalEntry.Builder entry(String name, EntryKind kind) {
     return JournalEntry.newBuilder()
         .setRunId(request.runId())
         .setName(name)
         .setKind(kind)
-        .setSucceeded(ok)
-        .setValue(value)
-        .setError(error)
-        .setAttempt(error == null ? 1 : error.getAttempt())
+        .setSucceeded(true)
+        .setAttempt(1)
         .setGeneration(request.generation())
-        .setRecordedAt(clock.millis())
-        .build();
+        .setRecordedAt(clock.millis());
   }
 
-  private record SimpleStepContext(String runId, String stepName, int attempt) implements StepContext {}
+  static String attemptName(String step, int attempt) {
+    return step + "@" + attempt;
+  }
+
+  static String heartbeatName(String step) {
+    return "$hb:" + step;
+  }
+
+  /** One or more compensations failed for good; the run fails with this. */
+  static final class CompensationFailedException extends RuntimeException {
+    CompensationFailedException(String message) {
+      super(message);
+    }
+  }
 }

@@ -1,6 +1,8 @@
 package io.stepstream.internal.orchestrator;
 
 import io.stepstream.Topics;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.codec.InvalidInputException;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -24,6 +26,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private ProcessorContext<String, byte[]> context;
   private Outputs outputs;
   private RunDispatcher dispatcher;
+  private RunStore runs;
+  private TimerStore timers;
   private RequestHandler requests;
   private OutcomeHandler outcomes;
   private long resumeDueAt;
@@ -40,10 +44,12 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     RunStore store = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
+    timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
+    runs = store;
     outputs = new Outputs(context, metrics);
     dispatcher = new RunDispatcher(launcher, store, outputs, metrics);
-    requests = new RequestHandler(launcher.registry(), store, outputs, dispatcher, metrics);
-    outcomes = new OutcomeHandler(store, outputs, metrics);
+    requests = new RequestHandler(launcher.registry(), store, timers, outputs, dispatcher, metrics);
+    outcomes = new OutcomeHandler(store, timers, outputs, metrics);
     // Resume after a short delay, so outcomes produced before a crash (after the last commit) are
     // re-applied first and their steps are not executed again.
     resumeDueAt = context.currentSystemTimeMs() + settings.resumeDelay().toMillis();
@@ -72,6 +78,18 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       dispatcher.resumeUnfinishedRuns();
     }
     dispatcher.redispatchAbandoned();
+    fireDueTimers(now);
+  }
+
+  /** Wall-clock punctuation: wakes every waiting run whose timer is due (bounded per tick). */
+  private void fireDueTimers(long now) {
+    for (TimerStore.Due due : timers.takeDue(now, settings.maxTimersPerTick())) {
+      RunState state = runs.run(due.runId());
+      // a timer left behind by a cancelled or re-dispatched wait is simply dropped
+      if (state != null && state.getStatus() == RunStatus.WAITING && Long.valueOf(due.dueAt()).equals(state.getWakeAt())) {
+        dispatcher.wake(state, due.dueAt());
+      }
+    }
   }
 
   private String currentTopic() {

@@ -36,15 +36,19 @@ public final class OrchestratorTopology {
   public static final String ORCHESTRATOR = "orchestrator";
   public static final String RUNS_STORE = "stepstream-runs";
   public static final String JOURNAL_STORE = "stepstream-journal";
+  public static final String TIMERS_STORE = "stepstream-timers";
   public static final String RESULTS_SINK = "results-sink";
   public static final String EVENTS_SINK = "events-sink";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String REQUESTS_SINK = "requests-sink";
 
-  /** Timing knobs of the orchestrator. */
-  public record Settings(Duration tickInterval, Duration resumeDelay) {
+  /**
+   * Timing knobs of the orchestrator: how often due timers are looked for (their lateness is about
+   * this), how long after assignment unfinished runs are resumed, how many timers one tick fires.
+   */
+  public record Settings(Duration tickInterval, Duration resumeDelay, int maxTimersPerTick) {
     public static Settings defaults() {
-      return new Settings(Duration.ofMillis(100), Duration.ofSeconds(1));
+      return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000);
     }
   }
 
@@ -63,6 +67,8 @@ public final class OrchestratorTopology {
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOURNAL_STORE), keys, avro(Envelopes::journalEntry)),
         ORCHESTRATOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), Serdes.Bytes(), keys), ORCHESTRATOR);
     topology.addSink(RESULTS_SINK, topics.results(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);

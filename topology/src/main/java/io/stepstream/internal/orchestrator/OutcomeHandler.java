@@ -19,11 +19,13 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class OutcomeHandler {
   private final RunStore store;
+  private final TimerStore timers;
   private final Outputs outputs;
   private final EngineMetrics metrics;
 
-  OutcomeHandler(RunStore store, Outputs outputs, EngineMetrics metrics) {
+  OutcomeHandler(RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics) {
     this.store = store;
+    this.timers = timers;
     this.outputs = outputs;
     this.metrics = metrics;
   }
@@ -39,7 +41,7 @@ final class OutcomeHandler {
     if (state == null) {
       throw new InvalidInputException("UNKNOWN_RUN", "step outcome for run " + outcome.getRunId() + ", which this engine never started");
     }
-    if (isFinished(state)) {
+    if (RequestHandler.isFinished(state)) {
       ignore(outcome, AuditEventType.DUPLICATE_OUTCOME, "run already " + state.getStatus());
       return;
     }
@@ -60,6 +62,10 @@ final class OutcomeHandler {
   }
 
   private void apply(RunState state, JournalEntry entry) {
+    if (entry.getKind() == EntryKind.HEARTBEAT) {
+      store.overwrite(entry); // progress details: the latest is the useful one
+      return;
+    }
     if (!store.recordIfAbsent(entry)) {
       metrics.duplicateOutcomes.incrementAndGet();
       outputs.audit(state.getRunId(), AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
@@ -67,22 +73,42 @@ final class OutcomeHandler {
       return;
     }
     state.setEntryCount(state.getEntryCount() + 1);
+    String detail = entry.getError() == null ? null : entry.getError().getType() + ": " + entry.getError().getMessage();
     if (entry.getKind() == EntryKind.STEP) {
       AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
-      String detail = entry.getError() == null ? null : entry.getError().getType() + ": " + entry.getError().getMessage();
       outputs.audit(state.getRunId(), type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+    } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
+      String step = entry.getError().getStep();
+      boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
+      outputs.audit(state.getRunId(), timedOut ? AuditEventType.STEP_TIMED_OUT : AuditEventType.STEP_ATTEMPT_FAILED, step,
+          entry.getAttempt(), entry.getGeneration(), detail);
+      outputs.audit(state.getRunId(), AuditEventType.RETRY_SCHEDULED, step, entry.getAttempt() + 1, entry.getGeneration(),
+          "attempt " + (entry.getAttempt() + 1) + " at " + java.time.Instant.ofEpochMilli(entry.getDueAt()));
     }
   }
 
   private void complete(RunState state, RunCompletion completion) {
     state.setStatus(completion.getStatus());
+    if (completion.getStatus() == RunStatus.WAITING) {
+      state.setWakeAt(completion.getWakeAt());
+      state.setWaitingFor(completion.getReason());
+      timers.schedule(completion.getWakeAt(), state.getRunId());
+      outputs.audit(state.getRunId(), AuditEventType.RUN_WAITING, null, 0, state.getGeneration(),
+          completion.getReason() + " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt()));
+      return;
+    }
     String detail = completion.getError() == null ? null : completion.getError().getType() + ": " + completion.getError().getMessage();
     if (completion.getStatus() == RunStatus.PARKED) {
       // not a result: the run resumes when fixed code is deployed and the instance restarts
       outputs.audit(state.getRunId(), AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
       return;
     }
-    AuditEventType type = completion.getStatus() == RunStatus.COMPLETED ? AuditEventType.RUN_COMPLETED : AuditEventType.RUN_FAILED;
+    AuditEventType type =
+        switch (completion.getStatus()) {
+          case COMPLETED -> AuditEventType.RUN_COMPLETED;
+          case CANCELLED -> AuditEventType.RUN_CANCELLED;
+          default -> AuditEventType.RUN_FAILED;
+        };
     outputs.audit(state.getRunId(), type, completion.getError() == null ? null : completion.getError().getStep(), 0,
         state.getGeneration(), detail);
     outputs.result(
@@ -104,11 +130,5 @@ final class OutcomeHandler {
     }
     String names = outcome.getEntries().isEmpty() ? "completion" : outcome.getEntries().get(0).getName();
     outputs.audit(outcome.getRunId(), type, names, 0, outcome.getGeneration(), why);
-  }
-
-  private static boolean isFinished(RunState state) {
-    return state.getStatus() == RunStatus.COMPLETED
-        || state.getStatus() == RunStatus.FAILED
-        || state.getStatus() == RunStatus.CANCELLED;
   }
 }

@@ -40,17 +40,16 @@ final class Outputs {
   }
 
   void audit(String runId, AuditEventType type, String step, int attempt, int generation, String detail) {
-    AuditEvent event =
-        AuditEvent.newBuilder()
-            .setRunId(runId)
-            .setType(type)
-            .setStep(step)
-            .setAttempt(attempt)
-            .setGeneration(generation)
-            .setDetail(detail)
-            .setTimestamp(now())
-            .build();
-    forward(OrchestratorTopology.EVENTS_SINK, runId, Envelopes.encode(event), null);
+    emit(event(runId, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(detail));
+  }
+
+  /** An audit event with run, type and time set, for the caller to complete and {@link #emit}. */
+  AuditEvent.Builder event(String runId, AuditEventType type) {
+    return AuditEvent.newBuilder().setRunId(runId).setType(type).setTimestamp(now());
+  }
+
+  void emit(AuditEvent.Builder event) {
+    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), Envelopes.encode(event.build()), null);
   }
 
   /** Re-publishes a request under its run id, so it lands on the run's partition. */

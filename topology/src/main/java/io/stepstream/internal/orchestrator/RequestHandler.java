@@ -2,6 +2,7 @@ package io.stepstream.internal.orchestrator;
 
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.ErrorInfo;
+import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.WorkflowRequest;
@@ -24,17 +25,25 @@ final class RequestHandler {
   private final Outputs outputs;
   private final RunDispatcher dispatcher;
   private final EngineMetrics metrics;
+  private final TimerStore timers;
 
-  RequestHandler(WorkflowRegistry registry, RunStore store, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics) {
+  RequestHandler(
+      WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics) {
     this.registry = registry;
     this.store = store;
+    this.timers = timers;
     this.outputs = outputs;
     this.dispatcher = dispatcher;
     this.metrics = metrics;
   }
 
   void handle(Record<String, byte[]> record) {
-    WorkflowRequest request = RequestDecoder.decode(record.value());
+    RequestDecoder.Inbound inbound = RequestDecoder.decodeInbound(record.value());
+    if (inbound instanceof RequestDecoder.Command command) {
+      handleCommand(record, command.command());
+      return;
+    }
+    WorkflowRequest request = ((RequestDecoder.Start) inbound).request();
     String runId = request.getRunId().isEmpty() ? record.key() : request.getRunId();
     validateRunId(runId);
     if (record.key() == null) {
@@ -55,6 +64,45 @@ final class RequestHandler {
       return;
     }
     start(request);
+  }
+
+  private void handleCommand(Record<String, byte[]> record, RunCommand command) {
+    String runId = command.getRunId().isEmpty() ? record.key() : command.getRunId();
+    validateRunId(runId);
+    if (record.key() == null) {
+      outputs.rekeyRequest(runId, record.value());
+      return;
+    }
+    if (!record.key().equals(runId)) {
+      throw new InvalidInputException("KEY_MISMATCH", "record key '" + record.key() + "' differs from runId '" + runId + "'");
+    }
+    RunState state = store.run(runId);
+    String rejection =
+        state == null ? "no run " + runId + " exists; nothing to cancel"
+            : isFinished(state) ? "run " + runId + " already ended " + state.getStatus() + "; nothing to cancel"
+            : state.getCancelRequested() ? "run " + runId + " is already being cancelled"
+            : null;
+    if (rejection != null) {
+      outputs.emit(outputs.event(runId, AuditEventType.CANCEL_REJECTED).setDetail(rejection).setCommandId(command.getCommandId()));
+      return;
+    }
+    state.setCancelRequested(true);
+    state.setCancelReason(command.getReason());
+    if (state.getStatus() == RunStatus.WAITING && state.getWakeAt() != null) {
+      timers.cancel(state.getWakeAt(), runId);
+    }
+    outputs.emit(
+        outputs.event(runId, AuditEventType.CANCEL_REQUESTED)
+            .setDetail("cancel requested" + (command.getRequestedBy() == null ? "" : " by " + command.getRequestedBy())
+                + (command.getReason() == null ? "" : ": " + command.getReason()))
+            .setCommandId(command.getCommandId())
+            .setGeneration(state.getGeneration() + 1));
+    // a new generation in cancel mode: stops at the next step boundary, then compensates
+    dispatcher.dispatch(state);
+  }
+
+  static boolean isFinished(RunState state) {
+    return state.getStatus() == RunStatus.COMPLETED || state.getStatus() == RunStatus.FAILED || state.getStatus() == RunStatus.CANCELLED;
   }
 
   private void start(WorkflowRequest request) {

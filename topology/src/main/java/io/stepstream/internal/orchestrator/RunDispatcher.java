@@ -48,10 +48,18 @@ final class RunDispatcher implements ExecutionListener {
     state.setGeneration(state.getGeneration() + 1);
     state.setStatus(RunStatus.RUNNING);
     state.setUpdatedAt(outputs.now());
+    state.setWakeAt(null);
+    state.setWaitingFor(null);
     store.save(state);
     ExecutionRequest request =
         new ExecutionRequest(
-            state.getRunId(), state.getWorkflowType(), state.getGeneration(), state.getInput(), store.journalOf(state.getRunId()));
+            state.getRunId(),
+            state.getWorkflowType(),
+            state.getGeneration(),
+            state.getInput(),
+            store.journalOf(state.getRunId()),
+            state.getCancelRequested(),
+            state.getCancelReason());
     if (dispatchedBeforeResumeScan != null) {
       dispatchedBeforeResumeScan.add(state.getRunId());
     }
@@ -78,6 +86,16 @@ final class RunDispatcher implements ExecutionListener {
         });
     // dispatching writes to the store, so not while iterating it
     toResume.forEach(state -> resume(state, "resumed on assignment from " + state.getStatus() + " at generation " + state.getGeneration()));
+  }
+
+  /** A waiting run's timer fired: run it again (it replays to where it waited and goes on). */
+  void wake(RunState state, long dueAt) {
+    outputs.emit(
+        outputs.event(state.getRunId(), AuditEventType.TIMER_FIRED)
+            .setGeneration(state.getGeneration() + 1)
+            .setDetail(state.getWaitingFor())
+            .setLateByMs(Math.max(0, outputs.now() - dueAt)));
+    dispatch(state);
   }
 
   /** Executions that could not publish: start them again, under a new generation. */

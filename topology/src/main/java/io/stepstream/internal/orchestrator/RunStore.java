@@ -36,6 +36,11 @@ final class RunStore {
     runs.put(state.getRunId(), state);
   }
 
+  /** Heartbeat details: the last one wins. */
+  void overwrite(JournalEntry entry) {
+    journal.put(entry.getRunId() + SEPARATOR + entry.getName(), entry);
+  }
+
   /** True if the entry was new (first outcome wins). */
   boolean recordIfAbsent(JournalEntry entry) {
     String key = entry.getRunId() + SEPARATOR + entry.getName();

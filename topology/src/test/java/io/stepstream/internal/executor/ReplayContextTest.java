@@ -2,6 +2,7 @@ package io.stepstream.internal.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stepstream.RetryPolicy;
 import io.stepstream.StepFailedException;
 import io.stepstream.Workflow;
 import io.stepstream.avro.EntryKind;
@@ -185,7 +186,7 @@ class ReplayContextTest {
   }
 
   private Execution execution(Workflow<String, ?> workflow, Map<String, JournalEntry> journal, ExecutionListener listener) {
-    var registry = new WorkflowRegistry().register("wf", String.class, workflow);
+    var registry = new WorkflowRegistry().register("wf", String.class, workflow, RetryPolicy.noRetries());
     var request = new ExecutionRequest("run-1", "wf", 1, PayloadCodec.encode("ada"), journal);
     return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, CLOCK);
   }

@@ -11,6 +11,7 @@ import static io.stepstream.avro.AuditEventType.STEP_COMPLETED;
 import static io.stepstream.avro.AuditEventType.STEP_FAILED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stepstream.RetryPolicy;
 import io.stepstream.Workflow;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
@@ -50,7 +51,7 @@ class OrchestratorTopologyTest {
               .register("order", Order.class, threeSteps)
               .register("failing", String.class, (ctx, in) -> ctx.step("explode", String.class, s -> {
                 throw new IllegalArgumentException("tool returned 500");
-              })));
+              }), RetryPolicy.noRetries()));
 
   @AfterEach
   void close() {

@@ -1,0 +1,56 @@
+package io.stepstream.internal.orchestrator;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Durable timers of one task, ordered by due time: the key is the due time (8 bytes, big-endian, so
+ * RocksDB's byte order is time order) followed by the run id. Finding due timers reads only the due
+ * entries from the front of the store, however many are pending.
+ */
+final class TimerStore {
+  /** A timer that is due. */
+  record Due(long dueAt, String runId) {}
+
+  private final KeyValueStore<Bytes, String> timers;
+
+  TimerStore(KeyValueStore<Bytes, String> timers) {
+    this.timers = timers;
+  }
+
+  void schedule(long dueAt, String runId) {
+    timers.put(key(dueAt, runId), runId);
+  }
+
+  void cancel(long dueAt, String runId) {
+    timers.delete(key(dueAt, runId));
+  }
+
+  /** Up to {@code limit} timers due at or before {@code now}, earliest first; they are removed. */
+  List<Due> takeDue(long now, int limit) {
+    List<Due> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, String> it = timers.all()) {
+      while (it.hasNext() && due.size() < limit) {
+        KeyValue<Bytes, String> next = it.next();
+        long dueAt = ByteBuffer.wrap(next.key.get()).getLong();
+        if (dueAt > now) {
+          break;
+        }
+        due.add(new Due(dueAt, next.value));
+      }
+    }
+    due.forEach(d -> timers.delete(key(d.dueAt(), d.runId())));
+    return due;
+  }
+
+  static Bytes key(long dueAt, String runId) {
+    byte[] id = runId.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length).putLong(Math.max(0, dueAt)).put(id).array());
+  }
+}
