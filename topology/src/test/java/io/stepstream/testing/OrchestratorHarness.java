@@ -60,6 +60,11 @@ public final class OrchestratorHarness implements AutoCloseable {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    try {
+      props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory("orchestrator-test").toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     driver = new TopologyTestDriver(topology, props, START);
     requests = driver.createInputTopic(topics.requests(), new StringSerializer(), new ByteArraySerializer());
     outcomes = driver.createInputTopic(topics.stepOutcomes(), new StringSerializer(), new ByteArraySerializer());

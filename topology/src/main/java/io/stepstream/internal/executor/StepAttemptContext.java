@@ -19,7 +19,8 @@ final class StepAttemptContext implements StepContext {
   private final Clock clock;
   private final Consumer<Payload> journalHeartbeat;
   private volatile long lastBeatAt;
-  private volatile long lastJournaledAt = Long.MIN_VALUE;
+  private static final long NEVER = -1;
+  private volatile long lastJournaledAt = NEVER;
   private volatile Payload lastDetails;
 
   StepAttemptContext(String runId, String stepName, int attempt, Clock clock, JournalEntry previousHeartbeat, Consumer<Payload> journalHeartbeat) {
@@ -55,7 +56,7 @@ final class StepAttemptContext implements StepContext {
       return;
     }
     lastDetails = PayloadCodec.encode(details);
-    if (now - lastJournaledAt >= HEARTBEAT_JOURNAL_INTERVAL_MS) {
+    if (lastJournaledAt == NEVER || now - lastJournaledAt >= HEARTBEAT_JOURNAL_INTERVAL_MS) {
       lastJournaledAt = now;
       journalHeartbeat.accept(lastDetails);
     }
