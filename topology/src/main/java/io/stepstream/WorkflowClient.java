@@ -1,5 +1,9 @@
 package io.stepstream;
 
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.codec.Envelopes;
@@ -149,6 +153,54 @@ public final class WorkflowClient implements AutoCloseable {
       throw new WorkflowTimeoutException("interrupted while waiting for run " + runId);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Cancels a run and waits for the engine's answer. An accepted cancel means the run stops at its
+   * next step boundary (a running step is interrupted), runs its compensations, and publishes a
+   * CANCELLED result; await it with {@link #awaitResult}.
+   *
+   * <pre>{@code
+   * CancelResult answer = client.cancel("order-42", "customer changed their mind", Duration.ofSeconds(10));
+   * if (!answer.accepted()) System.out.println(answer.detail()); // e.g. "run order-42 already ended COMPLETED; nothing to cancel"
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if no answer arrives within {@code timeout} (is the engine running?)
+   */
+  public CancelResult cancel(String runId, String reason, Duration timeout) {
+    String commandId = UUID.randomUUID().toString();
+    try (KafkaConsumer<String, byte[]> events = resultsConsumer(clientConfig)) {
+      int partitions = events.partitionsFor(topics.events(), timeout).size();
+      TopicPartition tp = new TopicPartition(topics.events(), partitionOf(runId, partitions));
+      events.assign(List.of(tp));
+      events.seekToEnd(List.of(tp));
+      events.position(tp); // answers come after this point
+      RunCommand command =
+          RunCommand.newBuilder()
+              .setRunId(runId)
+              .setCommandId(commandId)
+              .setType(RunCommandType.CANCEL)
+              .setReason(reason)
+              .setRequestedBy(System.getProperty("user.name"))
+              .setRequestedAt(System.currentTimeMillis())
+              .build();
+      producer.send(new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(command))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
+          AuditEvent event = Envelopes.auditEvent(r.value());
+          if (commandId.equals(event.getCommandId())) {
+            return new CancelResult(runId, event.getType() == AuditEventType.CANCEL_REQUESTED, event.getDetail());
+          }
+        }
+      }
+      throw new WorkflowTimeoutException("no answer to cancelling run " + runId + " within " + timeout + "; is a Stepstream engine running on " + topics.prefix() + "?");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not send the cancel request for run " + runId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkflowTimeoutException("interrupted while cancelling run " + runId);
     }
   }
 

@@ -16,6 +16,8 @@ import java.time.Duration;
  */
 public final class CrashTestInstance {
   public static final String TYPE = "crashy";
+  public static final String SLEEPY = "sleepy";
+  public static final String RETRYING = "retrying";
 
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
@@ -49,6 +51,17 @@ public final class CrashTestInstance {
             .streamsConfig("consumer.session.timeout.ms", 6000)
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)
             .register(TYPE, String.class, workflow)
+            .register(SLEEPY, String.class, (ctx, in) -> {
+              ctx.sleep("nap", Duration.ofSeconds(4));
+              return ctx.step("after-nap", String.class, s -> effect(work, s.stepName(), s.idempotencyKey(), "woke"));
+            })
+            .register(RETRYING, String.class, (ctx, in) -> ctx.step("flaky", String.class, s -> {
+              effect(work, "flaky-attempt-" + s.attempt(), s.idempotencyKey(), "");
+              if (s.attempt() < 3) {
+                throw new IllegalStateException("provider unavailable");
+              }
+              return "ok after " + s.attempt();
+            }), io.stepstream.RetryPolicy.builder().initialInterval(Duration.ofSeconds(3)).backoffCoefficient(1).jitter(0).maximumAttempts(5).build())
             .build()
             .start();
     Runtime.getRuntime().addShutdownHook(new Thread(engine::close));

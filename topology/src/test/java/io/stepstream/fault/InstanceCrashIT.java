@@ -71,6 +71,50 @@ class InstanceCrashIT {
     }
   }
 
+  @Test
+  void aSleepAndARetryBackoffSurviveSigkillAndFireOnceAfterTheRestart() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Files.createFile(work.resolve("release"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      String[] args = {bootstrap, dir.resolve("state").toString(), work.toString()};
+      InstanceProcess first = InstanceProcess.start(CrashTestInstance.class, dir.resolve("first.log"), args);
+      first.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+      try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix("crash").build()) {
+        long started = System.currentTimeMillis();
+        client.start(CrashTestInstance.SLEEPY, "sleepy-1", "in");
+        client.start(CrashTestInstance.RETRYING, "retry-1", "in");
+        // both runs are parked on durable timers (committed) before the kill
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventsOf(bootstrap, AuditEventType.RUN_WAITING).keySet().containsAll(java.util.Set.of("sleepy-1", "retry-1")));
+        first.killHard();
+
+        try (InstanceProcess second = InstanceProcess.start(CrashTestInstance.class, dir.resolve("second.log"), args)) {
+          second.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+          RunResult slept = client.awaitResult("sleepy-1", Duration.ofSeconds(90));
+          RunResult retried = client.awaitResult("retry-1", Duration.ofSeconds(90));
+          assertThat(slept.output(String.class)).isEqualTo("woke");
+          assertThat(slept.raw().getFinishedAt()).as("not before the sleep ended").isGreaterThanOrEqualTo(started + 4_000);
+          assertThat(retried.output(String.class)).isEqualTo("ok after 3");
+        }
+      }
+      assertThat(eventsOf(bootstrap, AuditEventType.TIMER_FIRED)).containsEntry("sleepy-1", 1L).containsEntry("retry-1", 2L);
+      Map<String, Long> effects = effects(work).lines().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+      assertThat(effects)
+          .as("attempt numbers continue across the restart; each attempt ran once")
+          .containsEntry("flaky-attempt-1 retry-1/flaky", 1L)
+          .containsEntry("flaky-attempt-2 retry-1/flaky", 1L)
+          .containsEntry("flaky-attempt-3 retry-1/flaky", 1L)
+          .containsEntry("after-nap sleepy-1/after-nap", 1L);
+    }
+  }
+
+  private static Map<String, Long> eventsOf(String bootstrap, AuditEventType type) {
+    return TopicReader.readAll(bootstrap, "crash.events", true).stream()
+        .map(r -> Envelopes.auditEvent(r.value()))
+        .filter(e -> e.getType() == type)
+        .collect(Collectors.groupingBy(e -> e.getRunId(), Collectors.counting()));
+  }
+
   private static Map<String, Long> committedSteps(String bootstrap) {
     return TopicReader.readAll(bootstrap, "crash.events", true).stream()
         .map(r -> Envelopes.auditEvent(r.value()))

@@ -3,6 +3,7 @@ package io.stepstream.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stepstream.CancelResult;
 import io.stepstream.RunHandle;
 import io.stepstream.RunResult;
 import io.stepstream.Stepstream;
@@ -59,9 +60,19 @@ class StepstreamIT {
             .stateDir(dir.resolve("state"))
             .partitions(3)
             .register("order", Order.class, ORDER)
+            .register("napper", String.class, (ctx, in) -> {
+              ctx.sleep("nap", Duration.ofHours(1));
+              return "woke";
+            })
+            .register("flaky", String.class, (ctx, in) -> ctx.step("call", String.class, s -> {
+              if (s.attempt() < 2) {
+                throw new IllegalStateException("503");
+              }
+              return "attempt " + s.attempt();
+            }), io.stepstream.RetryPolicy.builder().initialInterval(Duration.ofMillis(200)).build())
             .register("boom", String.class, (ctx, in) -> ctx.step("explode", String.class, s -> {
               throw new IllegalStateException("no luck for " + in);
-            }))
+            }), io.stepstream.RetryPolicy.noRetries())
             .build()
             .start();
   }
@@ -147,7 +158,7 @@ class StepstreamIT {
     RunResult result = engine.client().start("nope", "nope-1", "x").await(Duration.ofSeconds(60));
 
     assertThat(result.errorType()).isEqualTo("UNKNOWN_WORKFLOW_TYPE");
-    assertThat(result.errorMessage()).contains("'nope'").contains("boom, order");
+    assertThat(result.errorMessage()).contains("'nope'").contains("boom, flaky, napper, order");
   }
 
   @Test
@@ -157,6 +168,44 @@ class StepstreamIT {
       assertThat(fresh.findResult("old-1", Duration.ofSeconds(30))).hasValueSatisfying(r -> assertThat(r.isCompleted()).isTrue());
       assertThat(fresh.findResult("never-started", Duration.ofSeconds(30))).isEmpty();
     }
+  }
+
+  @Test
+  void aFailedStepIsRetriedAfterADurableBackoff() {
+    RunResult result = engine.client().start("flaky", "flaky-1", "x").await(Duration.ofSeconds(60));
+
+    assertThat(result.output(String.class)).isEqualTo("attempt 2");
+    assertThat(events("flaky-1")).contains(AuditEventType.STEP_ATTEMPT_FAILED, AuditEventType.RETRY_SCHEDULED, AuditEventType.TIMER_FIRED);
+  }
+
+  @Test
+  void aSleepingRunCanBeCancelledAndCancellingItAgainIsRejected() {
+    WorkflowClient client = engine.client();
+    client.start("napper", "nap-1", "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> events("nap-1").contains(AuditEventType.RUN_WAITING));
+
+    CancelResult first = client.cancel("nap-1", "not needed any more", Duration.ofSeconds(30));
+    RunResult result = client.awaitResult("nap-1", Duration.ofSeconds(60));
+    CancelResult second = client.cancel("nap-1", "again", Duration.ofSeconds(30));
+    CancelResult unknown = client.cancel("no-such-run", "?", Duration.ofSeconds(30));
+
+    assertThat(first.accepted()).isTrue();
+    assertThat(result.status()).isEqualTo(RunStatus.CANCELLED);
+    assertThat(result.errorMessage()).contains("not needed any more");
+    assertThat(second.accepted()).isFalse();
+    assertThat(second.detail()).isEqualTo("run nap-1 already ended CANCELLED; nothing to cancel");
+    assertThat(unknown.detail()).isEqualTo("no run no-such-run exists; nothing to cancel");
+  }
+
+  @Test
+  void aJsonCancelCommandFromAnyProducerCancelsARun() throws Exception {
+    engine.client().start("napper", "nap-json", "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> events("nap-json").contains(AuditEventType.RUN_WAITING));
+    try (var producer = producer()) {
+      producer.send(new ProducerRecord<>(engine.topics().requests(), "nap-json",
+          "{\"command\":\"cancel\",\"reason\":\"from a console\"}".getBytes(StandardCharsets.UTF_8))).get();
+    }
+    assertThat(engine.client().awaitResult("nap-json", Duration.ofSeconds(60)).status()).isEqualTo(RunStatus.CANCELLED);
   }
 
   private static List<AuditEventType> events(String runId) {
