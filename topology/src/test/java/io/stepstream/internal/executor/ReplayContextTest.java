@@ -180,6 +180,31 @@ class ReplayContextTest {
     assertThat(ended).containsExactly(false);
   }
 
+  @Test
+  void aBlockedStepPastItsTimeoutIsInterruptedAndCountsAsAFailedAttempt() {
+    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    Workflow<String, String> hangs =
+        (ctx, in) -> ctx.step("hang", String.class,
+            io.stepstream.StepOptions.retry(RetryPolicy.noRetries()).withStartToCloseTimeout(java.time.Duration.ofMillis(200)),
+            s -> {
+              try {
+                Thread.sleep(60_000);
+              } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw e;
+              }
+              return "never";
+            });
+    var registry = new WorkflowRegistry().register("wf", String.class, hangs, RetryPolicy.noRetries());
+    var request = new ExecutionRequest("run-1", "wf", 1, PayloadCodec.encode("x"), Map.of());
+    new Execution(request, registry.find("wf").orElseThrow(), publisher, (e, f) -> {}, Clock.systemUTC()).run();
+
+    List<StepOutcome> outcomes = publisher.drain();
+    assertThat(outcomes.get(0).getEntries().get(0).getError().getType()).isEqualTo("STEP_TIMEOUT");
+    assertThat(last(outcomes).getCompletion().getError().getMessage()).contains("start-to-close timeout of PT0.2S exceeded");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilTrue(interrupted);
+  }
+
   private List<StepOutcome> run(Workflow<String, ?> workflow, Map<String, JournalEntry> journal) {
     execution(workflow, journal, (e, finished) -> assertThat(finished).isTrue()).run();
     return publisher.drain();
