@@ -4,6 +4,7 @@ import io.stepstream.internal.TopicProvisioner;
 import io.stepstream.internal.WorkflowRegistry;
 import io.stepstream.internal.executor.ExecutionPool;
 import io.stepstream.internal.executor.KafkaOutcomePublisher;
+import io.stepstream.internal.orchestrator.ApprovalTokens;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
@@ -83,7 +84,7 @@ public final class Stepstream implements AutoCloseable {
       pool = new ExecutionPool(config.executorThreads);
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings());
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens());
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
       return this;
@@ -158,6 +159,34 @@ public final class Stepstream implements AutoCloseable {
       embedded.close();
       embedded = null;
     }
+  }
+
+  /**
+   * Approval tokens need a secret shared by every instance. Without one, only a single dev instance
+   * on the embedded broker may make one up (kept in its state dir); anything else must choose.
+   */
+  private ApprovalTokens approvalTokens() throws IOException {
+    if (config.approvalSecret != null) {
+      return ApprovalTokens.withSecret(config.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    if (config.approvalVerificationDisabled) {
+      LOG.warn("approval token verification is DISABLED: anyone who can write to {} can decide any approval", config.topics().approvals());
+      return ApprovalTokens.verificationDisabled();
+    }
+    if (embedded == null) {
+      throw new IllegalStateException(
+          "no approval secret: set Stepstream.builder().approvalSecret(...) to the same secret (16+ bytes) on every instance,"
+              + " or call disableApprovalTokenVerification() if every writer of " + config.topics().approvals() + " is trusted");
+    }
+    java.nio.file.Path file = config.stateDir().resolve("approval-secret");
+    if (!java.nio.file.Files.exists(file)) {
+      java.nio.file.Files.createDirectories(file.getParent());
+      byte[] random = new byte[32];
+      new java.security.SecureRandom().nextBytes(random);
+      java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(random));
+      LOG.info("dev mode: generated an approval secret in {}", file);
+    }
+    return ApprovalTokens.withSecret(java.nio.file.Files.readString(file).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private void provisionTopics() throws Exception {
@@ -238,6 +267,8 @@ public final class Stepstream implements AutoCloseable {
     private Duration resumeDelay = Duration.ofSeconds(1);
     private Duration timerTick = Duration.ofMillis(20);
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
+    private String approvalSecret;
+    private boolean approvalVerificationDisabled;
     private Duration startTimeout = Duration.ofSeconds(120);
 
     private Builder() {}
@@ -256,6 +287,25 @@ public final class Stepstream implements AutoCloseable {
     /** The retry policy of steps of workflows registered without one (default {@link RetryPolicy#DEFAULT}). */
     public Builder defaultRetryPolicy(RetryPolicy policy) {
       this.defaultRetry = java.util.Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * The secret approval tokens are signed with (HMAC-SHA256); the same on every instance, 16+ bytes.
+     * Required unless running on the embedded broker (dev, a secret is generated) or verification is
+     * explicitly disabled.
+     */
+    public Builder approvalSecret(String secret) {
+      if (secret == null || secret.length() < 16) {
+        throw new IllegalArgumentException("the approval secret must be at least 16 characters");
+      }
+      this.approvalSecret = secret;
+      return this;
+    }
+
+    /** Accept decisions without checking their token: only when every writer of the approvals topic is trusted. */
+    public Builder disableApprovalTokenVerification() {
+      this.approvalVerificationDisabled = true;
       return this;
     }
 

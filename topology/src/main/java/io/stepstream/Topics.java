@@ -44,7 +44,22 @@ public record Topics(String prefix) {
     return prefix + ".dlq";
   }
 
+  /** Humans (CLI, console, any producer) write approval decisions here. */
+  public String approvals() {
+    return prefix + ".approvals";
+  }
+
+  /** The engine writes what a human is asked to decide, with a signed token, inside its EOS transaction. */
+  public String approvalRequests() {
+    return prefix + ".approval-requests";
+  }
+
+  /** External events for runs waiting in {@code awaitEvent}. */
+  public String signals() {
+    return prefix + ".signals";
+  }
+
   public List<String> all() {
-    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters());
+    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals());
   }
 }

@@ -87,6 +87,27 @@ public interface WorkflowContext {
   /** Runs the registered compensations now, in reverse order, and forgets them. */
   void compensate();
 
+  /**
+   * Asks a human and waits, durably, for the decision: the request is published on {@code
+   * <prefix>.approval-requests}; the run is parked (no thread, no memory) until a valid decision
+   * arrives on {@code <prefix>.approvals} or {@code timeout} passes. A decision that arrived before
+   * this point was stored and is used now. Only the first valid decision counts.
+   *
+   * @throws ApprovalTimeoutException on timeout, unless the request asked for a timed-out decision
+   */
+  Approval awaitApproval(String name, ApprovalRequest request, java.time.Duration timeout);
+
+  /**
+   * Waits, durably, for an external event named {@code name} on {@code <prefix>.signals} (keyed by
+   * this run's id) and returns its payload. Events that arrived earlier were stored and count.
+   *
+   * @throws EventTimeoutException if none arrives within {@code timeout}
+   */
+  <T> T awaitEvent(String name, Class<T> type, java.time.Duration timeout);
+
+  /** Same, but only an event whose payload satisfies {@code match} resolves the wait; others are skipped. */
+  <T> T awaitEvent(String name, Class<T> type, java.time.Duration timeout, java.util.function.Predicate<T> match);
+
   /** Recorded wall-clock time: the same value on every replay of this point in the code. */
   Instant now();
 

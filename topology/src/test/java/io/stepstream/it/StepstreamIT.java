@@ -59,6 +59,7 @@ class StepstreamIT {
             .topicPrefix("it")
             .stateDir(dir.resolve("state"))
             .partitions(3)
+            .approvalSecret("integration-test-secret")
             .register("order", Order.class, ORDER)
             .register("napper", String.class, (ctx, in) -> {
               ctx.sleep("nap", Duration.ofHours(1));

@@ -10,6 +10,7 @@ import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.WorkflowRegistry;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.orchestrator.ApprovalTokens;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
@@ -53,10 +54,15 @@ public final class OrchestratorHarness implements AutoCloseable {
   public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   public final MutableClock clock = new MutableClock(START);
 
+  public static final ApprovalTokens TOKENS = ApprovalTokens.withSecret("harness-secret-0123".getBytes());
+  private final TestInputTopic<String, byte[]> approvals;
+  private final TestInputTopic<String, byte[]> signals;
+  private final TestOutputTopic<String, byte[]> approvalRequests;
+
   public OrchestratorHarness(WorkflowRegistry registry) {
     Executor queued = pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
-    var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults());
+    var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults(), TOKENS);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -71,6 +77,9 @@ public final class OrchestratorHarness implements AutoCloseable {
     results = driver.createOutputTopic(topics.results(), new StringDeserializer(), new ByteArrayDeserializer());
     events = driver.createOutputTopic(topics.events(), new StringDeserializer(), new ByteArrayDeserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+    approvals = driver.createInputTopic(topics.approvals(), new StringSerializer(), new ByteArraySerializer());
+    signals = driver.createInputTopic(topics.signals(), new StringSerializer(), new ByteArraySerializer());
+    approvalRequests = driver.createOutputTopic(topics.approvalRequests(), new StringDeserializer(), new ByteArrayDeserializer());
     rekeyedRequests = driver.createOutputTopic(topics.requests(), new StringDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -128,6 +137,34 @@ public final class OrchestratorHarness implements AutoCloseable {
       advanceWallClock(tick);
       settle();
     }
+  }
+
+  public void decide(io.stepstream.avro.ApprovalDecision decision) {
+    approvals.pipeInput(decision.getRunId(), Envelopes.encode(decision));
+  }
+
+  public void rawDecision(String key, byte[] value) {
+    approvals.pipeInput(key, value);
+  }
+
+  /** A decision with a valid token. */
+  public io.stepstream.avro.ApprovalDecision.Builder decision(String runId, String name, boolean approved, String approver) {
+    return io.stepstream.avro.ApprovalDecision.newBuilder().setRunId(runId).setApprovalName(name).setApproved(approved)
+        .setApprover(approver).setToken(TOKENS.sign(runId, name)).setDecidedAt(clock.millis());
+  }
+
+  public void signal(String runId, String name, Object data, String signalId) {
+    var signal = io.stepstream.avro.Signal.newBuilder().setRunId(runId).setName(name).setPayload(PayloadCodec.encode(data))
+        .setSignalId(signalId).setSentAt(clock.millis()).build();
+    signals.pipeInput(runId, Envelopes.encode(signal));
+  }
+
+  public void rawSignal(String key, byte[] value) {
+    signals.pipeInput(key, value);
+  }
+
+  public List<io.stepstream.avro.ApprovalRequest> approvalRequests() {
+    return approvalRequests.readValuesToList().stream().map(Envelopes::approvalRequest).collect(Collectors.toList());
   }
 
   public void cancel(String runId, String reason) {

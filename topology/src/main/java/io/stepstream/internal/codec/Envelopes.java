@@ -61,6 +61,18 @@ public final class Envelopes {
     return decode(RunCommand.getDecoder(), bytes);
   }
 
+  public static io.stepstream.avro.ApprovalDecision decision(byte[] bytes) {
+    return decode(io.stepstream.avro.ApprovalDecision.getDecoder(), bytes);
+  }
+
+  public static io.stepstream.avro.ApprovalRequest approvalRequest(byte[] bytes) {
+    return decode(io.stepstream.avro.ApprovalRequest.getDecoder(), bytes);
+  }
+
+  public static io.stepstream.avro.Signal signal(byte[] bytes) {
+    return decode(io.stepstream.avro.Signal.getDecoder(), bytes);
+  }
+
   public static WorkflowResult result(byte[] bytes) {
     return decode(WorkflowResult.getDecoder(), bytes);
   }

@@ -131,7 +131,13 @@ public final class Execution implements Runnable {
 
   /** The suspension that unwound the workflow: the execution ends WAITING. */
   private static RunCompletion waiting(Suspension s) {
-    return RunCompletion.newBuilder().setStatus(RunStatus.WAITING).setWakeAt(s.wakeAt).setReason(s.reason).build();
+    return RunCompletion.newBuilder()
+        .setStatus(RunStatus.WAITING)
+        .setWakeAt(s.wakeAt)
+        .setReason(s.reason)
+        .setWaitKind(s.kind.name())
+        .setWaitName(s.waitName)
+        .build();
   }
 
   @SuppressWarnings("unchecked")

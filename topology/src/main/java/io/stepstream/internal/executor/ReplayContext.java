@@ -1,5 +1,9 @@
 package io.stepstream.internal.executor;
 
+import io.stepstream.Approval;
+import io.stepstream.ApprovalRequest;
+import io.stepstream.ApprovalTimeoutException;
+import io.stepstream.EventTimeoutException;
 import io.stepstream.NonDeterminismException;
 import io.stepstream.RetryPolicy;
 import io.stepstream.RunCancelledException;
@@ -8,9 +12,11 @@ import io.stepstream.StepFunction;
 import io.stepstream.StepOptions;
 import io.stepstream.WorkflowContext;
 import io.stepstream.avro.EntryKind;
+import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.Payload;
+import io.stepstream.avro.Signal;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
@@ -29,6 +35,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +109,7 @@ final class ReplayContext implements WorkflowContext {
     long now = clock.millis();
     JournalEntry lastFailure = failedAttempts == 0 ? null : journal(attemptName(name, failedAttempts));
     if (lastFailure != null && lastFailure.getDueAt() != null && now < lastFailure.getDueAt()) {
-      throw new Suspension(lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")");
+      throw new Suspension(lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")", Suspension.Kind.RETRY, name);
     }
     int attempt = failedAttempts + 1;
     long firstStart = firstAttemptStart(name, failedAttempts, now);
@@ -124,6 +131,91 @@ final class ReplayContext implements WorkflowContext {
   @Override
   public void sleepUntil(String name, Instant until) {
     sleepUntil(name, until::toEpochMilli);
+  }
+
+  @Override
+  public Approval awaitApproval(String name, ApprovalRequest ask, Duration timeout) {
+    checkUserName(name);
+    JournalEntry resolution = recall(name, EntryKind.APPROVAL, "awaitApproval");
+    if (resolution != null) {
+      ApprovalDecision d = PayloadCodec.decode(resolution.getValue(), ApprovalDecision.class);
+      if (d.getTimedOut() && ask.throwOnTimeout()) {
+        throw new ApprovalTimeoutException("approval '" + name + "' of run " + runId() + " was not decided before its deadline");
+      }
+      return new Approval(d.getApproved(), d.getTimedOut(), d.getApprover(), d.getComment(), d.getReason(), d.getEditedPayload(),
+          Instant.ofEpochMilli(d.getDecidedAt()));
+    }
+    checkCancelRequested(name);
+    long deadline = registerWait(name, EntryKind.APPROVAL_WAIT, "awaitApproval", timeout, due ->
+        PayloadCodec.encode(
+            io.stepstream.avro.ApprovalRequest.newBuilder()
+                .setRunId(runId())
+                .setApprovalName(name)
+                .setWorkflowType(workflowType())
+                .setSubject(ask.subject())
+                .setDetails(PayloadCodec.encode(ask.details()))
+                .setAllowedApprovers(ask.approvers())
+                .setAllowedGroups(ask.groups())
+                .setDeadline(due)
+                .setToken("") // signed by the orchestrator, which holds the secret
+                .setRequestedAt(clock.millis())
+                .build()));
+    throw new Suspension(deadline, "approval '" + name + "'", Suspension.Kind.APPROVAL, name);
+  }
+
+  @Override
+  public <T> T awaitEvent(String name, Class<T> type, Duration timeout) {
+    return awaitEvent(name, type, timeout, any -> true);
+  }
+
+  @Override
+  public <T> T awaitEvent(String name, Class<T> type, Duration timeout, Predicate<T> match) {
+    checkUserName(name);
+    JournalEntry resolution = recall(name, EntryKind.SIGNAL, "awaitEvent");
+    if (resolution != null) {
+      Signal signal = PayloadCodec.decode(resolution.getValue(), Signal.class);
+      if (signal.getTimedOut()) {
+        throw new EventTimeoutException("no event '" + name + "' for run " + runId() + " arrived before the deadline");
+      }
+      return PayloadCodec.decode(signal.getPayload(), type);
+    }
+    checkCancelRequested(name);
+    for (JournalEntry buffered : bufferedSignals(name)) {
+      Signal signal = PayloadCodec.decode(buffered.getValue(), Signal.class);
+      T value = PayloadCodec.decode(signal.getPayload(), type);
+      if (match.test(value)) {
+        // the orchestrator applies the first resolution of this name; a timeout fences us first if it won
+        unpublished.add(entry(name, EntryKind.SIGNAL).setSucceeded(true).setValue(buffered.getValue()).build());
+        return value;
+      }
+    }
+    long deadline = registerWait(name, EntryKind.SIGNAL_WAIT, "awaitEvent", timeout, due -> null);
+    throw new Suspension(deadline, "event '" + name + "'", Suspension.Kind.SIGNAL, name);
+  }
+
+  /** Records the wait the first time (with its deadline); returns the recorded deadline. */
+  private long registerWait(String name, EntryKind kind, String call, Duration timeout, java.util.function.LongFunction<Payload> details) {
+    String waitName = "$wait:" + name;
+    JournalEntry wait = recall(waitName, kind, call);
+    if (wait != null) {
+      return wait.getDueAt();
+    }
+    long deadline = clock.millis() + timeout.toMillis();
+    unpublished.add(entry(waitName, kind).setSucceeded(true).setDueAt(deadline).setValue(details.apply(deadline)).build());
+    return deadline;
+  }
+
+  /** Signals stored for this wait, in arrival order. */
+  private List<JournalEntry> bufferedSignals(String name) {
+    String prefix = "$signal:" + name + ":";
+    List<JournalEntry> found = new ArrayList<>();
+    for (JournalEntry e : request.journal().values()) {
+      if (e.getKind() == EntryKind.SIGNAL && e.getName().startsWith(prefix)) {
+        found.add(e);
+      }
+    }
+    found.sort(java.util.Comparator.comparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));
+    return found;
   }
 
   @Override
@@ -218,12 +310,12 @@ final class ReplayContext implements WorkflowContext {
     }
     checkCancelRequested(name);
     if (recorded != null) {
-      throw new Suspension(recorded.getDueAt(), "sleep '" + name + "'");
+      throw new Suspension(recorded.getDueAt(), "sleep '" + name + "'", Suspension.Kind.SLEEP, name);
     }
     long dueAt = dueAtIfNew.getAsLong();
     unpublished.add(entry(name, EntryKind.SLEEP).setSucceeded(true).setDueAt(dueAt).setStartedAt(now).build());
     if (dueAt > now) {
-      throw new Suspension(dueAt, "sleep '" + name + "'");
+      throw new Suspension(dueAt, "sleep '" + name + "'", Suspension.Kind.SLEEP, name);
     }
   }
 
@@ -266,7 +358,7 @@ final class ReplayContext implements WorkflowContext {
                 .setDueAt(wakeAt)
                 .setStartedAt(startedAt)
                 .build());
-        throw new Suspension(wakeAt, "retry of step '" + name + "' (attempt " + (attempt + 1) + ")");
+        throw new Suspension(wakeAt, "retry of step '" + name + "' (attempt " + (attempt + 1) + ")", Suspension.Kind.RETRY, name);
       }
       message = message + " (no retry: the schedule-to-close timeout of " + budget + " would pass first)";
     }

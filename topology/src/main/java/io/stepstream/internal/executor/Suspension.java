@@ -6,12 +6,19 @@ package io.stepstream.internal.executor;
  * Error} so user code catching {@code Exception} does not swallow it.
  */
 final class Suspension extends Error {
+  /** What kinds of wait the orchestrator distinguishes (timers of approvals and signals resolve the wait). */
+  enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL }
+
   final long wakeAt;
   final String reason;
+  final Kind kind;
+  final String waitName;
 
-  Suspension(long wakeAt, String reason) {
+  Suspension(long wakeAt, String reason, Kind kind, String waitName) {
     super(reason, null, false, false);
     this.wakeAt = wakeAt;
     this.reason = reason;
+    this.kind = kind;
+    this.waitName = waitName;
   }
 }

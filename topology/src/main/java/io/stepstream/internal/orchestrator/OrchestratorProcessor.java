@@ -33,7 +33,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private long resumeDueAt;
   private boolean resumed;
 
-  OrchestratorProcessor(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings) {
+  private final ApprovalTokens tokens;
+  private WaitResolver waits;
+  private ExternalInputHandler external;
+
+  OrchestratorProcessor(
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalTokens tokens) {
+    this.tokens = tokens;
     this.topics = topics;
     this.launcher = launcher;
     this.metrics = metrics;
@@ -49,7 +55,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     outputs = new Outputs(context, metrics);
     dispatcher = new RunDispatcher(launcher, store, outputs, metrics);
     requests = new RequestHandler(launcher.registry(), store, timers, outputs, dispatcher, metrics);
-    outcomes = new OutcomeHandler(store, timers, outputs, metrics);
+    waits = new WaitResolver(store, timers, outputs, dispatcher, tokens);
+    outcomes = new OutcomeHandler(store, timers, outputs, metrics, waits);
+    external = new ExternalInputHandler(store, outputs, waits);
     // Resume after a short delay, so outcomes produced before a crash (after the last commit) are
     // re-applied first and their steps are not executed again.
     resumeDueAt = context.currentSystemTimeMs() + settings.resumeDelay().toMillis();
@@ -59,7 +67,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   @Override
   public void process(Record<String, byte[]> record) {
     String topic = currentTopic();
-    Consumer<Record<String, byte[]>> handler = topics.stepOutcomes().equals(topic) ? outcomes::handle : requests::handle;
+    Consumer<Record<String, byte[]>> handler = handlerFor(topic);
     try {
       handler.accept(record);
     } catch (InvalidInputException e) {
@@ -70,6 +78,22 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       outputs.deadLetter(record, record.key(), "ENGINE_ERROR", e.getClass().getName() + ": " + e.getMessage()
           + " (an engine bug: report it with this record; re-produce it from the DLQ once fixed)");
     }
+  }
+
+  private Consumer<Record<String, byte[]>> handlerFor(String topic) {
+    if (topics.stepOutcomes().equals(topic)) {
+      return outcomes::handle;
+    }
+    if (topics.approvals().equals(topic)) {
+      return external::decision;
+    }
+    if (topics.signals().equals(topic)) {
+      return r -> {
+        var meta = context.recordMetadata().orElseThrow();
+        external.signal(r, meta.topic(), meta.partition(), meta.offset());
+      };
+    }
+    return requests::handle;
   }
 
   private void tick(long now) {
@@ -87,7 +111,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       RunState state = runs.run(due.runId());
       // a timer left behind by a cancelled or re-dispatched wait is simply dropped
       if (state != null && state.getStatus() == RunStatus.WAITING && Long.valueOf(due.dueAt()).equals(state.getWakeAt())) {
-        dispatcher.wake(state, due.dueAt());
+        if (state.getWaitName() != null && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()))) {
+          waits.onDeadline(state, due.dueAt());
+        } else {
+          dispatcher.wake(state, due.dueAt());
+        }
       }
     }
   }

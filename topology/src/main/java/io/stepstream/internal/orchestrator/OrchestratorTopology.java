@@ -23,10 +23,12 @@ import org.apache.kafka.streams.state.Stores;
  * every step through a transactional topic pays max(commit.interval.ms, poll.ms) per step instead.
  *
  * <pre>
- *   requests ──────┐                         ┌──> results       (EOS)
- *                  ├──> orchestrator ────────┼──> events        (EOS)
- *   step-outcomes ─┘   [runs, journal]       ├──> dlq           (EOS)
- *        ^                  │ dispatch       └──> requests      (re-keyed JSON requests)
+ *   requests ──────┐                         ┌──> results            (EOS)
+ *   approvals ─────┤                         ├──> events             (EOS)
+ *   signals ───────┼──> orchestrator ────────┼──> approval-requests  (EOS)
+ *   step-outcomes ─┘   [runs, journal,       ├──> dlq                (EOS)
+ *        ^              timers]              └──> requests           (re-keyed JSON requests)
+ *        |                  │ dispatch
  *        └── executions <───┘ (executor pool, idempotent producer)
  * </pre>
  */
@@ -41,6 +43,9 @@ public final class OrchestratorTopology {
   public static final String EVENTS_SINK = "events-sink";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String REQUESTS_SINK = "requests-sink";
+  public static final String APPROVALS_SOURCE = "approvals-source";
+  public static final String SIGNALS_SOURCE = "signals-source";
+  public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
 
   /**
    * Timing knobs of the orchestrator: how often due timers are looked for (their lateness is about
@@ -55,13 +60,22 @@ public final class OrchestratorTopology {
   private OrchestratorTopology() {}
 
   public static Topology build(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings) {
+    return build(topics, launcher, metrics, settings, ApprovalTokens.verificationDisabled());
+  }
+
+  public static Topology build(
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalTokens tokens) {
     Topology topology = new Topology();
     var keys = Serdes.String();
     var bytes = Serdes.ByteArray();
     topology.addSource(REQUESTS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.requests());
     topology.addSource(OUTCOMES_SOURCE, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
+    topology.addSource(APPROVALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.approvals());
+    topology.addSource(SIGNALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addProcessor(
-        ORCHESTRATOR, () -> new OrchestratorProcessor(topics, launcher, metrics, settings), REQUESTS_SOURCE, OUTCOMES_SOURCE);
+        ORCHESTRATOR,
+        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens),
+        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);
     topology.addStateStore(
@@ -73,6 +87,7 @@ public final class OrchestratorTopology {
     topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(REQUESTS_SINK, topics.requests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     return topology;
   }
 

@@ -22,8 +22,10 @@ final class OutcomeHandler {
   private final TimerStore timers;
   private final Outputs outputs;
   private final EngineMetrics metrics;
+  private final WaitResolver waits;
 
-  OutcomeHandler(RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics) {
+  OutcomeHandler(RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits) {
+    this.waits = waits;
     this.store = store;
     this.timers = timers;
     this.outputs = outputs;
@@ -77,6 +79,8 @@ final class OutcomeHandler {
     if (entry.getKind() == EntryKind.STEP) {
       AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
       outputs.audit(state.getRunId(), type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+    } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
+      waits.onWaitRegistered(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
@@ -92,9 +96,14 @@ final class OutcomeHandler {
     if (completion.getStatus() == RunStatus.WAITING) {
       state.setWakeAt(completion.getWakeAt());
       state.setWaitingFor(completion.getReason());
+      state.setWaitKind(completion.getWaitKind());
+      state.setWaitName(completion.getWaitName());
       timers.schedule(completion.getWakeAt(), state.getRunId());
-      outputs.audit(state.getRunId(), AuditEventType.RUN_WAITING, null, 0, state.getGeneration(),
+      outputs.audit(state.getRunId(), AuditEventType.RUN_WAITING, completion.getWaitName(), 0, state.getGeneration(),
           completion.getReason() + " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt()));
+      if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind())) {
+        waits.onWaiting(state);
+      }
       return;
     }
     String detail = completion.getError() == null ? null : completion.getError().getType() + ": " + completion.getError().getMessage();
@@ -111,6 +120,7 @@ final class OutcomeHandler {
         };
     outputs.audit(state.getRunId(), type, completion.getError() == null ? null : completion.getError().getStep(), 0,
         state.getGeneration(), detail);
+    waits.onRunFinished(state);
     outputs.result(
         WorkflowResult.newBuilder()
             .setRunId(state.getRunId())

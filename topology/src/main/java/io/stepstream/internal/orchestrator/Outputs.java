@@ -57,12 +57,18 @@ final class Outputs {
     forward(OrchestratorTopology.REQUESTS_SINK, runId, value, null);
   }
 
+  void approvalRequest(io.stepstream.avro.ApprovalRequest request) {
+    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), null);
+  }
+
   void deadLetter(Record<String, byte[]> record, String runId, String errorType, String message) {
-    metrics.deadLetters.incrementAndGet();
     RecordMetadata meta = context.recordMetadata().orElse(null);
-    String topic = meta == null ? "" : meta.topic();
-    int partition = meta == null ? -1 : meta.partition();
-    long offset = meta == null ? -1 : meta.offset();
+    deadLetter(record, runId, errorType, message, meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
+  }
+
+  /** A dead letter for something stored earlier (a buffered decision), not the record in hand. */
+  void deadLetter(Record<String, byte[]> record, String runId, String errorType, String message, String topic, int partition, long offset) {
+    metrics.deadLetters.incrementAndGet();
     DeadLetter letter =
         DeadLetter.newBuilder()
             .setSourceTopic(topic)

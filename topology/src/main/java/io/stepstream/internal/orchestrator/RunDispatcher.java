@@ -50,6 +50,8 @@ final class RunDispatcher implements ExecutionListener {
     state.setUpdatedAt(outputs.now());
     state.setWakeAt(null);
     state.setWaitingFor(null);
+    state.setWaitKind(null);
+    state.setWaitName(null);
     store.save(state);
     ExecutionRequest request =
         new ExecutionRequest(

@@ -36,6 +36,23 @@ final class RunStore {
     runs.put(state.getRunId(), state);
   }
 
+  JournalEntry entry(String runId, String name) {
+    return journal.get(runId + SEPARATOR + name);
+  }
+
+  void delete(String runId, String name) {
+    journal.delete(runId + SEPARATOR + name);
+  }
+
+  /** Entries of a run whose names start with {@code namePrefix} (one seek, not a scan of the run). */
+  java.util.List<JournalEntry> entriesStartingWith(String runId, String namePrefix) {
+    java.util.List<JournalEntry> found = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + SEPARATOR + namePrefix, KEYS)) {
+      it.forEachRemaining(kv -> found.add(kv.value));
+    }
+    return found;
+  }
+
   /** Heartbeat details: the last one wins. */
   void overwrite(JournalEntry entry) {
     journal.put(entry.getRunId() + SEPARATOR + entry.getName(), entry);

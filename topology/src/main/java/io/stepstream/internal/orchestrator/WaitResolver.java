@@ -1,0 +1,219 @@
+package io.stepstream.internal.orchestrator;
+
+import io.stepstream.avro.ApprovalDecision;
+import io.stepstream.avro.ApprovalRequest;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.EntryKind;
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.RunStatus;
+import io.stepstream.avro.Signal;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.PayloadCodec;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Resolves approval and event waits exactly once: by a valid decision, by a matching event, or by
+ * the deadline, whichever the orchestrator records first. Decisions and events that arrive before
+ * their wait are stored in the run's journal and used when the wait is reached.
+ *
+ * <p>Approvals are resolved here. Events are matched by the execution (the workflow's predicate is
+ * Java code); the orchestrator only stores them and wakes the run. A timeout is recorded only while
+ * the run is WAITING, i.e. no execution is live that could be resolving the same wait.
+ */
+final class WaitResolver {
+  static final String WAIT_PREFIX = "$wait:";
+  static final String DECISION_PREFIX = "$decision:";
+  static final String SIGNAL_PREFIX = "$signal:";
+
+  private final RunStore store;
+  private final TimerStore timers;
+  private final Outputs outputs;
+  private final RunDispatcher dispatcher;
+  private final ApprovalTokens tokens;
+
+  WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalTokens tokens) {
+    this.store = store;
+    this.timers = timers;
+    this.outputs = outputs;
+    this.dispatcher = dispatcher;
+    this.tokens = tokens;
+  }
+
+  /** A wait entry was journaled: an approval wait publishes its request, signed. */
+  void onWaitRegistered(RunState state, JournalEntry wait) {
+    if (wait.getKind() != EntryKind.APPROVAL_WAIT) {
+      return;
+    }
+    ApprovalRequest request = PayloadCodec.decode(wait.getValue(), ApprovalRequest.class);
+    request.setToken(tokens.sign(state.getRunId(), request.getApprovalName()));
+    outputs.approvalRequest(request);
+    outputs.audit(state.getRunId(), AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
+        request.getSubject() + " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")");
+  }
+
+  /** The run just started waiting for an approval or event: use what arrived before. */
+  void onWaiting(RunState state) {
+    String name = state.getWaitName();
+    if (store.entry(state.getRunId(), name) != null) {
+      wakeNow(state); // resolved while the execution was still running
+      return;
+    }
+    if ("APPROVAL".equals(state.getWaitKind())) {
+      JournalEntry buffered = store.entry(state.getRunId(), DECISION_PREFIX + name);
+      if (buffered != null) {
+        store.delete(state.getRunId(), DECISION_PREFIX + name);
+        ApprovalDecision decision = PayloadCodec.decode(buffered.getValue(), ApprovalDecision.class);
+        if (accept(state, decision, null)) {
+          wakeNow(state);
+        }
+      }
+    } else if ("SIGNAL".equals(state.getWaitKind())) {
+      // events stored after this execution took its journal snapshot have not been looked at yet
+      boolean unseen =
+          store.entriesStartingWith(state.getRunId(), SIGNAL_PREFIX + name + ":").stream()
+              .anyMatch(e -> e.getGeneration() >= state.getGeneration());
+      if (unseen) {
+        wakeNow(state);
+      }
+    }
+  }
+
+  /** The deadline of an approval or event wait passed while the run was waiting. */
+  void onDeadline(RunState state, long dueAt) {
+    String name = state.getWaitName();
+    boolean approval = "APPROVAL".equals(state.getWaitKind());
+    Object timedOut =
+        approval
+            ? ApprovalDecision.newBuilder().setRunId(state.getRunId()).setApprovalName(name).setApproved(false)
+                .setApprover("").setTimedOut(true).setDecidedAt(outputs.now()).build()
+            : Signal.newBuilder().setRunId(state.getRunId()).setName(name).setTimedOut(true).setSentAt(outputs.now()).build();
+    if (store.recordIfAbsent(resolution(state, name, approval ? EntryKind.APPROVAL : EntryKind.SIGNAL, timedOut))) {
+      outputs.audit(state.getRunId(), approval ? AuditEventType.APPROVAL_TIMED_OUT : AuditEventType.WAIT_TIMED_OUT, name, 0,
+          state.getGeneration(), "no " + (approval ? "valid decision" : "matching event") + " before the deadline");
+    }
+    dispatcher.wake(state, dueAt);
+  }
+
+  void onDecision(Record<String, byte[]> record, RunState state, ApprovalDecision decision) {
+    String runId = state.getRunId();
+    String name = decision.getApprovalName();
+    if (!tokens.accepts(decision.getToken(), runId, name)) {
+      reject(record, runId, name, "BAD_TOKEN", "the decision for approval '" + name + "' of run " + runId
+          + " has a missing or wrong token; copy the token from its approval request on the approval-requests topic");
+      return;
+    }
+    if (store.entry(runId, name) != null) {
+      ignore(record, runId, name, "ALREADY_DECIDED", "approval '" + name + "' of run " + runId + " was already decided; the first decision stands");
+      return;
+    }
+    decision.setRunId(runId);
+    if (store.entry(runId, WAIT_PREFIX + name) == null) {
+      JournalEntry buffered = entry(state, DECISION_PREFIX + name, EntryKind.DECISION, decision);
+      if (store.recordIfAbsent(buffered)) {
+        outputs.audit(runId, AuditEventType.DECISION_BUFFERED, name, 0, state.getGeneration(),
+            "stored until the run reaches approval '" + name + "'");
+      } else {
+        ignore(record, runId, name, "DUPLICATE_DECISION", "a decision for approval '" + name + "' of run " + runId + " is already stored; the first stands");
+      }
+      return;
+    }
+    if (accept(state, decision, record) && isWaitingFor(state, name)) {
+      wakeNow(state);
+    }
+  }
+
+  void onSignal(Record<String, byte[]> record, RunState state, Signal signal, String signalId) {
+    String runId = state.getRunId();
+    String name = signal.getName();
+    signal.setRunId(runId);
+    JournalEntry stored = entry(state, SIGNAL_PREFIX + name + ":" + signalId, EntryKind.SIGNAL, signal);
+    if (!store.recordIfAbsent(stored)) {
+      outputs.audit(runId, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(), "duplicate of event " + signalId + "; ignored");
+      return;
+    }
+    outputs.audit(runId, AuditEventType.SIGNAL_RECEIVED, name, 0, state.getGeneration(), "event " + signalId);
+    if (store.entry(runId, name) == null && isWaitingFor(state, name)) {
+      wakeNow(state); // the execution decides whether it matches
+    }
+  }
+
+  /** A finished run never asks again: decisions stored for it are rejected with that reason. */
+  void onRunFinished(RunState state) {
+    for (JournalEntry leftover : store.entriesStartingWith(state.getRunId(), DECISION_PREFIX)) {
+      String name = leftover.getName().substring(DECISION_PREFIX.length());
+      store.delete(state.getRunId(), leftover.getName());
+      ApprovalDecision d = PayloadCodec.decode(leftover.getValue(), ApprovalDecision.class);
+      reject(storedRecord(state.getRunId(), d), state.getRunId(), name, "UNKNOWN_APPROVAL",
+          "run " + state.getRunId() + " ended " + state.getStatus() + " without asking for approval '" + name + "'");
+    }
+  }
+
+  private boolean accept(RunState state, ApprovalDecision decision, Record<String, byte[]> record) {
+    String name = decision.getApprovalName();
+    ApprovalRequest asked = PayloadCodec.decode(store.entry(state.getRunId(), WAIT_PREFIX + name).getValue(), ApprovalRequest.class);
+    if (!allowed(asked, decision)) {
+      reject(record != null ? record : storedRecord(state.getRunId(), decision), state.getRunId(), name, "APPROVER_NOT_ALLOWED",
+          "'" + decision.getApprover() + "' may not decide approval '" + name + "' of run " + state.getRunId()
+              + " (allowed approvers " + asked.getAllowedApprovers() + ", groups " + asked.getAllowedGroups() + ")");
+      return false;
+    }
+    store.recordIfAbsent(resolution(state, name, EntryKind.APPROVAL, decision));
+    outputs.audit(state.getRunId(), AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
+        (decision.getApproved() ? "approved" : "rejected") + " by " + decision.getApprover()
+            + (decision.getComment() == null ? "" : ": " + decision.getComment()));
+    return true;
+  }
+
+  private static boolean allowed(ApprovalRequest asked, ApprovalDecision decision) {
+    if (asked.getAllowedApprovers().isEmpty() && asked.getAllowedGroups().isEmpty()) {
+      return true;
+    }
+    Set<String> groups = new HashSet<>(decision.getApproverGroups());
+    groups.retainAll(asked.getAllowedGroups());
+    return asked.getAllowedApprovers().contains(decision.getApprover()) || !groups.isEmpty();
+  }
+
+  private boolean isWaitingFor(RunState state, String name) {
+    return state.getStatus() == RunStatus.WAITING && name.equals(state.getWaitName());
+  }
+
+  private void wakeNow(RunState state) {
+    if (state.getWakeAt() != null) {
+      timers.cancel(state.getWakeAt(), state.getRunId());
+    }
+    dispatcher.dispatch(state);
+  }
+
+  private void ignore(Record<String, byte[]> record, String runId, String name, String code, String why) {
+    outputs.audit(runId, AuditEventType.DECISION_IGNORED, name, 0, 0, why);
+    outputs.deadLetter(record, runId, code, why);
+  }
+
+  private void reject(Record<String, byte[]> record, String runId, String name, String code, String why) {
+    outputs.audit(runId, AuditEventType.DECISION_REJECTED, name, 0, 0, why);
+    outputs.deadLetter(record, runId, code, why);
+  }
+
+  private Record<String, byte[]> storedRecord(String runId, ApprovalDecision decision) {
+    return new Record<>(runId, Envelopes.encode(decision), outputs.now());
+  }
+
+  private JournalEntry resolution(RunState state, String name, EntryKind kind, Object value) {
+    return entry(state, name, kind, value);
+  }
+
+  private JournalEntry entry(RunState state, String name, EntryKind kind, Object value) {
+    return JournalEntry.newBuilder()
+        .setRunId(state.getRunId())
+        .setName(name)
+        .setKind(kind)
+        .setSucceeded(true)
+        .setValue(PayloadCodec.encode(value))
+        .setGeneration(state.getGeneration())
+        .setRecordedAt(outputs.now())
+        .build();
+  }
+}
