@@ -6,6 +6,7 @@ import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.TopicScanner;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
 import java.time.Duration;
@@ -60,6 +61,7 @@ public final class WorkflowClient implements AutoCloseable {
 
   private final Topics topics;
   private final Map<String, Object> clientConfig;
+  private final io.stepstream.internal.orchestrator.ApprovalTokens approvalTokens;
   private final KafkaProducer<String, byte[]> producer;
   private final KafkaConsumer<String, byte[]> resultsConsumer;
   private final Map<String, CompletableFuture<RunResult>> pending = new ConcurrentHashMap<>();
@@ -71,6 +73,8 @@ public final class WorkflowClient implements AutoCloseable {
   private WorkflowClient(Builder b) {
     this.topics = Topics.withPrefix(b.topicPrefix);
     this.clientConfig = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+    this.approvalTokens =
+        b.approvalSecret == null ? null : io.stepstream.internal.orchestrator.ApprovalTokens.withSecret(b.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Map<String, Object> p = new HashMap<>(clientConfig);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -204,6 +208,116 @@ public final class WorkflowClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Approvals runs are waiting for now: requests on the approval-requests topic without a decision,
+   * timeout or end of run on the events topic. Reads both topics; meant for tools, not hot paths.
+   */
+  public List<PendingApproval> pendingApprovals(Duration timeout) {
+    Map<String, PendingApproval> pending = new LinkedHashMap<>();
+    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.approvalRequests(), -1, timeout)) {
+      io.stepstream.avro.ApprovalRequest a = Envelopes.approvalRequest(r.value());
+      pending.put(a.getRunId() + "/" + a.getApprovalName(),
+          new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(),
+              PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
+              java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
+    }
+    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.events(), -1, timeout)) {
+      AuditEvent e = Envelopes.auditEvent(r.value());
+      switch (e.getType()) {
+        case APPROVAL_DECIDED, APPROVAL_TIMED_OUT -> pending.remove(e.getRunId() + "/" + e.getStep());
+        case RUN_COMPLETED, RUN_FAILED, RUN_CANCELLED -> pending.keySet().removeIf(k -> k.startsWith(e.getRunId() + "/"));
+        default -> { }
+      }
+    }
+    return List.copyOf(pending.values());
+  }
+
+  /** Approves; see {@link #decide}. */
+  public void approve(String runId, String approvalName, String approver, String comment) {
+    decide(runId, approvalName, true, approver, List.of(), comment, null, null);
+  }
+
+  /** Rejects; see {@link #decide}. */
+  public void reject(String runId, String approvalName, String approver, String reason) {
+    decide(runId, approvalName, false, approver, List.of(), null, reason, null);
+  }
+
+  /**
+   * Sends a decision to the approvals topic, with the approval's token: signed here if the client
+   * has the approval secret, otherwise copied from the approval request (which must then exist).
+   * Whether it is applied (first valid decision wins) shows on the events topic.
+   *
+   * <pre>{@code
+   * client.decide("r-42", "refund-review", true, "alice", List.of("support-leads"), "ok, half", null, new Refund("ada", 210));
+   * }</pre>
+   */
+  public void decide(
+      String runId, String approvalName, boolean approved, String approver, List<String> groups, String comment, String reason, Object edited) {
+    io.stepstream.avro.ApprovalDecision decision =
+        io.stepstream.avro.ApprovalDecision.newBuilder()
+            .setRunId(runId)
+            .setApprovalName(approvalName)
+            .setApproved(approved)
+            .setApprover(approver)
+            .setApproverGroups(groups)
+            .setComment(comment)
+            .setReason(reason)
+            .setEditedPayload(PayloadCodec.encode(edited))
+            .setToken(tokenFor(runId, approvalName))
+            .setDecidedAt(System.currentTimeMillis())
+            .build();
+    send(topics.approvals(), runId, Envelopes.encode(decision), "decision on " + approvalName);
+  }
+
+  /** Sends an event to a run (for {@code ctx.awaitEvent(name, ...)}); the id defaults to its position on the topic. */
+  public void signal(String runId, String name, Object data) {
+    signal(runId, name, data, null);
+  }
+
+  /** Same, with a deduplication id: a second event with the same id for the run is ignored. */
+  public void signal(String runId, String name, Object data, String signalId) {
+    io.stepstream.avro.Signal signal =
+        io.stepstream.avro.Signal.newBuilder()
+            .setRunId(runId)
+            .setName(name)
+            .setPayload(PayloadCodec.encode(data))
+            .setSignalId(signalId)
+            .setSentAt(System.currentTimeMillis())
+            .build();
+    send(topics.signals(), runId, Envelopes.encode(signal), "event " + name);
+  }
+
+  private String tokenFor(String runId, String approvalName) {
+    if (approvalTokens != null) {
+      return approvalTokens.sign(runId, approvalName);
+    }
+    int partitions = producer.partitionsFor(topics.approvalRequests()).size();
+    String token = null;
+    for (ConsumerRecord<String, byte[]> r :
+        TopicScanner.readAll(clientConfig, topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30))) {
+      io.stepstream.avro.ApprovalRequest a = Envelopes.approvalRequest(r.value());
+      if (a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
+        token = a.getToken();
+      }
+    }
+    if (token == null) {
+      throw new IllegalStateException("run " + runId + " has not asked for approval '" + approvalName + "' (yet);"
+          + " a decision sent before the request needs a client built with approvalSecret(...)");
+    }
+    return token;
+  }
+
+  private void send(String topic, String key, byte[] value, String what) {
+    try {
+      producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not send the " + what + " for run " + key + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted sending the " + what + " for run " + key);
+    }
+  }
+
   /** Calls {@code listener} for every result committed from now on (on the client's results thread). */
   public AutoCloseable subscribe(Consumer<RunResult> listener) {
     listeners.add(listener);
@@ -318,6 +432,13 @@ public final class WorkflowClient implements AutoCloseable {
   public static final class Builder {
     private String bootstrapServers = "127.0.0.1:9092";
     private String topicPrefix = Topics.DEFAULT_PREFIX;
+    private String approvalSecret;
+
+    /** Lets the client sign approval tokens itself (automated approvers, decisions sent before the request). */
+    public Builder approvalSecret(String secret) {
+      this.approvalSecret = secret;
+      return this;
+    }
 
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;

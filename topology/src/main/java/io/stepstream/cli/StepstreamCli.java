@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "stepstream 0.1.0",
     description = "Durable execution for AI agents on Kafka Streams.",
-    subcommands = {DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class})
+    subcommands = {
+      DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class,
+      ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class
+    })
 public final class StepstreamCli {
   public static void main(String[] args) {
     int code = new CommandLine(new StepstreamCli()).execute(args);

@@ -18,6 +18,7 @@ public final class CrashTestInstance {
   public static final String TYPE = "crashy";
   public static final String SLEEPY = "sleepy";
   public static final String RETRYING = "retrying";
+  public static final String APPROVE_THEN_SLOW = "approve-then-slow";
 
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
@@ -52,6 +53,17 @@ public final class CrashTestInstance {
             .streamsConfig("consumer.session.timeout.ms", 6000)
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)
             .register(TYPE, String.class, workflow)
+            .register(APPROVE_THEN_SLOW, String.class, (ctx, in) -> {
+              var a = ctx.awaitApproval("ship-it", io.stepstream.ApprovalRequest.of("ship?"), Duration.ofHours(1));
+              String after = ctx.step("slow-after-approval", String.class, s -> {
+                effect(work, "slow-after-approval-started", s.idempotencyKey(), "");
+                while (!Files.exists(work.resolve("release-approval"))) {
+                  Thread.sleep(50);
+                }
+                return effect(work, s.stepName(), s.idempotencyKey(), "shipped");
+              });
+              return a.approver() + ":" + after;
+            })
             .register(SLEEPY, String.class, (ctx, in) -> {
               ctx.sleep("nap", Duration.ofSeconds(4));
               return ctx.step("after-nap", String.class, s -> effect(work, s.stepName(), s.idempotencyKey(), "woke"));

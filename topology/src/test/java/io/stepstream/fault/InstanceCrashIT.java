@@ -108,6 +108,34 @@ class InstanceCrashIT {
     }
   }
 
+  @Test
+  void aDecisionConsumedJustBeforeASigkillIsAppliedOnceAndTheRunFinishes() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      String[] args = {bootstrap, dir.resolve("state").toString(), work.toString()};
+      InstanceProcess first = InstanceProcess.start(CrashTestInstance.class, dir.resolve("first.log"), args);
+      first.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+      try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix("crash").build()) {
+        client.start(CrashTestInstance.APPROVE_THEN_SLOW, "ship-1", "in");
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventsOf(bootstrap, AuditEventType.APPROVAL_REQUESTED).containsKey("ship-1"));
+        client.approve("ship-1", "ship-it", "alice", "go");
+        await().atMost(Duration.ofSeconds(30)).until(() -> effects(work).contains("slow-after-approval-started"));
+        first.killHard(); // the decision is consumed and the next step is in flight
+
+        Files.createFile(work.resolve("release-approval"));
+        try (InstanceProcess second = InstanceProcess.start(CrashTestInstance.class, dir.resolve("second.log"), args)) {
+          second.awaitOutput("INSTANCE_READY", Duration.ofSeconds(90));
+          assertThat(client.awaitResult("ship-1", Duration.ofSeconds(90)).output(String.class)).isEqualTo("alice:shipped");
+        }
+      }
+      assertThat(eventsOf(bootstrap, AuditEventType.APPROVAL_DECIDED)).containsExactly(Map.entry("ship-1", 1L));
+      assertThat(eventsOf(bootstrap, AuditEventType.DECISION_IGNORED)).isEmpty();
+      assertThat(TopicReader.readAll(bootstrap, "crash.results", true)).hasSize(1);
+      assertThat(effects(work).lines().filter(l -> l.startsWith("slow-after-approval ")).count()).isEqualTo(1);
+    }
+  }
+
   private static Map<String, Long> eventsOf(String bootstrap, AuditEventType type) {
     return TopicReader.readAll(bootstrap, "crash.events", true).stream()
         .map(r -> Envelopes.auditEvent(r.value()))

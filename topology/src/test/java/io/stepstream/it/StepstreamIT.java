@@ -61,6 +61,11 @@ class StepstreamIT {
             .partitions(3)
             .approvalSecret("integration-test-secret")
             .register("order", Order.class, ORDER)
+            .register("review", String.class, (ctx, in) -> {
+              var a = ctx.awaitApproval("go-live", io.stepstream.ApprovalRequest.of("Publish " + in + "?").approvers("alice"), Duration.ofHours(1));
+              return (a.approved() ? "published " : "kept ") + in + " (" + a.approver() + ")";
+            })
+            .register("wait-payment", String.class, (ctx, in) -> "paid " + ctx.awaitEvent("payment", Integer.class, Duration.ofHours(1)))
             .register("napper", String.class, (ctx, in) -> {
               ctx.sleep("nap", Duration.ofHours(1));
               return "woke";
@@ -207,6 +212,43 @@ class StepstreamIT {
           "{\"command\":\"cancel\",\"reason\":\"from a console\"}".getBytes(StandardCharsets.UTF_8))).get();
     }
     assertThat(engine.client().awaitResult("nap-json", Duration.ofSeconds(60)).status()).isEqualTo(RunStatus.CANCELLED);
+  }
+
+  @Test
+  void anApprovalGoesOutOnItsTopicAndTheDecisionComesBackThroughTheApprovalsTopic() {
+    WorkflowClient client = engine.client();
+    client.start("review", "review-1", "the report");
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        client.pendingApprovals(Duration.ofSeconds(10)).stream().anyMatch(p -> p.runId().equals("review-1") && p.approvalName().equals("go-live")));
+
+    client.approve("review-1", "go-live", "alice", "looks good"); // the token is read from the approval request
+
+    assertThat(client.awaitResult("review-1", Duration.ofSeconds(60)).output(String.class)).isEqualTo("published the report (alice)");
+    assertThat(client.pendingApprovals(Duration.ofSeconds(10))).noneMatch(p -> p.runId().equals("review-1"));
+  }
+
+  @Test
+  void aDecisionSentBeforeTheRunAsksIsKeptUntilItDoes() {
+    try (WorkflowClient automated =
+        WorkflowClient.builder().bootstrapServers(engine.bootstrapServers()).topicPrefix("it").approvalSecret("integration-test-secret").build()) {
+      automated.start("review", "review-early", "the slides");
+      automated.reject("review-early", "go-live", "alice", "not ready"); // races the run to the wait
+      assertThat(automated.awaitResult("review-early", Duration.ofSeconds(60)).output(String.class)).isEqualTo("kept the slides (alice)");
+    }
+  }
+
+  @Test
+  void anEventReachesAWaitingRunThroughTheSignalsTopic() throws Exception {
+    WorkflowClient client = engine.client();
+    client.start("wait-payment", "pay-1", "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> events("pay-1").contains(AuditEventType.RUN_WAITING));
+
+    try (var producer = producer()) { // JSON from any producer
+      producer.send(new ProducerRecord<>(engine.topics().signals(), "pay-1",
+          "{\"name\":\"payment\",\"data\":42,\"signalId\":\"psp-9\"}".getBytes(StandardCharsets.UTF_8))).get();
+    }
+
+    assertThat(client.awaitResult("pay-1", Duration.ofSeconds(60)).output(String.class)).isEqualTo("paid 42");
   }
 
   private static List<AuditEventType> events(String runId) {
