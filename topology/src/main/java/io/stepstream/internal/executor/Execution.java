@@ -75,7 +75,7 @@ public final class Execution implements Runnable {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);
       ctx.checkNotAbandoned();
-      publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), ctx.drainUnpublished(), completion), request.runId());
+      publishCompletion(ctx, completion);
       finished = true;
     } catch (ExecutionAbandoned e) {
       LOG.debug("run {} generation {} abandoned", request.runId(), request.generation());
@@ -160,6 +160,24 @@ public final class Execution implements Runnable {
         .setAttempt(e instanceof StepFailedException f ? f.attempts() : 0)
         .setStackTrace(stack.length() > MAX_STACK_CHARS ? stack.substring(0, MAX_STACK_CHARS) : stack)
         .build();
+  }
+
+  /** The completion carries the entries not yet published; an output too large for Kafka fails the run loudly. */
+  private void publishCompletion(ReplayContext ctx, RunCompletion completion) {
+    StepOutcome outcome = new StepOutcome(request.runId(), request.generation(), ctx.drainUnpublished(), completion);
+    if (io.stepstream.internal.codec.Envelopes.encode(outcome).length <= publisher.maxOutcomeBytes()) {
+      publishOrAbandon(publisher, outcome, request.runId());
+      return;
+    }
+    if (!outcome.getEntries().isEmpty()) {
+      publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), outcome.getEntries(), null), request.runId());
+    }
+    RunCompletion tooLarge =
+        completion(RunStatus.FAILED, null, ErrorInfo.newBuilder().setType("RECORD_TOO_LARGE")
+            .setMessage("the output of run " + request.runId() + " is larger than " + publisher.maxOutcomeBytes()
+                + " bytes, the most a result may be; return a reference to data stored elsewhere")
+            .build());
+    publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), java.util.List.of(), tooLarge), request.runId());
   }
 
   /** Publishing failed ambiguously: stop this execution; the orchestrator dispatches a new one. */

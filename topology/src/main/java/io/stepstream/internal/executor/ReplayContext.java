@@ -113,6 +113,7 @@ final class ReplayContext implements WorkflowContext {
     }
     int attempt = failedAttempts + 1;
     long firstStart = firstAttemptStart(name, failedAttempts, now);
+    flushBuffered(); // earlier outcomes are durable before this step's side effect can happen
     StepAttemptContext attemptContext =
         new StepAttemptContext(runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
     Attempt<T> result = runAttempt(fn, attemptContext, limits(options, now, firstStart));
@@ -336,9 +337,10 @@ final class ReplayContext implements WorkflowContext {
     } catch (PayloadCodec.PayloadException e) {
       return failFinally(name, attempt, startedAt, "RESULT_NOT_SERIALIZABLE", e.getMessage());
     }
-    if (!publishWithBuffered(success)) {
+    if (sizeOf(List.of(success)) > publisher.maxOutcomeBytes()) {
       return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name));
     }
+    buffer(success);
     return value;
   }
 
@@ -366,11 +368,7 @@ final class ReplayContext implements WorkflowContext {
   }
 
   private <T> T failFinally(String name, int attempt, long startedAt, String type, String message) {
-    JournalEntry failed =
-        entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message)).setAttempt(attempt).setStartedAt(startedAt).build();
-    if (!publishWithBuffered(failed)) {
-      throw new IllegalStateException("cannot even record the failure of step '" + name + "' in run " + runId());
-    }
+    buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message)).setAttempt(attempt).setStartedAt(startedAt).build());
     throw new StepFailedException(name, attempt, type, message);
   }
 
@@ -454,17 +452,31 @@ final class ReplayContext implements WorkflowContext {
     throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage());
   }
 
-  /** Publishes the entry with any buffered entries; false if it would be too large. */
-  private boolean publishWithBuffered(JournalEntry entry) {
-    List<JournalEntry> entries = new ArrayList<>(unpublished);
-    entries.add(entry);
-    StepOutcome outcome = new StepOutcome(request.runId(), request.generation(), entries, null);
-    if (Envelopes.encode(outcome).length > publisher.maxOutcomeBytes()) {
-      return false;
+  /**
+   * A step's outcome waits here until the next side effect begins (the next step's first attempt) or
+   * the execution ends (it travels with the completion). Nothing can depend on it before then, and
+   * the last step of a run costs no record of its own.
+   */
+  private void buffer(JournalEntry entry) {
+    List<JournalEntry> with = new ArrayList<>(unpublished);
+    with.add(entry);
+    if (sizeOf(with) > publisher.maxOutcomeBytes()) {
+      flushBuffered();
     }
-    Execution.publishOrAbandon(publisher, outcome, request.runId());
+    unpublished.add(entry);
+  }
+
+  /** Makes every buffered entry durable: called before anything can depend on them. */
+  void flushBuffered() {
+    if (unpublished.isEmpty()) {
+      return;
+    }
+    Execution.publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), new ArrayList<>(unpublished), null), request.runId());
     unpublished.clear();
-    return true;
+  }
+
+  private int sizeOf(List<JournalEntry> entries) {
+    return Envelopes.encode(new StepOutcome(request.runId(), request.generation(), entries, null)).length;
   }
 
   private String tooLargeMessage(String name) {
