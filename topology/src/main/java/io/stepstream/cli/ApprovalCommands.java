@@ -15,17 +15,13 @@ import picocli.CommandLine.Parameters;
 final class ApprovalCommands {
   private ApprovalCommands() {}
 
-  static WorkflowClient client(ConnectionOptions connection) {
-    return WorkflowClient.builder().bootstrapServers(connection.requireBootstrap()).topicPrefix(connection.topicPrefix).build();
-  }
-
   @Command(name = "approvals", description = "List the approvals runs are waiting for.")
   static final class ListPending implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
 
     @Override
     public Integer call() {
-      try (WorkflowClient client = client(connection)) {
+      try (WorkflowClient client = connection.client()) {
         List<PendingApproval> pending = client.pendingApprovals(Duration.ofSeconds(30));
         if (pending.isEmpty()) {
           System.out.println("no pending approvals");
@@ -71,7 +67,7 @@ final class ApprovalCommands {
 
     @Override
     public Integer call() {
-      try (WorkflowClient client = client(connection)) {
+      try (WorkflowClient client = connection.client()) {
         client.decide(runId, approvalName, approved(), approver, groups, comment(), reason(), edited());
         System.out.println((approved() ? "approval" : "rejection") + " of " + approvalName + " for run " + runId
             + " sent; the events topic shows whether it was applied (APPROVAL_DECIDED) or why not");
@@ -142,7 +138,7 @@ final class ApprovalCommands {
 
     @Override
     public Integer call() throws Exception {
-      try (WorkflowClient client = client(connection)) {
+      try (WorkflowClient client = connection.client()) {
         var json = PayloadCodec.json().readTree(data);
         client.signal(runId, name, json.isNull() ? null : json, signalId);
         System.out.println("event " + name + " sent to run " + runId);

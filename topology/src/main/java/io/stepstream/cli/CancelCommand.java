@@ -22,8 +22,7 @@ final class CancelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (WorkflowClient client =
-        WorkflowClient.builder().bootstrapServers(connection.requireBootstrap()).topicPrefix(connection.topicPrefix).build()) {
+    try (WorkflowClient client = connection.client()) {
       CancelResult answer = client.cancel(runId, reason, Duration.ofSeconds(30));
       System.out.println((answer.accepted() ? "accepted: " : "rejected: ") + answer.detail());
       return answer.accepted() ? 0 : 3;

@@ -24,6 +24,11 @@ final class ConnectionOptions {
     return b;
   }
 
+  /** A client for the cluster and topics these options name. */
+  io.stepstream.WorkflowClient client() {
+    return io.stepstream.WorkflowClient.builder().bootstrapServers(requireBootstrap()).topicPrefix(topicPrefix).build();
+  }
+
   String requireBootstrap() {
     if (bootstrapServers == null) {
       throw new picocli.CommandLine.ParameterException(

@@ -17,8 +17,7 @@ final class ResultCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (WorkflowClient client =
-        WorkflowClient.builder().bootstrapServers(connection.requireBootstrap()).topicPrefix(connection.topicPrefix).build()) {
+    try (WorkflowClient client = connection.client()) {
       var result = client.findResult(runId, Duration.ofSeconds(30));
       System.out.println(result.map(Object::toString).orElse("no result for run " + runId + " (unknown, or still running)"));
       return result.isPresent() ? 0 : 2;

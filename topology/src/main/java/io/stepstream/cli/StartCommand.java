@@ -37,8 +37,7 @@ final class StartCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JsonNode json = PayloadCodec.json().readTree(input);
     String id = runId != null ? runId : UUID.randomUUID().toString();
-    try (WorkflowClient client =
-        WorkflowClient.builder().bootstrapServers(connection.requireBootstrap()).topicPrefix(connection.topicPrefix).build()) {
+    try (WorkflowClient client = connection.client()) {
       RunHandle run = client.start(workflowType, id, json.isNull() ? null : json);
       System.out.println("started " + run.runId());
       if (!await) {
