@@ -37,9 +37,6 @@ final class Outputs {
   void result(WorkflowResult result) {
     metrics.runsFinished.incrementAndGet();
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), null);
-    // someone is waiting for this: commit at the end of this poll loop instead of at the next
-    // commit interval (Kafka Streams coalesces requests, so a busy loop still commits once per batch)
-    context.commit();
   }
 
   void audit(String runId, AuditEventType type, String step, int attempt, int generation, String detail) {
