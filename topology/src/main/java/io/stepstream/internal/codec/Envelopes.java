@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
@@ -22,6 +24,9 @@ public final class Envelopes {
   static {
     AvroTrust.ensureInstalled();
   }
+
+  /** One encoder per envelope class (the generated toByteBuffer() shares one too; no reflection per call). */
+  private static final java.util.Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new java.util.concurrent.ConcurrentHashMap<>();
 
   private static final byte[] COMMAND_FINGERPRINT = fingerprint(RunCommand.getClassSchema());
 
@@ -37,14 +42,17 @@ public final class Envelopes {
     return bytes != null && bytes.length > 10 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public static byte[] encode(SpecificRecordBase record) {
+    BinaryMessageEncoder encoder =
+        ENCODERS.computeIfAbsent(record.getClass(), c -> new BinaryMessageEncoder<>(SpecificData.getForSchema(record.getSchema()), record.getSchema()));
     try {
-      ByteBuffer buffer = (ByteBuffer) record.getClass().getMethod("toByteBuffer").invoke(record);
+      ByteBuffer buffer = encoder.encode(record);
       byte[] bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
       return bytes;
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("not a generated Avro class: " + record.getClass(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode " + record.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 
