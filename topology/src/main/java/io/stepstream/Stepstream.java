@@ -218,6 +218,10 @@ public final class Stepstream implements AutoCloseable {
     // a task reads four co-partitioned topics; there is no cross-topic time order to wait for, so
     // never hold back a record because another of the task's partitions has not been fetched yet
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // Streams picks the input record with the lowest timestamp first; with producer timestamps a
+    // burst of requests would all be started before any step outcome is applied. Arrival order
+    // (wall clock) interleaves them, so runs finish while new ones start. Nothing reads record time.
+    p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, org.apache.kafka.streams.processor.WallclockTimestampExtractor.class);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     // poison input never stops a partition: records that fail outside our own handling go to the DLQ
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());

@@ -45,6 +45,9 @@ final class RunDispatcher implements ExecutionListener {
     if (previous != null) {
       previous.cancel();
     }
+    // a run's first dispatch has nothing journaled yet (input for unknown runs is rejected): skip the scan
+    Map<String, io.stepstream.avro.JournalEntry> journal =
+        state.getGeneration() == 0 ? new java.util.HashMap<>() : store.journalOf(state.getRunId());
     state.setGeneration(state.getGeneration() + 1);
     state.setStatus(RunStatus.RUNNING);
     state.setUpdatedAt(outputs.now());
@@ -59,7 +62,7 @@ final class RunDispatcher implements ExecutionListener {
             state.getWorkflowType(),
             state.getGeneration(),
             state.getInput(),
-            store.journalOf(state.getRunId()),
+            journal,
             state.getCancelRequested(),
             state.getCancelReason());
     if (dispatchedBeforeResumeScan != null) {

@@ -1,0 +1,79 @@
+package io.stepstream.loadtest;
+
+import io.stepstream.Stepstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * An engine instance with every benchmark scenario registered, for benchmarks against an external
+ * cluster: run one (or several, same --topic-prefix) of these, then the generator with
+ * {@code --bootstrap-servers}. Runs until SIGTERM / Ctrl-C.
+ *
+ * <pre>
+ * load-tests/bench engine --bootstrap-servers 127.0.0.1:9092 [--topic-prefix bench] [--commit-interval-ms 10 ...]
+ * </pre>
+ */
+@Command(
+    name = "load-tests/bench engine",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpWidth = 120,
+    description = "Runs a Stepstream engine instance with the benchmark workflows (noop-3, noop-10, slow-steps) until stopped.")
+public final class BenchEngine implements Callable<Integer> {
+  @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "The Kafka cluster.")
+  String bootstrapServers;
+
+  @Option(names = "--topic-prefix", defaultValue = "bench", paramLabel = "PREFIX", description = "Topic prefix (default ${DEFAULT-VALUE}); the generator must use the same.")
+  String topicPrefix;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state (default: a fresh temp directory, deleted on exit).")
+  Path stateDir;
+
+  @Option(names = "--approval-secret", paramLabel = "SECRET",
+      description = "Approval token secret, if the engine needs one (the benchmarks use no approvals; default: random per instance).")
+  String approvalSecret;
+
+  @Mixin EngineOptions engine = new EngineOptions();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchEngine()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path tmp = null;
+    Path state = stateDir;
+    if (state == null) {
+      tmp = Files.createTempDirectory("stepstream-bench-engine-");
+      state = tmp;
+    }
+    Stepstream.Builder builder = Stepstream.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).stateDir(state);
+    Scenario.registerAll(builder);
+    EngineOptions.benchDefaults(builder, approvalSecret);
+    // slow-steps keeps one thread per in-flight step: size for it unless told otherwise
+    engine.apply(builder, Scenario.SLOW_STEPS_EXECUTOR_THREADS);
+    Stepstream instance = builder.build().start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Path cleanup = tmp;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        instance.close();
+        Target.deleteRecursively(cleanup);
+      } finally {
+        stopped.countDown();
+      }
+    }, "bench-engine-shutdown"));
+    System.out.println("BENCH_ENGINE_READY bootstrap=" + bootstrapServers + " topic-prefix=" + topicPrefix);
+    System.out.println("engine configuration: " + EngineOptions.effective(instance));
+    System.out.println("now run e.g.: load-tests/bench noop-3 burst --bootstrap-servers " + bootstrapServers + " --topic-prefix " + topicPrefix);
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

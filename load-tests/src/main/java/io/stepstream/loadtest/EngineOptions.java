@@ -1,0 +1,146 @@
+package io.stepstream.loadtest;
+
+import io.stepstream.Stepstream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import picocli.CommandLine.Option;
+
+/**
+ * Engine tuning flags, passed through to {@link Stepstream.Builder}. A flag that is not given leaves
+ * the engine's own default in place, so benchmarks measure what users get unless told otherwise.
+ */
+public final class EngineOptions {
+  @Option(names = "--commit-interval-ms", paramLabel = "MS", description = "Stepstream.Builder.commitInterval (engine default if omitted).")
+  Long commitIntervalMs;
+
+  @Option(names = "--poll-ms", paramLabel = "MS", description = "Stepstream.Builder.pollInterval, Kafka Streams poll.ms (engine default if omitted).")
+  Long pollMs;
+
+  @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the topics the engine creates (engine default if omitted).")
+  Integer partitions;
+
+  @Option(names = "--executor-threads", paramLabel = "N",
+      description = "Threads running workflow code (engine default if omitted; " + Scenario.SLOW_STEPS_EXECUTOR_THREADS + " for slow-steps).")
+  Integer executorThreads;
+
+  @Option(names = "--stream-threads", paramLabel = "N", description = "Kafka Streams num.stream.threads (engine default if omitted).")
+  Integer streamThreads;
+
+  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
+      description = "Any Kafka Streams property (also producer.*, consumer.*), repeatable: Stepstream.Builder.streamsConfig.")
+  Map<String, String> streamsConfig = new LinkedHashMap<>();
+
+  /** Applies the given flags; {@code defaultExecutorThreads} (if > 0) is used when --executor-threads is absent. */
+  public Stepstream.Builder apply(Stepstream.Builder b, int defaultExecutorThreads) {
+    if (commitIntervalMs != null) {
+      b.commitInterval(Duration.ofMillis(commitIntervalMs));
+    }
+    if (pollMs != null) {
+      b.pollInterval(Duration.ofMillis(pollMs));
+    }
+    if (partitions != null) {
+      b.partitions(partitions);
+    }
+    if (executorThreads != null) {
+      b.executorThreads(executorThreads);
+    } else if (defaultExecutorThreads > 0) {
+      b.executorThreads(defaultExecutorThreads);
+    }
+    if (streamThreads != null) {
+      b.streamThreads(streamThreads);
+    }
+    streamsConfig.forEach(b::streamsConfig);
+    return b;
+  }
+
+  /**
+   * Engine settings the benchmarks need that are not tuning. Engines that are not on their own
+   * embedded broker require an approval secret; the noop and slow-steps workflows ask for no
+   * approvals, so a random one will do.
+   */
+  static Stepstream.Builder benchDefaults(Stepstream.Builder b, String approvalSecret) {
+    return b.approvalSecret(approvalSecret != null ? approvalSecret : randomSecret());
+  }
+
+  static String randomSecret() {
+    byte[] bytes = new byte[24];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
+  }
+
+  public boolean anyGiven() {
+    return commitIntervalMs != null || pollMs != null || partitions != null || executorThreads != null
+        || streamThreads != null || !streamsConfig.isEmpty();
+  }
+
+  /** The flags as given (absent ones omitted). */
+  public Map<String, Object> given() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (commitIntervalMs != null) {
+      m.put("commit-interval-ms", commitIntervalMs);
+    }
+    if (pollMs != null) {
+      m.put("poll-ms", pollMs);
+    }
+    if (partitions != null) {
+      m.put("partitions", partitions);
+    }
+    if (executorThreads != null) {
+      m.put("executor-threads", executorThreads);
+    }
+    if (streamThreads != null) {
+      m.put("stream-threads", streamThreads);
+    }
+    if (!streamsConfig.isEmpty()) {
+      m.put("streams-config", new TreeMap<>(streamsConfig));
+    }
+    return m;
+  }
+
+  private static final Set<String> NOT_CONFIGURATION = Set.of("bootstrap.servers", "state.dir", "application.id");
+
+  /**
+   * The configuration a started engine actually runs with, defaults included: builder settings and
+   * the Kafka Streams properties the engine built. Read reflectively (the public API has no
+   * getters), read-only and best effort: if the engine's internals change, the result says so and
+   * the report falls back to the flags that were given.
+   */
+  public static Map<String, Object> effective(Stepstream engine) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    try {
+      Field configField = Stepstream.class.getDeclaredField("config");
+      configField.setAccessible(true);
+      Object builder = configField.get(engine);
+      for (String name : new String[] {"partitions", "executorThreads", "streamThreads", "commitInterval", "pollInterval",
+          "timerTick", "effectiveReplicationFactor", "outcomeAckTimeout", "resumeDelay"}) {
+        try {
+          Field f = builder.getClass().getDeclaredField(name);
+          f.setAccessible(true);
+          Object v = f.get(builder);
+          m.put(name, v instanceof Duration d ? d.toMillis() + " ms" : v);
+        } catch (NoSuchFieldException e) {
+          // renamed in the engine: leave it out
+        }
+      }
+      Method streamsConfig = Stepstream.class.getDeclaredMethod("streamsConfig");
+      streamsConfig.setAccessible(true);
+      Properties p = (Properties) streamsConfig.invoke(engine);
+      Map<String, Object> streams = new TreeMap<>();
+      p.forEach((k, v) -> {
+        if (!NOT_CONFIGURATION.contains(String.valueOf(k))) {
+          streams.put(String.valueOf(k), String.valueOf(v));
+        }
+      });
+      m.put("streamsConfig", streams);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      m.put("unavailable", "could not read the engine's effective configuration (" + e + "); see the flags instead");
+    }
+    return m;
+  }
+}

@@ -1,0 +1,161 @@
+package io.stepstream.loadtest;
+
+import io.stepstream.Stepstream;
+import io.stepstream.WorkflowClient;
+import io.stepstream.kafka.EmbeddedKafka;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the generator drives: either its own embedded broker plus one engine instance in this JVM
+ * (fresh temp directories and a fresh topic prefix, so every benchmark starts from empty topics and
+ * state), or an external cluster where an engine with the scenario workflows already runs.
+ */
+final class Target implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Target.class);
+
+  private final Path tempDir;
+  private final EmbeddedKafka kafka;
+  private final Stepstream engine;
+  private final WorkflowClient client;
+  private final String bootstrapServers;
+  private final String topicPrefix;
+  private boolean closed;
+
+  private Target(Path tempDir, EmbeddedKafka kafka, Stepstream engine, WorkflowClient client, String bootstrapServers, String topicPrefix) {
+    this.tempDir = tempDir;
+    this.kafka = kafka;
+    this.engine = engine;
+    this.client = client;
+    this.bootstrapServers = bootstrapServers;
+    this.topicPrefix = topicPrefix;
+  }
+
+  /** Starts an embedded broker and one engine (all scenario workflows registered) in this JVM. */
+  static Target embedded(EngineOptions options, int defaultExecutorThreads, String topicPrefix) throws IOException {
+    Path tmp = Files.createTempDirectory("stepstream-bench-");
+    EmbeddedKafka kafka = null;
+    Stepstream engine = null;
+    try {
+      long t0 = System.nanoTime();
+      kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
+      Stepstream.Builder builder = Stepstream.builder()
+          .bootstrapServers(kafka.bootstrapServers())
+          .topicPrefix(topicPrefix)
+          .stateDir(tmp.resolve("state"));
+      Scenario.registerAll(builder);
+      EngineOptions.benchDefaults(builder, null);
+      options.apply(builder, defaultExecutorThreads);
+      engine = builder.build().start();
+      WorkflowClient client = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(topicPrefix).build();
+      LOG.info("embedded broker {} and engine (topic prefix {}) ready after {} ms", kafka.bootstrapServers(), topicPrefix,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+      return new Target(tmp, kafka, engine, client, kafka.bootstrapServers(), topicPrefix);
+    } catch (IOException | RuntimeException e) {
+      if (engine != null) {
+        engine.close();
+      }
+      if (kafka != null) {
+        kafka.close();
+      }
+      deleteRecursively(tmp);
+      throw e;
+    }
+  }
+
+  /** A cluster where an engine (see {@link BenchEngine}) serves {@code topicPrefix}. */
+  static Target external(String bootstrapServers, String topicPrefix) {
+    String results = topicPrefix + ".results";
+    try (Admin admin = Admin.create(Map.of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+      Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      if (!names.contains(results)) {
+        throw new IllegalStateException("no topic " + results + " on " + bootstrapServers
+            + ": start an engine with the scenario workflows first, e.g. load-tests/bench engine --bootstrap-servers "
+            + bootstrapServers + " --topic-prefix " + topicPrefix);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not reach Kafka at " + bootstrapServers + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).build();
+    return new Target(null, null, null, client, bootstrapServers, topicPrefix);
+  }
+
+  boolean isEmbedded() {
+    return engine != null;
+  }
+
+  WorkflowClient client() {
+    return client;
+  }
+
+  /** The in-process engine, or null when external. */
+  Stepstream engine() {
+    return engine;
+  }
+
+  String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  String topicPrefix() {
+    return topicPrefix;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      client.close();
+    } finally {
+      try {
+        if (engine != null) {
+          engine.close();
+        }
+      } finally {
+        if (kafka != null) {
+          kafka.close();
+        }
+        if (tempDir != null) {
+          deleteRecursively(tempDir);
+        }
+      }
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort: it is a temp directory
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+}
