@@ -16,17 +16,28 @@ final class ConnectionOptions {
   @Option(names = "--data-dir", defaultValue = ".stepstream", description = "Local state and embedded-broker data (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(names = "--approval-secret", defaultValue = "${env:STEPSTREAM_APPROVAL_SECRET}",
+      description = "Secret approval tokens are signed with (default: $STEPSTREAM_APPROVAL_SECRET). Needed by engines on an external cluster; lets the CLI sign decisions itself.")
+  String approvalSecret;
+
   Stepstream.Builder engineBuilder() {
     Stepstream.Builder b = Stepstream.builder().topicPrefix(topicPrefix).stateDir(dataDir);
     if (bootstrapServers != null) {
       b.bootstrapServers(bootstrapServers);
+    }
+    if (approvalSecret != null && !approvalSecret.isBlank()) {
+      b.approvalSecret(approvalSecret);
     }
     return b;
   }
 
   /** A client for the cluster and topics these options name. */
   io.stepstream.WorkflowClient client() {
-    return io.stepstream.WorkflowClient.builder().bootstrapServers(requireBootstrap()).topicPrefix(topicPrefix).build();
+    var b = io.stepstream.WorkflowClient.builder().bootstrapServers(requireBootstrap()).topicPrefix(topicPrefix);
+    if (approvalSecret != null && !approvalSecret.isBlank()) {
+      b.approvalSecret(approvalSecret);
+    }
+    return b.build();
   }
 
   String requireBootstrap() {
