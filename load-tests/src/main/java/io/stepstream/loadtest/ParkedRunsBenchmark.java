@@ -198,13 +198,27 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
       sub.close();
       line("approve all (first decision sent -> last RUN_COMPLETED committed)", (done - approveStart) + " ms (" + rate(runs, done - approveStart) + " runs/s)");
       line("approvals applied", events.count(AuditEventType.APPROVAL_DECIDED) + " of " + runs);
-      return events.count(AuditEventType.RUN_COMPLETED) == runs;
+      return events.count(AuditEventType.RUN_COMPLETED) >= runs; // plus the warm-up runs
     }
   }
 
-  /** Start() returns when the group is RUNNING; tasks may still be opening their stores. Wait for a real run. */
-  private static void warmUp(WorkflowClient client) {
-    client.start("sleeper", "warm-up-" + System.nanoTime(), System.currentTimeMillis()).await(Duration.ofMinutes(2));
+  /**
+   * Start() returns when the group is RUNNING; tasks may still be opening or restoring their stores.
+   * Wait until a run on every partition has completed, i.e. every task processes again.
+   */
+  private void warmUp(WorkflowClient client) {
+    Set<Integer> covered = new java.util.HashSet<>();
+    List<io.stepstream.RunHandle> handles = new ArrayList<>();
+    long salt = System.nanoTime();
+    for (int i = 0; covered.size() < partitions && i < 10_000; i++) {
+      String runId = "warm-up-" + salt + "-" + i;
+      int p = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(runId.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+      if (covered.add(p)) {
+        handles.add(client.startAsync("sleeper", runId, System.currentTimeMillis()));
+      }
+    }
+    client.flush();
+    handles.forEach(h -> h.await(Duration.ofMinutes(5)));
   }
 
   private long timeToRunning(String bootstrap, String prefix, Path state) {
