@@ -64,8 +64,8 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
   @Option(names = "--spread-s", defaultValue = "60", description = "timers: due times spread over this many seconds")
   int spreadSeconds;
 
-  @Option(names = "--fire", defaultValue = "true", negatable = true, description = "timers: wait for them to fire (off: park only, for heap/disk at scale)")
-  boolean fire;
+  @Option(names = "--no-fire", description = "timers: park only, do not wait for them to fire (heap/disk at large counts)")
+  boolean noFire;
 
   @Option(names = "--partitions", defaultValue = "6")
   int partitions;
@@ -133,7 +133,7 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
       if (parkedAt > firstDue) {
         line("warning", "parking took longer than the budget: the first timers were due before all were pending");
       }
-      if (!fire) {
+      if (noFire) {
         return true;
       }
       long lastDue = firstDue + spreadSeconds * 1000L;
@@ -251,7 +251,7 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
     String end = "<!-- /parked:" + kind + " -->";
     StringBuilder section = new StringBuilder(begin).append("\n");
     section.append("### Parked runs: ").append(kind).append(" (").append(String.format(Locale.ROOT, "%,d", runs)).append(" runs)\n\n");
-    section.append("`load-tests/bench parked --kind ").append(kind).append(" --runs ").append(runs).append(fire ? "" : " --no-fire").append("`, ")
+    section.append("`load-tests/bench parked --kind ").append(kind).append(" --runs ").append(runs).append(noFire ? " --no-fire" : "").append("`, ")
         .append(Instant.now()).append(", commit `").append(Environment.git(Path.of(".")).describe()).append("`, ")
         .append(machine.oneLine()).append(", JVM max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB. ")
         .append("Embedded single broker and one engine instance in one JVM.\n\n| measure | value |\n|---|---|\n");
