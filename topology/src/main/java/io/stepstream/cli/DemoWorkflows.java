@@ -1,7 +1,10 @@
 package io.stepstream.cli;
 
+import io.stepstream.Approval;
+import io.stepstream.ApprovalRequest;
 import io.stepstream.Stepstream;
 import io.stepstream.Workflow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,6 +16,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class DemoWorkflows {
   public static final String TRIAGE = "support-triage";
+  public static final String REFUND = "refund-approval";
+
+  /** A refund an agent proposes and a human must approve. */
+  public record Refund(String customer, int amount) {}
 
   /** A support ticket. */
   public record Ticket(String id, String customer, String text) {}
@@ -32,10 +39,28 @@ public final class DemoWorkflows {
         return new Reply(ticket.id(), triage.category(), reply, ctx.now());
       };
 
+  /** Asks a human (for a day) before paying; pays the amount they approved, possibly edited. */
+  public static final Workflow<Refund, String> REFUND_WORKFLOW =
+      (ctx, refund) -> {
+        Approval a =
+            ctx.awaitApproval("refund-review",
+                ApprovalRequest.of("Refund " + refund.amount() + " to " + refund.customer()).details(refund).timedOutDecisionOnTimeout(),
+                Duration.ofDays(1));
+        if (a.timedOut()) {
+          return "no decision within a day: nothing refunded";
+        }
+        if (!a.approved()) {
+          return "refund rejected by " + a.approver() + ": " + a.reason();
+        }
+        Refund approved = a.edited(Refund.class).orElse(refund);
+        return ctx.step("pay", String.class, s -> "refunded " + approved.amount() + " to " + approved.customer()
+            + " (approved by " + a.approver() + ", payment key " + s.idempotencyKey() + ")");
+      };
+
   private DemoWorkflows() {}
 
   public static Stepstream.Builder registerAll(Stepstream.Builder builder) {
-    return builder.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW);
+    return builder.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW).register(REFUND, Refund.class, REFUND_WORKFLOW);
   }
 
   static Triage classify(String text) throws InterruptedException {

@@ -33,6 +33,12 @@ final class DevCommand implements Callable<Integer> {
         + "\",\"input\":{\"id\":\"T-2\",\"customer\":\"bob\",\"text\":\"app crash\"}}' | kafka-console-producer.sh --bootstrap-server " + b
         + " --topic " + t.requests() + " --property parse.key=true --property key.separator='|'");
     System.out.println("Then: ./stepstream result ticket-1 --bootstrap-servers " + b);
+    System.out.println("Human in the loop:");
+    System.out.println("  ./stepstream start " + DemoWorkflows.REFUND + " --run-id refund-1 --bootstrap-servers " + b
+        + " --input '{\"customer\":\"ada\",\"amount\":420}'");
+    System.out.println("  ./stepstream approvals --bootstrap-servers " + b);
+    System.out.println("  ./stepstream approve refund-1 refund-review --comment ok --bootstrap-servers " + b
+        + "   (or: reject ... --reason ..., or approve --edited '{\"customer\":\"ada\",\"amount\":210}')");
     System.out.println("Ctrl-C to stop.");
     try (ProgressPrinter progress = ProgressPrinter.follow(b, t)) {
       stop.await();
