@@ -60,7 +60,12 @@ public final class OrchestratorHarness implements AutoCloseable {
   private final TestOutputTopic<String, byte[]> approvalRequests;
 
   public OrchestratorHarness(WorkflowRegistry registry) {
-    Executor queued = pendingExecutions::add;
+    this(registry, null);
+  }
+
+  /** With {@code executor} instead of the test-controlled queue (e.g. one that fails). */
+  public OrchestratorHarness(WorkflowRegistry registry, Executor executor) {
+    Executor queued = executor != null ? executor : pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
     var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults(), TOKENS);
     Properties props = new Properties();

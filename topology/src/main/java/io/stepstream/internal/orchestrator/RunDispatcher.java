@@ -70,7 +70,14 @@ final class RunDispatcher implements ExecutionListener {
     }
     Execution execution = launcher.prepare(request, this);
     live.put(state.getRunId(), execution);
-    launcher.start(execution);
+    try {
+      launcher.start(execution);
+    } catch (RuntimeException e) {
+      // the generation is saved; without this the run would wait forever for an execution that never ran
+      live.remove(state.getRunId(), execution);
+      needRedispatch.add(execution);
+      throw e;
+    }
   }
 
   boolean isLive(String runId) {

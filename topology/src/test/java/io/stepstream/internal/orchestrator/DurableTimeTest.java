@@ -128,6 +128,25 @@ class DurableTimeTest {
   }
 
   @Test
+  void noRetryIsScheduledPastTheScheduleToCloseTimeout() {
+    StepOptions budget = StepOptions.retry(RetryPolicy.builder().initialInterval(Duration.ofSeconds(2)).backoffCoefficient(1).jitter(0).maximumAttempts(0).build())
+        .withScheduleToCloseTimeout(Duration.ofSeconds(5));
+    given("budgeted", (ctx, in) -> ctx.step("call", String.class, budget, s -> {
+      calls.add("attempt " + s.attempt());
+      throw new IllegalStateException("still down");
+    }));
+    harness.request("r1", "budgeted", "q");
+    harness.settle();
+    harness.advanceAndSettle(Duration.ofSeconds(10), Duration.ofMillis(100));
+
+    // attempts at 0 s and 2 s; one at 4 s would be allowed, one at 6 s would not: 3 attempts in all
+    assertThat(calls).containsExactly("attempt 1", "attempt 2", "attempt 3");
+    WorkflowResult result = harness.results().get(0);
+    assertThat(result.getStatus()).isEqualTo(RunStatus.FAILED);
+    assertThat(result.getError().getMessage()).contains("schedule-to-close timeout of PT5S");
+  }
+
+  @Test
   void aNonRetryableFailureStopsAtOnce() {
     given("declined", (ctx, in) -> ctx.step("charge", String.class, s -> {
       calls.add("charge");

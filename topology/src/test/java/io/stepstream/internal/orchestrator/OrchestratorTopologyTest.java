@@ -234,6 +234,32 @@ class OrchestratorTopologyTest {
     assertThat(executions).isEmpty();
   }
 
+  @Test
+  void anUnexpectedEngineErrorOnOneRecordDeadLettersItAndTheNextRecordIsProcessed() {
+    java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.Queue<Runnable> later = new java.util.ArrayDeque<>();
+    try (OrchestratorHarness broken =
+        new OrchestratorHarness(new WorkflowRegistry().register("order", Order.class, threeSteps), task -> {
+          if (fail.getAndSet(false)) {
+            throw new java.util.concurrent.RejectedExecutionException("executor is shutting down");
+          }
+          later.add(task);
+        })) {
+      broken.request("run-1", "order", new Order("book", 1));
+      broken.request("run-2", "order", new Order("pen", 1));
+
+      var letters = broken.deadLetterRecords();
+      assertThat(letters).hasSize(1);
+      assertThat(header(letters.get(0).headers().lastHeader("stepstream.error.type"))).isEqualTo("ENGINE_ERROR");
+      assertThat(header(letters.get(0).headers().lastHeader("stepstream.error.message"))).contains("executor is shutting down");
+      assertThat(later).hasSize(1); // run-2 was dispatched
+
+      broken.advanceWallClock(Duration.ofMillis(100)); // run-1 is not left stuck: dispatched again
+      assertThat(later).hasSize(2);
+      assertThat(broken.eventTypes(broken.events())).contains(RUN_RESUMED);
+    }
+  }
+
   private <T> T count(String step, T value) {
     executions.computeIfAbsent(step, k -> new AtomicInteger()).incrementAndGet();
     return value;
