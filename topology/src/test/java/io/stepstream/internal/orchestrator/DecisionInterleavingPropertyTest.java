@@ -23,18 +23,20 @@ import net.jqwik.api.Provide;
 
 /**
  * Any interleaving of decisions (some repeated), time passing and executions failing mid-way
- * resolves the approval exactly once: by the first decision sent before the deadline, or by the
+ * resolves the approval exactly once: by the first decision sent before the deadline (which runs
+ * from when the run reached the wait; earlier decisions are stored and count), or by the
  * timeout if there was none. Every execution of the step after it sees that same decision, the step
  * is journaled once, and there is exactly one result.
  */
-class DecisionInterleavingProperties {
+class DecisionInterleavingPropertyTest {
   private static final Duration DEADLINE = Duration.ofMinutes(60);
 
   /** What the property tracks while actions are applied. */
   static final class Model {
     final OrchestratorHarness harness;
     long elapsedMinutes;
-    String expected;
+    /** Decisions in the order sent: minute sent, approved. */
+    final List<long[]> sent = new ArrayList<>();
     io.stepstream.avro.ApprovalDecision last;
 
     Model(OrchestratorHarness harness) {
@@ -52,9 +54,7 @@ class DecisionInterleavingProperties {
     public void apply(Model m) {
       m.last = m.harness.decision("r", "ok", approved, "alice").build();
       m.harness.decide(m.last);
-      if (m.expected == null && m.elapsedMinutes < DEADLINE.toMinutes()) {
-        m.expected = approved ? "approved" : "rejected";
-      }
+      m.sent.add(new long[] {m.elapsedMinutes, approved ? 1 : 0});
     }
   }
 
@@ -104,9 +104,19 @@ class DecisionInterleavingProperties {
       h.request("r", "wf", "x");
       Model model = new Model(h);
       actions.forEach(action -> action.apply(model));
-      String expected = model.expected;
       h.advanceAndSettle(Duration.ofMinutes(121), Duration.ofMinutes(1));
       h.settle();
+
+      // the deadline runs from when the run reached the wait (its request carries it), not from the start
+      var requests = h.approvalRequests();
+      assertThat(requests).hasSize(1);
+      long deadlineMinute = (requests.get(0).getDeadline() - OrchestratorHarness.START.toEpochMilli()) / 60_000;
+      String expected =
+          model.sent.stream()
+              .filter(d -> d[0] < deadlineMinute)
+              .findFirst()
+              .map(d -> d[1] == 1 ? "approved" : "rejected")
+              .orElse(null);
 
       List<WorkflowResult> results = h.results();
       assertThat(results).hasSize(1);
