@@ -57,7 +57,7 @@ class InstanceCrashIT {
       }
 
       List<String> results =
-          TopicReader.readAll(bootstrap, "crash.results", true).stream().map(r -> r.key()).collect(Collectors.toList());
+          TopicReader.readAll(bootstrap, "crash.results").stream().map(r -> r.key()).collect(Collectors.toList());
       assertThat(results).containsExactly("crash-1");
 
       assertThat(committedSteps(bootstrap)).containsOnly(Map.entry("one", 1L), Map.entry("slow", 1L), Map.entry("three", 1L));
@@ -131,20 +131,20 @@ class InstanceCrashIT {
       }
       assertThat(eventsOf(bootstrap, AuditEventType.APPROVAL_DECIDED)).containsExactly(Map.entry("ship-1", 1L));
       assertThat(eventsOf(bootstrap, AuditEventType.DECISION_IGNORED)).isEmpty();
-      assertThat(TopicReader.readAll(bootstrap, "crash.results", true)).hasSize(1);
+      assertThat(TopicReader.readAll(bootstrap, "crash.results")).hasSize(1);
       assertThat(effects(work).lines().filter(l -> l.startsWith("slow-after-approval ")).count()).isEqualTo(1);
     }
   }
 
   private static Map<String, Long> eventsOf(String bootstrap, AuditEventType type) {
-    return TopicReader.readAll(bootstrap, "crash.events", true).stream()
+    return TopicReader.readAll(bootstrap, "crash.events").stream()
         .map(r -> Envelopes.auditEvent(r.value()))
         .filter(e -> e.getType() == type)
         .collect(Collectors.groupingBy(e -> e.getRunId(), Collectors.counting()));
   }
 
   private static Map<String, Long> committedSteps(String bootstrap) {
-    return TopicReader.readAll(bootstrap, "crash.events", true).stream()
+    return TopicReader.readAll(bootstrap, "crash.events").stream()
         .map(r -> Envelopes.auditEvent(r.value()))
         .filter(e -> e.getType() == AuditEventType.STEP_COMPLETED)
         .collect(Collectors.groupingBy(e -> e.getStep(), Collectors.counting()));

@@ -117,7 +117,7 @@ class StepstreamIT {
       assertThat(run.await(Duration.ofSeconds(60)).isCompleted()).isTrue();
     }
     Map<String, Long> resultsPerRun =
-        TopicReader.readAll(engine.bootstrapServers(), engine.topics().results(), true).stream()
+        TopicReader.readAll(engine.bootstrapServers(), engine.topics().results()).stream()
             .filter(r -> r.key().startsWith("many-"))
             .collect(Collectors.groupingBy(r -> r.key(), Collectors.counting()));
     assertThat(resultsPerRun).hasSize(200).allSatisfy((run, count) -> assertThat(count).isEqualTo(1));
@@ -150,7 +150,7 @@ class StepstreamIT {
     assertThat(engine.client().start("order", "after-junk", new Order("pen", 1)).await(Duration.ofSeconds(60)).isCompleted())
         .isTrue();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      var letters = TopicReader.readAll(engine.bootstrapServers(), engine.topics().deadLetters(), true);
+      var letters = TopicReader.readAll(engine.bootstrapServers(), engine.topics().deadLetters());
       assertThat(letters).anySatisfy(r -> {
         assertThat(r.key()).isEqualTo("junk-1");
         assertThat(new String(r.headers().lastHeader("stepstream.error.type").value(), StandardCharsets.UTF_8))
@@ -252,7 +252,7 @@ class StepstreamIT {
   }
 
   private static List<AuditEventType> events(String runId) {
-    return TopicReader.readAll(engine.bootstrapServers(), engine.topics().events(), true).stream()
+    return TopicReader.readAll(engine.bootstrapServers(), engine.topics().events()).stream()
         .filter(r -> runId.equals(r.key()))
         .map(r -> Envelopes.auditEvent(r.value()))
         .map(AuditEvent::getType)
