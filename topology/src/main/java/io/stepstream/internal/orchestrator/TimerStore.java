@@ -35,7 +35,8 @@ final class TimerStore {
   /** Up to {@code limit} timers due at or before {@code now}, earliest first; they are removed. */
   List<Due> takeDue(long now, int limit) {
     List<Due> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, String> it = timers.all()) {
+    // a bounded range: the store's cache and RocksDB are read only up to the due keys
+    try (KeyValueIterator<Bytes, String> it = timers.range(key(0, ""), key(now + 1, ""))) {
       while (it.hasNext() && due.size() < limit) {
         KeyValue<Bytes, String> next = it.next();
         long dueAt = ByteBuffer.wrap(next.key.get()).getLong();
