@@ -458,10 +458,13 @@ final class ReplayContext implements WorkflowContext {
    * the last step of a run costs no record of its own.
    */
   private void buffer(JournalEntry entry) {
-    List<JournalEntry> with = new ArrayList<>(unpublished);
-    with.add(entry);
-    if (sizeOf(with) > publisher.maxOutcomeBytes()) {
-      flushBuffered();
+    // usually nothing is buffered here (flushed before the step ran), so no second size check
+    if (!unpublished.isEmpty()) {
+      List<JournalEntry> with = new ArrayList<>(unpublished);
+      with.add(entry);
+      if (sizeOf(with) > publisher.maxOutcomeBytes()) {
+        flushBuffered();
+      }
     }
     unpublished.add(entry);
   }
