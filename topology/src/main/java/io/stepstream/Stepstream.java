@@ -268,7 +268,8 @@ public final class Stepstream implements AutoCloseable {
     private short effectiveReplicationFactor = 1;
     private int executorThreads = 256;
     private int streamThreads = 1;
-    private Duration commitInterval = Duration.ofMillis(10);
+    private Duration commitInterval = Duration.ofMillis(50);
+    private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
     private Duration pollInterval = Duration.ofMillis(10);
     private Duration outcomeAckTimeout = Duration.ofSeconds(30);
     private Duration resumeDelay = Duration.ofSeconds(1);
@@ -375,11 +376,30 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /**
-     * How often the orchestrator commits its transaction (default 10 ms). Results become visible at
-     * commit; steps do not wait for it. Larger = more throughput per transaction, more result latency.
+     * How often the orchestrator commits its transaction under load (default 50 ms). Results become
+     * visible at commit; steps do not wait for it. Larger = more runs per transaction (throughput), more
+     * result latency under load. At low load results do not wait for it: see {@link #earlyCommitBelow}.
      */
     public Builder commitInterval(Duration d) {
       this.commitInterval = d;
+      return this;
+    }
+
+    /**
+     * Below this many orchestrator input records per second (requests, step outcomes, decisions,
+     * signals; default 2,000, about 500 three-step runs/s), a result or approval request is committed at
+     * once instead of at the next {@link #commitInterval}: low latency when the engine is idle enough
+     * to afford a commit per result, batching when it is not. 0 always waits for the interval.
+     *
+     * <pre>{@code
+     * Stepstream.builder().commitInterval(Duration.ofMillis(100)).earlyCommitBelow(5_000)  // tune for throughput
+     * }</pre>
+     */
+    public Builder earlyCommitBelow(int inputRecordsPerSecond) {
+      if (inputRecordsPerSecond < 0) {
+        throw new IllegalArgumentException("earlyCommitBelow must be >= 0, was " + inputRecordsPerSecond);
+      }
+      this.earlyCommitBelow = inputRecordsPerSecond;
       return this;
     }
 
@@ -432,7 +452,7 @@ public final class Stepstream implements AutoCloseable {
     }
 
     OrchestratorTopology.Settings orchestratorSettings() {
-      return new OrchestratorTopology.Settings(timerTick, resumeDelay, 5_000);
+      return new OrchestratorTopology.Settings(timerTick, resumeDelay, 5_000, earlyCommitBelow);
     }
   }
 }

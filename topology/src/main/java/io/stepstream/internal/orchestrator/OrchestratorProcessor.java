@@ -34,12 +34,15 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private boolean resumed;
 
   private final ApprovalTokens tokens;
+  private final CommitPacer pacer;
   private WaitResolver waits;
   private ExternalInputHandler external;
 
   OrchestratorProcessor(
-      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalTokens tokens) {
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalTokens tokens,
+      CommitPacer pacer) {
     this.tokens = tokens;
+    this.pacer = pacer;
     this.topics = topics;
     this.launcher = launcher;
     this.metrics = metrics;
@@ -52,7 +55,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     RunStore store = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
     runs = store;
-    outputs = new Outputs(context, metrics);
+    outputs = new Outputs(context, metrics, pacer);
     dispatcher = new RunDispatcher(launcher, store, outputs, metrics);
     requests = new RequestHandler(launcher.registry(), store, timers, outputs, dispatcher, metrics);
     waits = new WaitResolver(store, timers, outputs, dispatcher, tokens);
@@ -66,6 +69,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   @Override
   public void process(Record<String, byte[]> record) {
+    pacer.onInput(context.currentSystemTimeMs());
     String topic = currentTopic();
     Consumer<Record<String, byte[]>> handler = handlerFor(topic);
     try {

@@ -49,11 +49,15 @@ public final class OrchestratorTopology {
 
   /**
    * Timing knobs of the orchestrator: how often due timers are looked for (their lateness is about
-   * this), how long after assignment unfinished runs are resumed, how many timers one tick fires.
+   * this), how long after assignment unfinished runs are resumed, how many timers one tick fires, and
+   * below which input rate a result is committed at once instead of at the next commit interval
+   * ({@link CommitPacer}; 0 = never).
    */
-  public record Settings(Duration tickInterval, Duration resumeDelay, int maxTimersPerTick) {
+  public record Settings(Duration tickInterval, Duration resumeDelay, int maxTimersPerTick, int earlyCommitBelowRecordsPerSecond) {
+    public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
+
     public static Settings defaults() {
-      return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000);
+      return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW);
     }
   }
 
@@ -72,9 +76,11 @@ public final class OrchestratorTopology {
     topology.addSource(OUTCOMES_SOURCE, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
     topology.addSource(APPROVALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.approvals());
     topology.addSource(SIGNALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.signals());
+    // one pacer per instance: the load it measures is the sum over all tasks and stream threads
+    CommitPacer pacer = new CommitPacer(settings.earlyCommitBelowRecordsPerSecond());
     topology.addProcessor(
         ORCHESTRATOR,
-        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens),
+        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens, pacer),
         REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);

@@ -24,10 +24,12 @@ final class Outputs {
 
   private final ProcessorContext<String, byte[]> context;
   private final EngineMetrics metrics;
+  private final CommitPacer pacer;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics) {
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer) {
     this.context = context;
     this.metrics = metrics;
+    this.pacer = pacer;
   }
 
   long now() {
@@ -37,6 +39,14 @@ final class Outputs {
   void result(WorkflowResult result) {
     metrics.runsFinished.incrementAndGet();
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), null);
+    commitEarlyIfIdle();
+  }
+
+  /** Someone waits for results and approval requests: at low load, make them visible now. */
+  private void commitEarlyIfIdle() {
+    if (pacer.commitEarly(now())) {
+      context.commit();
+    }
   }
 
   void audit(String runId, AuditEventType type, String step, int attempt, int generation, String detail) {
@@ -59,6 +69,7 @@ final class Outputs {
 
   void approvalRequest(io.stepstream.avro.ApprovalRequest request) {
     forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), null);
+    commitEarlyIfIdle();
   }
 
   void deadLetter(Record<String, byte[]> record, String runId, String errorType, String message) {
