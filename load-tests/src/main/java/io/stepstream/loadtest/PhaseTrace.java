@@ -2,6 +2,7 @@ package io.stepstream.loadtest;
 
 import io.stepstream.Topics;
 import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.internal.codec.Envelopes;
 import java.time.Duration;
@@ -26,12 +27,19 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * wall clock when it handled the request and the completion), the completion outcome's record
  * timestamp (when the executor finished the last step) and the client's receive time.
  *
+ * <p>Runs that waited for an approval also get the approval round trip split out: dispatched ->
+ * APPROVAL_REQUESTED (the orchestrator journaled the wait and published the request) ->
+ * APPROVAL_DECIDED (it applied a decision) -> the executor's completion. Executions that ended at
+ * a durable wait (a WAITING completion) do not count as the last step.
+ *
  * <p>Reads the engine's topics after the run (step-outcomes is internal: this is a diagnostic, it
  * decodes with the engine's own codec). Orchestrator times come from Kafka Streams' cached wall
  * clock, so they can be late by up to one processing loop; negative phases are clamped to 0.
  */
 final class PhaseTrace {
   static final String[] PHASES = {"requestToDispatch", "dispatchToLastStepDone", "lastStepToCompletionApplied", "completionAppliedToClient"};
+  /** Inside dispatchToLastStepDone, for runs that waited for an approval. */
+  static final String[] APPROVAL_PHASES = {"dispatchToApprovalRequested", "approvalRequestedToDecided", "approvalDecidedToLastStepDone"};
 
   private PhaseTrace() {}
 
@@ -42,6 +50,8 @@ final class PhaseTrace {
     long[] started = new long[n];
     long[] lastStep = new long[n];
     long[] applied = new long[n];
+    long[] approvalRequested = new long[n];
+    long[] approvalDecided = new long[n];
     String prefix = runTag + "-";
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -71,7 +81,7 @@ final class PhaseTrace {
               requested[i] = requested[i] == 0 ? r.timestamp() : Math.min(requested[i], r.timestamp());
             } else if (r.topic().equals(topics.stepOutcomes())) {
               StepOutcome o = Envelopes.outcome(r.value());
-              if (o.getCompletion() != null) {
+              if (o.getCompletion() != null && o.getCompletion().getStatus() != RunStatus.WAITING) {
                 lastStep[i] = lastStep[i] == 0 ? r.timestamp() : Math.min(lastStep[i], r.timestamp());
               }
             } else {
@@ -79,6 +89,8 @@ final class PhaseTrace {
               switch (e.getType().name()) {
                 case "RUN_STARTED" -> started[i] = started[i] == 0 ? e.getTimestamp() : Math.min(started[i], e.getTimestamp());
                 case "RUN_COMPLETED", "RUN_FAILED" -> applied[i] = applied[i] == 0 ? e.getTimestamp() : Math.min(applied[i], e.getTimestamp());
+                case "APPROVAL_REQUESTED" -> approvalRequested[i] = first(approvalRequested[i], e.getTimestamp());
+                case "APPROVAL_DECIDED" -> approvalDecided[i] = first(approvalDecided[i], e.getTimestamp());
                 default -> { }
               }
             }
@@ -92,7 +104,12 @@ final class PhaseTrace {
     for (int p = 0; p < h.length; p++) {
       h[p] = new Histogram(3_600_000L, 3);
     }
+    Histogram[] a = new Histogram[APPROVAL_PHASES.length];
+    for (int p = 0; p < a.length; p++) {
+      a[p] = new Histogram(3_600_000L, 3);
+    }
     int traced = 0;
+    int approvalsTraced = 0;
     for (int i = 0; i < n; i++) {
       long[] times = {requested[i], started[i], lastStep[i], applied[i], clientDoneMs[i]};
       if (Arrays.stream(times).anyMatch(t -> t <= 0)) {
@@ -100,22 +117,47 @@ final class PhaseTrace {
       }
       traced++;
       for (int p = 0; p < PHASES.length; p++) {
-        h[p].recordValue(Math.max(0, Math.min(3_600_000L, times[p + 1] - times[p])));
+        h[p].recordValue(clamp(times[p + 1] - times[p]));
+      }
+      if (approvalRequested[i] > 0 && approvalDecided[i] > 0) {
+        approvalsTraced++;
+        long[] wait = {started[i], approvalRequested[i], approvalDecided[i], lastStep[i]};
+        for (int p = 0; p < APPROVAL_PHASES.length; p++) {
+          a[p].recordValue(clamp(wait[p + 1] - wait[p]));
+        }
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("runsTraced", traced);
     out.put("readS", LoadGenerator.round((System.nanoTime() - t0) / 1e9, 2));
     for (int p = 0; p < PHASES.length && traced > 0; p++) {
-      Map<String, Object> q = new LinkedHashMap<>();
-      q.put("p50", h[p].getValueAtPercentile(50));
-      q.put("p90", h[p].getValueAtPercentile(90));
-      q.put("p99", h[p].getValueAtPercentile(99));
-      q.put("max", h[p].getMaxValue());
-      q.put("mean", LoadGenerator.round(h[p].getMean(), 1));
-      out.put(PHASES[p], q);
+      out.put(PHASES[p], quantiles(h[p]));
+    }
+    if (approvalsTraced > 0) {
+      out.put("approvalRunsTraced", approvalsTraced);
+      for (int p = 0; p < APPROVAL_PHASES.length; p++) {
+        out.put(APPROVAL_PHASES[p], quantiles(a[p]));
+      }
     }
     return out;
+  }
+
+  private static long first(long current, long candidate) {
+    return current == 0 ? candidate : Math.min(current, candidate);
+  }
+
+  private static long clamp(long ms) {
+    return Math.max(0, Math.min(3_600_000L, ms));
+  }
+
+  private static Map<String, Object> quantiles(Histogram h) {
+    Map<String, Object> q = new LinkedHashMap<>();
+    q.put("p50", h.getValueAtPercentile(50));
+    q.put("p90", h.getValueAtPercentile(90));
+    q.put("p99", h.getValueAtPercentile(99));
+    q.put("max", h.getMaxValue());
+    q.put("mean", LoadGenerator.round(h.getMean(), 1));
+    return q;
   }
 
   private static int index(String key, String prefix, int n) {

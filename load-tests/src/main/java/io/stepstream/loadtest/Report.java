@@ -152,7 +152,9 @@ public final class Report implements Callable<Integer> {
     md.append("| Errors | non-COMPLETED results + requests that could not be sent + runs without a result within the timeout |\n\n");
 
     md.append("Scenarios: ");
-    md.append(Stream.of(Scenario.values()).map(s -> "**" + s.id() + "**: " + s.description()).collect(Collectors.joining("; ")));
+    Set<String> measured = results.stream().map(BenchResult::scenario).collect(Collectors.toSet());
+    md.append(Stream.of(Scenario.values()).filter(s -> measured.contains(s.id()))
+        .map(s -> "**" + s.id() + "**: " + s.description()).collect(Collectors.joining("; ")));
     md.append(". Modes: **latency**: one run at a time, the next started when the previous result arrived; **burst**: all runs sent as fast as possible, then all results awaited; **rate**: open loop at a fixed request rate.\n\n");
 
     List<BenchResult> latency = results.stream().filter(r -> "latency".equals(r.mode())).collect(Collectors.toList());
@@ -190,7 +192,11 @@ public final class Report implements Callable<Integer> {
           .append(" timestamp, the orchestrator's RUN_STARTED and RUN_COMPLETED audit events, the executor's completion outcome and")
           .append(" the client's receive time. Then the share of the measured phase the orchestrator's stream thread spent committing")
           .append(" transactions, the CPU used by the benchmark JVM and by everything else on the machine (as a share of all cores), and how much of")
-          .append(" the benchmark JVM's CPU went to the JIT compiler.\n\n");
+          .append(" the benchmark JVM's CPU went to the JIT compiler.");
+      if (results.stream().anyMatch(r -> phases(r) != null && phases(r).containsKey("approvalRequestedToDecided"))) {
+        md.append(" For **approvals** runs \"-> last step done\" includes the wait for the approval; their details split it out.");
+      }
+      md.append("\n\n");
       md.append(phaseTable).append('\n');
     }
     md.append("## Details\n");
@@ -209,6 +215,10 @@ public final class Report implements Callable<Integer> {
         }
       }
       md.append(".\n");
+      String what = scenarioDescription(r.scenario());
+      if (what != null) {
+        md.append("- What a run does: ").append(what).append(".\n");
+      }
       md.append("- Measured ").append(r.startedAt()).append(" at commit `").append(r.git().describe()).append("`, ")
           .append(describeTarget(r.target())).append(".\n");
       md.append(String.format(Locale.ROOT, "- Latency ms: min %s, mean %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s.%n",
@@ -263,6 +273,7 @@ public final class Report implements Callable<Integer> {
       });
       parts.add("Phases of a run, ms (p50 / p90 / p99 / max over " + phases.get("runsTraced") + " runs): " + String.join("; ", ph) + ".");
     }
+    parts.addAll(approvalLines(r));
     if (c.containsKey("streamThreads.commit-total") && phase > 0) {
       double commits = val(c, "streamThreads.commit-total");
       parts.add(String.format(Locale.ROOT,
@@ -298,6 +309,67 @@ public final class Report implements Callable<Integer> {
           num(val(d, "otherProcessesCpuS"))));
     }
     return parts;
+  }
+
+  /**
+   * For runs that waited for the auto-approver: the approval round trip from the engine's audit
+   * events, and what the auto-approver process did (empty for other scenarios).
+   */
+  @SuppressWarnings("unchecked")
+  static List<String> approvalLines(BenchResult r) {
+    List<String> parts = new ArrayList<>();
+    Map<String, Object> d = r.diagnostics();
+    if (d == null) {
+      return parts;
+    }
+    if (d.get("phasesMs") instanceof Map<?, ?> p && p.containsKey("approvalRequestedToDecided")) {
+      Map<String, Object> phases = (Map<String, Object>) p;
+      List<String> ph = new ArrayList<>();
+      APPROVAL_PHASE_LABELS.forEach((k, label) -> {
+        if (phases.get(k) instanceof Map<?, ?> q) {
+          ph.add(label + ": " + q.get("p50") + " / " + q.get("p90") + " / " + q.get("p99") + " / " + q.get("max"));
+        }
+      });
+      parts.add("Approval round trip, ms (p50 / p90 / p99 / max over " + phases.get("approvalRunsTraced") + " runs; all inside"
+          + " \"-> executor done with the last step\"): " + String.join("; ", ph) + ".");
+    }
+    if (d.get("autoApprover") instanceof Map<?, ?> a) {
+      Map<String, Object> s = a.get("summary") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+      StringBuilder line = new StringBuilder("Auto-approver: its own JVM");
+      if (!s.isEmpty()) {
+        line.append(String.format(Locale.ROOT, " (think %s ms, %s threads sending)", s.get("thinkMs"), s.get("threads")));
+        line.append(String.format(Locale.ROOT, ", %s approval requests read, %s decisions sent (warm-up included), %s send errors",
+            s.get("requests"), s.get("decisionsSent"), s.get("sendErrors")));
+        line.append(String.format(Locale.ROOT, "; request read -> decision acknowledged ms p50 %s, p99 %s, max %s",
+            num(s.get("answerMsP50")), num(s.get("answerMsP99")), num(s.get("answerMsMax"))));
+      } else {
+        line.append(" (printed no summary)");
+      }
+      Map<String, Object> am = (Map<String, Object>) a;
+      if (am.get("cpuSDuringMeasuredPhase") instanceof Number cpu) {
+        line.append("; CPU during the measured phase ").append(num(cpu.doubleValue())).append(" s (counted under other processes)");
+      }
+      parts.add(line.append('.').toString());
+    }
+    return parts;
+  }
+
+  static final Map<String, String> APPROVAL_PHASE_LABELS = new LinkedHashMap<>();
+
+  static {
+    APPROVAL_PHASE_LABELS.put("dispatchToApprovalRequested", "run dispatched -> approval requested (after step prepare)");
+    APPROVAL_PHASE_LABELS.put("approvalRequestedToDecided",
+        "-> decision applied (request committed, read by the auto-approver, decision signed and sent, read and applied by the orchestrator)");
+    APPROVAL_PHASE_LABELS.put("approvalDecidedToLastStepDone", "-> executor done with step apply (run dispatched again)");
+  }
+
+  private static String scenarioDescription(String id) {
+    for (Scenario s : Scenario.values()) {
+      if (s.id().equals(id)) {
+        return s.description();
+      }
+    }
+    return null;
   }
 
   static final Map<String, String> PHASE_LABELS = new LinkedHashMap<>();
@@ -403,6 +475,10 @@ public final class Report implements Callable<Integer> {
   /** GitHub's heading anchor: lower case, spaces to dashes, punctuation other than - and _ dropped. */
   static String anchor(String heading) {
     return heading.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9 _-]", "").replace(' ', '-');
+  }
+
+  private static String num(Object v) {
+    return v instanceof Number n ? num(n.doubleValue()) : String.valueOf(v);
   }
 
   static String num(Double v) {
