@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpWidth = 120,
-    description = "Runs a Stepstream engine instance with the benchmark workflows (noop-3, noop-10, slow-steps) until stopped.")
+    description = "Runs a Stepstream engine instance with the benchmark workflows (noop-3, noop-10, slow-steps, approvals) until stopped.")
 public final class BenchEngine implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "The Kafka cluster.")
   String bootstrapServers;
@@ -35,8 +35,9 @@ public final class BenchEngine implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state (default: a fresh temp directory, deleted on exit).")
   Path stateDir;
 
-  @Option(names = "--approval-secret", paramLabel = "SECRET",
-      description = "Approval token secret, if the engine needs one (the benchmarks use no approvals; default: random per instance).")
+  @Option(names = "--approval-secret", paramLabel = "SECRET", defaultValue = "${env:STEPSTREAM_APPROVAL_SECRET}",
+      description = "Approval token secret; every instance and the approvals scenario's auto-approver must use the same"
+          + " (default: $STEPSTREAM_APPROVAL_SECRET, else the benchmark secret the generator also defaults to).")
   String approvalSecret;
 
   @Mixin EngineOptions engine = new EngineOptions();
@@ -55,7 +56,7 @@ public final class BenchEngine implements Callable<Integer> {
     }
     Stepstream.Builder builder = Stepstream.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).stateDir(state);
     Scenario.registerAll(builder);
-    EngineOptions.benchDefaults(builder, approvalSecret);
+    EngineOptions.benchDefaults(builder, approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET);
     // slow-steps keeps one thread per in-flight step: size for it unless told otherwise
     engine.apply(builder, Scenario.SLOW_STEPS_EXECUTOR_THREADS);
     Stepstream instance = builder.build().start();

@@ -4,6 +4,7 @@ import io.stepstream.RunHandle;
 import io.stepstream.Topics;
 import io.stepstream.WorkflowClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Parameters;
  * load-tests/bench noop-3 latency --runs 1000
  * load-tests/bench noop-3 burst --runs 10000
  * load-tests/bench noop-3 rate --rate 500 --duration 60
+ * load-tests/bench approvals burst --runs 2000          (an auto-approver answers from its own JVM)
  * load-tests/bench noop-3 burst --bootstrap-servers 127.0.0.1:9092 --topic-prefix bench
  * </pre>
  */
@@ -53,24 +55,25 @@ public final class LoadGenerator implements Callable<Integer> {
 
   enum Mode { LATENCY, BURST, RATE }
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps (or --scenario)")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps | approvals (or --scenario)")
   String scenarioArg;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "MODE", description = "latency | burst | rate (or --mode)")
   String modeArg;
 
-  @Option(names = "--scenario", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps")
+  @Option(names = "--scenario", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps | approvals")
   String scenarioOpt;
 
   @Option(names = "--mode", paramLabel = "MODE",
       description = "latency: one run at a time; burst: all runs as fast as possible; rate: open loop at --rate for --duration")
   String modeOpt;
 
-  @Option(names = "--runs", paramLabel = "N", description = "Measured runs (default: 1000 for latency, 10000 for burst, 1000 for slow-steps burst).")
+  @Option(names = "--runs", paramLabel = "N",
+      description = "Measured runs (default: 1000 for latency, 10000 for burst; 1000 for slow-steps burst; 300 / 2000 for approvals latency / burst).")
   Integer runs;
 
   @Option(names = "--warmup", paramLabel = "N",
-      description = "Runs before measuring, not recorded (default 200; 3 for slow-steps latency). Latency mode runs them one by one, the others as a burst.")
+      description = "Runs before measuring, not recorded (default 200; 3 for slow-steps latency, 50 for approvals latency). Latency mode runs them one by one, the others as a burst.")
   Integer warmup;
 
   @Option(names = "--warmup-s", paramLabel = "S", defaultValue = "0",
@@ -110,10 +113,25 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--no-trace", description = "Skip splitting latency into phases (reads the engine's topics after the run).")
   boolean noTrace;
 
+  @Option(names = "--approval-secret", paramLabel = "SECRET", defaultValue = "${env:STEPSTREAM_APPROVAL_SECRET}",
+      description = "approvals: the secret the engine checks decisions with and the auto-approver signs them with (default:"
+          + " $STEPSTREAM_APPROVAL_SECRET, else the benchmark secret that load-tests/bench engine also defaults to).")
+  String approvalSecret;
+
+  @Option(names = "--think-ms", paramLabel = "MS", defaultValue = "0",
+      description = "approvals: how long the auto-approver waits before answering a request (default ${DEFAULT-VALUE}).")
+  long thinkMs;
+
+  @Option(names = "--approver-threads", paramLabel = "N", defaultValue = "8",
+      description = "approvals: threads of the auto-approver sending decisions, each waiting for acks=all (default ${DEFAULT-VALUE}).")
+  int approverThreads;
+
   @Mixin EngineOptions engine = new EngineOptions();
 
   private final List<String> originalArgs;
   private BenchResult result;
+  /** The approvals scenario's auto-approver (a child JVM), while it runs. */
+  private volatile AutoApproverProcess approver;
 
   LoadGenerator(String... args) {
     this.originalArgs = List.of(args);
@@ -148,7 +166,8 @@ public final class LoadGenerator implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode '" + pick(modeOpt, modeArg, "mode") + "'; one of latency, burst, rate");
     }
     int measured = measuredRuns(scenario, mode);
-    int warm = warmup != null ? warmup : (scenario == Scenario.SLOW_STEPS && mode == Mode.LATENCY ? 3 : 200);
+    int warm = warmup != null ? warmup
+        : mode != Mode.LATENCY ? 200 : scenario == Scenario.SLOW_STEPS ? 3 : scenario == Scenario.APPROVALS ? 50 : 200;
     String resultName = name != null ? name : scenario.id() + "-" + mode.name().toLowerCase(Locale.ROOT);
     Path root = Environment.projectRoot();
     Path resultsOut = resultsDir != null ? resultsDir : root.resolve("load-tests").resolve("results");
@@ -157,6 +176,10 @@ public final class LoadGenerator implements Callable<Integer> {
         : resultName.startsWith("tmp-") ? resultsOut.resolve("tmp-charts") : root.resolve("docs").resolve("benchmarks");
     boolean external = bootstrapServers != null;
     String prefix = topicPrefix != null ? topicPrefix : external ? "bench" : "bench-" + System.currentTimeMillis();
+    String secret = approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET;
+    if (!scenario.needsApprover() && (thinkMs != 0 || approverThreads != 8)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--think-ms and --approver-threads are for the approvals scenario");
+    }
     if (external && engine.anyGiven()) {
       System.err.println("warning: engine flags " + engine.given().keySet() + " are ignored with --bootstrap-servers: pass them to the engine (load-tests/bench engine)");
     }
@@ -167,78 +190,21 @@ public final class LoadGenerator implements Callable<Integer> {
         external ? "engine at " + bootstrapServers + " prefix " + prefix : "embedded broker + engine");
     try (Target target = external
         ? Target.external(bootstrapServers, prefix)
-        : Target.embedded(engine, scenario == Scenario.SLOW_STEPS ? Scenario.SLOW_STEPS_EXECUTOR_THREADS : 0, prefix)) {
-      Thread cleanup = new Thread(target::close, "bench-cleanup");
-      Runtime.getRuntime().addShutdownHook(cleanup);
-      Map<String, Object> effective = target.isEmbedded() ? EngineOptions.effective(target.engine()) : Map.of();
-      if (target.isEmbedded()) {
-        say("engine configuration: %s", effective);
-      }
-      String runTag = resultName + "-" + Long.toString(System.currentTimeMillis(), 36);
-
-      long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupS);
-      for (int round = 0; warm > 0 && (round == 0 || System.nanoTime() < warmupEnd); round++) {
-        Tracker w = new Tracker(warm);
-        say("warm-up%s: %d runs", round == 0 ? "" : " round " + (round + 1), warm);
-        drive(target.client(), scenario, mode == Mode.LATENCY ? Mode.LATENCY : Mode.BURST, w, runTag + "-w" + round, null, () -> {});
-        if (w.completed.get() < warm) {
-          say("warm-up: %d of %d completed (%s)", w.completed.get(), warm, w.errorKinds());
-        }
-      }
-
-      Tracker t = new Tracker(measured);
-      EngineProbe probe = EngineProbe.of(target.engine(), target.client());
-      Map<String, Double> before = probe.snapshot();
-      long phaseStart = System.nanoTime();
-      double machineCpu0 = Environment.machineBusyCpuSeconds();
-      double processCpu0 = Environment.processCpuSeconds();
-      Map<String, Long> threads0 = ThreadCpu.snapshot();
-      AtomicInteger maxQueued = new AtomicInteger(-1);
-      Double achievedRate = drive(target.client(), scenario, mode, t, runTag, rate, () -> maxQueued.accumulateAndGet(probe.queuedExecutions(), Math::max));
-      double phaseS = (System.nanoTime() - phaseStart) / 1e9;
-      double machineCpu = Environment.machineBusyCpuSeconds() - machineCpu0;
-      double processCpu = Environment.processCpuSeconds() - processCpu0;
-      Map<String, Double> cpuByComponent = ThreadCpu.byComponent(threads0, ThreadCpu.snapshot(), prefix);
-      Map<String, Object> diagnostics = new LinkedHashMap<>();
-      diagnostics.put("loadAverageAtStart", loadAverage);
-      diagnostics.put("measuredPhaseS", round(phaseS, 3));
-      diagnostics.put("maxQueuedExecutions", maxQueued.get());
-      if (machineCpu0 >= 0 && processCpu0 >= 0) {
-        // this JVM (generator + embedded broker + engine) versus everything else on the machine
-        diagnostics.put("cpuCores", Runtime.getRuntime().availableProcessors());
-        diagnostics.put("machineCpuS", round(machineCpu, 2));
-        diagnostics.put("thisProcessCpuS", round(processCpu, 2));
-        diagnostics.put("otherProcessesCpuS", round(Math.max(0, machineCpu - processCpu), 2));
-      }
-      if (!cpuByComponent.isEmpty()) {
-        diagnostics.put("thisProcessCpuSByComponent", cpuByComponent);
-      }
-      diagnostics.put("countersDuringMeasuredPhase", EngineProbe.delta(before, probe.snapshot()));
-      diagnostics.put("recentAverages", probe.recentAverages());
-      if (!noTrace) {
-        long[] doneMs = new long[t.size];
-        for (int i = 0; i < t.size; i++) {
-          doneMs[i] = t.state.get(i) == Tracker.COMPLETED || t.state.get(i) == Tracker.FAILED ? t.doneAtWallMs.get(i) : 0;
-        }
+        : Target.embedded(engine, scenario == Scenario.SLOW_STEPS ? Scenario.SLOW_STEPS_EXECUTOR_THREADS : 0, prefix,
+            scenario.needsApprover() ? secret : null)) {
+      Thread cleanup = new Thread(() -> {
         try {
-          diagnostics.put("phasesMs", PhaseTrace.trace(target.bootstrapServers(), Topics.withPrefix(prefix), runTag, doneMs));
-        } catch (RuntimeException e) {
-          say("could not split latency into phases: %s", e);
+          stopApprover();
+        } finally {
+          target.close();
         }
+      }, "bench-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup);
+      try {
+        runBenchmark(target, scenario, mode, measured, warm, resultName, root, resultsOut, chartsOut, external, prefix, startedAt, loadAverage, secret);
+      } finally {
+        stopApprover();
       }
-      String metrics = target.isEmbedded() ? target.engine().metricsSummary() : null;
-
-      result = summarize(resultName, scenario, mode, t, startedAt, root, external, effective, warm, prefix, achievedRate, metrics, diagnostics);
-      List<String> charts = new ArrayList<>();
-      if (!noCharts) {
-        charts.addAll(writeCharts(result, chartsOut, root));
-      }
-      result = withCharts(result, charts);
-      Path json = resultsOut.resolve(resultName + ".json");
-      result.write(json);
-      System.out.println(summaryLine(result));
-      say("wrote %s%s", root.relativize(json.toAbsolutePath()).toString().startsWith("..") ? json : root.relativize(json.toAbsolutePath()),
-          charts.isEmpty() ? "" : " and " + String.join(", ", charts));
       try {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       } catch (IllegalStateException e) {
@@ -246,6 +212,149 @@ public final class LoadGenerator implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private void runBenchmark(Target target, Scenario scenario, Mode mode, int measured, int warm, String resultName, Path root,
+      Path resultsOut, Path chartsOut, boolean external, String prefix, String startedAt, String loadAverage, String secret) throws Exception {
+    Map<String, Object> effective = target.isEmbedded() ? EngineOptions.effective(target.engine()) : Map.of();
+    if (target.isEmbedded()) {
+      say("engine configuration: %s", effective);
+    }
+    if (scenario.needsApprover()) {
+      approver = AutoApproverProcess.start(target.bootstrapServers(), prefix, secret, thinkMs, approverThreads, Duration.ofSeconds(90));
+      say("auto-approver ready in its own JVM (pid %d) after %d ms", approver.pid(), approver.readyAfterMs());
+    }
+    String runTag = resultName + "-" + Long.toString(System.currentTimeMillis(), 36);
+
+    long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupS);
+    for (int round = 0; warm > 0 && (round == 0 || System.nanoTime() < warmupEnd); round++) {
+      Tracker w = new Tracker(warm, scenario.expectedOutput());
+      say("warm-up%s: %d runs", round == 0 ? "" : " round " + (round + 1), warm);
+      drive(target.client(), scenario, mode == Mode.LATENCY ? Mode.LATENCY : Mode.BURST, w, runTag + "-w" + round, null, () -> {});
+      if (w.completed.get() < warm) {
+        say("warm-up: %d of %d completed (%s)", w.completed.get(), warm, w.errorKinds());
+      }
+    }
+
+    Tracker t = new Tracker(measured, scenario.expectedOutput());
+    EngineProbe probe = EngineProbe.of(target.engine(), target.client());
+    Map<String, Double> before = probe.snapshot();
+    long phaseStart = System.nanoTime();
+    double machineCpu0 = Environment.machineBusyCpuSeconds();
+    double processCpu0 = Environment.processCpuSeconds();
+    Map<String, Long> threads0 = ThreadCpu.snapshot();
+    double approverCpu0 = approver != null ? approver.cpuSeconds() : -1;
+    AtomicInteger maxQueued = new AtomicInteger(-1);
+    Double achievedRate = drive(target.client(), scenario, mode, t, runTag, rate, () -> maxQueued.accumulateAndGet(probe.queuedExecutions(), Math::max));
+    double phaseS = (System.nanoTime() - phaseStart) / 1e9;
+    double machineCpu = Environment.machineBusyCpuSeconds() - machineCpu0;
+    double processCpu = Environment.processCpuSeconds() - processCpu0;
+    Map<String, Double> cpuByComponent = ThreadCpu.byComponent(threads0, ThreadCpu.snapshot(), prefix);
+    double approverCpu = approver != null && approverCpu0 >= 0 ? approver.cpuSeconds() - approverCpu0 : -1;
+    Map<String, Object> approverInfo = null;
+    if (approver != null) {
+      // its work is done: stop it before reading the topics back, and keep what it says it did
+      approverInfo = new LinkedHashMap<>();
+      approverInfo.put("pid", approver.pid());
+      approverInfo.put("readyAfterMs", approver.readyAfterMs());
+      approverInfo.put("command", String.join(" ", approver.command()));
+      if (approverCpu >= 0) {
+        approverInfo.put("cpuSDuringMeasuredPhase", round(approverCpu, 2));
+      }
+      approverInfo.put("summary", approver.stop());
+      approver = null;
+    }
+    Map<String, Object> diagnostics = new LinkedHashMap<>();
+    diagnostics.put("loadAverageAtStart", loadAverage);
+    diagnostics.put("measuredPhaseS", round(phaseS, 3));
+    diagnostics.put("maxQueuedExecutions", maxQueued.get());
+    if (machineCpu0 >= 0 && processCpu0 >= 0) {
+      // this JVM (generator + embedded broker + engine) versus everything else on the machine
+      diagnostics.put("cpuCores", Runtime.getRuntime().availableProcessors());
+      diagnostics.put("machineCpuS", round(machineCpu, 2));
+      diagnostics.put("thisProcessCpuS", round(processCpu, 2));
+      diagnostics.put("otherProcessesCpuS", round(Math.max(0, machineCpu - processCpu), 2));
+    }
+    if (!cpuByComponent.isEmpty()) {
+      diagnostics.put("thisProcessCpuSByComponent", cpuByComponent);
+    }
+    if (approverInfo != null) {
+      diagnostics.put("autoApprover", approverInfo);
+    }
+    diagnostics.put("countersDuringMeasuredPhase", EngineProbe.delta(before, probe.snapshot()));
+    diagnostics.put("recentAverages", probe.recentAverages());
+    if (!noTrace) {
+      long[] doneMs = new long[t.size];
+      for (int i = 0; i < t.size; i++) {
+        doneMs[i] = t.state.get(i) == Tracker.COMPLETED || t.state.get(i) == Tracker.FAILED ? t.doneAtWallMs.get(i) : 0;
+      }
+      try {
+        diagnostics.put("phasesMs", PhaseTrace.trace(target.bootstrapServers(), Topics.withPrefix(prefix), runTag, doneMs));
+      } catch (RuntimeException e) {
+        say("could not split latency into phases: %s", e);
+      }
+    }
+    String metrics = target.isEmbedded() ? target.engine().metricsSummary() : null;
+
+    result = summarize(resultName, scenario, mode, t, startedAt, root, external, effective, warm, prefix, achievedRate, metrics, diagnostics);
+    List<String> charts = new ArrayList<>();
+    if (!noCharts) {
+      charts.addAll(writeCharts(result, chartsOut, root));
+    }
+    result = withCharts(result, charts);
+    Path json = resultsOut.resolve(resultName + ".json");
+    result.write(json);
+    System.out.println(summaryLine(result));
+    for (String line : Report.approvalLines(result)) {
+      say("%s", line);
+    }
+    say("wrote %s%s", root.relativize(json.toAbsolutePath()).toString().startsWith("..") ? json : root.relativize(json.toAbsolutePath()),
+        charts.isEmpty() ? "" : " and " + String.join(", ", charts));
+  }
+
+  private void stopApprover() {
+    AutoApproverProcess a = approver;
+    approver = null;
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  /** Throws if a helper the runs depend on (the auto-approver) has died: waiting longer would only time out. */
+  private void checkHelpers() {
+    AutoApproverProcess a = approver;
+    String failure = a == null ? null : a.failure();
+    if (failure != null) {
+      throw new IllegalStateException(failure);
+    }
+  }
+
+  /** Waits for run {@code i}'s result until {@code deadlineNanos}; marks it timed out after that. */
+  private void awaitOne(Tracker t, int i, RunHandle h, long deadlineNanos) throws InterruptedException {
+    while (true) {
+      try {
+        h.result().get(Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(250), deadlineNanos - System.nanoTime())), TimeUnit.NANOSECONDS);
+        return;
+      } catch (TimeoutException e) {
+        checkHelpers();
+        if (System.nanoTime() >= deadlineNanos) {
+          t.timeOut(i);
+          return;
+        }
+      } catch (ExecutionException e) {
+        return; // recorded by the tracker's callback
+      }
+    }
+  }
+
+  /** {@link Tracker#awaitAll}, checking the helpers every 250 ms. */
+  private void awaitAll(Tracker t, long deadlineNanos) throws InterruptedException {
+    while (!t.awaitAll(Math.min(deadlineNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250)))) {
+      checkHelpers();
+      if (System.nanoTime() >= deadlineNanos) {
+        return;
+      }
+    }
   }
 
   private int measuredRuns(Scenario scenario, Mode mode) {
@@ -266,6 +375,9 @@ public final class LoadGenerator implements Callable<Integer> {
         throw new CommandLine.ParameterException(new CommandLine(this), "--runs must be > 0");
       }
       return runs;
+    }
+    if (scenario == Scenario.APPROVALS) {
+      return mode == Mode.LATENCY ? 300 : 2000;
     }
     return mode == Mode.LATENCY ? 1000 : scenario == Scenario.SLOW_STEPS ? 1000 : 10_000;
   }
@@ -303,17 +415,11 @@ public final class LoadGenerator implements Callable<Integer> {
           for (int i = 0; i < t.size; i++) {
             RunHandle h = start(client, type, runTag, t, i, true);
             if (h != null) {
-              try {
-                h.result().get(timeoutS, TimeUnit.SECONDS);
-              } catch (TimeoutException e) {
-                t.timeOut(i);
-              } catch (ExecutionException e) {
-                // recorded by the tracker's callback
-              }
+              awaitOne(t, i, h, System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
             }
           }
           phase.set("waiting");
-          t.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+          awaitAll(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
           return null;
         }
         case BURST -> {
@@ -322,7 +428,7 @@ public final class LoadGenerator implements Callable<Integer> {
           }
           client.flush();
           phase.set("all sent, waiting");
-          t.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
+          awaitAll(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
           return null;
         }
         case RATE -> {
@@ -339,7 +445,7 @@ public final class LoadGenerator implements Callable<Integer> {
           client.flush();
           long span = t.sentAt.get(t.size - 1) - t.sentAt.get(0);
           phase.set("all sent, waiting");
-          t.awaitAll(System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
+          awaitAll(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
           return t.size > 1 && span > 0 ? (t.size - 1) / (span / 1e9) : null;
         }
         default -> throw new IllegalStateException(mode.toString());

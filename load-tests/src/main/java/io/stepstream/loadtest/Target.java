@@ -43,8 +43,11 @@ final class Target implements AutoCloseable {
     this.topicPrefix = topicPrefix;
   }
 
-  /** Starts an embedded broker and one engine (all scenario workflows registered) in this JVM. */
-  static Target embedded(EngineOptions options, int defaultExecutorThreads, String topicPrefix) throws IOException {
+  /**
+   * Starts an embedded broker and one engine (all scenario workflows registered) in this JVM.
+   * {@code approvalSecret}: the engine's approval secret (null: a random one, for scenarios without approvals).
+   */
+  static Target embedded(EngineOptions options, int defaultExecutorThreads, String topicPrefix, String approvalSecret) throws IOException {
     Path tmp = Files.createTempDirectory("stepstream-bench-");
     EmbeddedKafka kafka = null;
     Stepstream engine = null;
@@ -56,7 +59,7 @@ final class Target implements AutoCloseable {
           .topicPrefix(topicPrefix)
           .stateDir(tmp.resolve("state"));
       Scenario.registerAll(builder);
-      EngineOptions.benchDefaults(builder, null);
+      EngineOptions.benchDefaults(builder, approvalSecret);
       options.apply(builder, defaultExecutorThreads);
       engine = builder.build().start();
       WorkflowClient client = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(topicPrefix).build();

@@ -42,9 +42,16 @@ final class Tracker {
   final AtomicInteger finished = new AtomicInteger();
   private final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
   private final CountDownLatch remaining;
+  /** If set, a COMPLETED result with another output counts as FAILED ("COMPLETED with output ..."). */
+  private final String expectedOutput;
 
   Tracker(int size) {
+    this(size, null);
+  }
+
+  Tracker(int size, String expectedOutput) {
     this.size = size;
+    this.expectedOutput = expectedOutput;
     this.sentAt = new AtomicLongArray(size);
     this.doneAt = new AtomicLongArray(size);
     this.doneAtWallMs = new AtomicLongArray(size);
@@ -70,7 +77,7 @@ final class Tracker {
   }
 
   private void finish(int i, RunResult result, Throwable error, long now) {
-    int code = error != null ? SEND_ERROR : result.isCompleted() ? COMPLETED : FAILED;
+    int code = error != null ? SEND_ERROR : result.isCompleted() && hasExpectedOutput(result) ? COMPLETED : FAILED;
     if (!state.compareAndSet(i, PENDING, code)) {
       return; // already timed out
     }
@@ -79,6 +86,8 @@ final class Tracker {
     if (code == COMPLETED) {
       latencyMicros.recordValue(Math.min(HIGHEST_TRACKABLE_MICROS, Math.max(1, (now - sentAt.get(i)) / 1_000)));
       completed.incrementAndGet();
+    } else if (code == FAILED && result.isCompleted()) {
+      countError("COMPLETED with output " + result.outputText() + " instead of " + expectedOutput);
     } else if (code == FAILED) {
       countError(result.status() + (result.errorType() == null ? "" : " " + result.errorType()));
     } else {
@@ -87,6 +96,17 @@ final class Tracker {
     }
     finished.incrementAndGet();
     remaining.countDown();
+  }
+
+  private boolean hasExpectedOutput(RunResult result) {
+    if (expectedOutput == null) {
+      return true;
+    }
+    try {
+      return expectedOutput.equals(result.output(String.class));
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** Waits until every run has ended or the deadline ({@link System#nanoTime()}) passes. */
