@@ -19,6 +19,10 @@ public final class EngineOptions {
   @Option(names = "--commit-interval-ms", paramLabel = "MS", description = "Stepstream.Builder.commitInterval (engine default if omitted).")
   Long commitIntervalMs;
 
+  @Option(names = "--early-commit-below", paramLabel = "RECORDS_PER_S",
+      description = "Stepstream.Builder.earlyCommitBelow: below this input rate a result is committed at once (0 = always wait for the commit interval; engine default if omitted).")
+  Integer earlyCommitBelow;
+
   @Option(names = "--poll-ms", paramLabel = "MS", description = "Stepstream.Builder.pollInterval, Kafka Streams poll.ms (engine default if omitted).")
   Long pollMs;
 
@@ -40,6 +44,9 @@ public final class EngineOptions {
   public Stepstream.Builder apply(Stepstream.Builder b, int defaultExecutorThreads) {
     if (commitIntervalMs != null) {
       b.commitInterval(Duration.ofMillis(commitIntervalMs));
+    }
+    if (earlyCommitBelow != null) {
+      b.earlyCommitBelow(earlyCommitBelow);
     }
     if (pollMs != null) {
       b.pollInterval(Duration.ofMillis(pollMs));
@@ -75,7 +82,7 @@ public final class EngineOptions {
   }
 
   public boolean anyGiven() {
-    return commitIntervalMs != null || pollMs != null || partitions != null || executorThreads != null
+    return commitIntervalMs != null || earlyCommitBelow != null || pollMs != null || partitions != null || executorThreads != null
         || streamThreads != null || !streamsConfig.isEmpty();
   }
 
@@ -84,6 +91,9 @@ public final class EngineOptions {
     Map<String, Object> m = new LinkedHashMap<>();
     if (commitIntervalMs != null) {
       m.put("commit-interval-ms", commitIntervalMs);
+    }
+    if (earlyCommitBelow != null) {
+      m.put("early-commit-below", earlyCommitBelow);
     }
     if (pollMs != null) {
       m.put("poll-ms", pollMs);
@@ -117,7 +127,7 @@ public final class EngineOptions {
       Field configField = Stepstream.class.getDeclaredField("config");
       configField.setAccessible(true);
       Object builder = configField.get(engine);
-      for (String name : new String[] {"partitions", "executorThreads", "streamThreads", "commitInterval", "pollInterval",
+      for (String name : new String[] {"partitions", "executorThreads", "streamThreads", "commitInterval", "earlyCommitBelow", "pollInterval",
           "timerTick", "effectiveReplicationFactor", "outcomeAckTimeout", "resumeDelay"}) {
         try {
           Field f = builder.getClass().getDeclaredField(name);
