@@ -7,6 +7,7 @@ import io.stepstream.internal.codec.Envelopes;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -72,12 +73,14 @@ public final class OrchestratorTopology {
     Topology topology = new Topology();
     var keys = Serdes.String();
     var bytes = Serdes.ByteArray();
-    topology.addSource(REQUESTS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.requests());
-    topology.addSource(OUTCOMES_SOURCE, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
-    topology.addSource(APPROVALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.approvals());
-    topology.addSource(SIGNALS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.signals());
     // one pacer per instance: the load it measures is the sum over all tasks and stream threads
     CommitPacer pacer = new CommitPacer(settings.earlyCommitBelowRecordsPerSecond());
+    var arrival = new ArrivalTimeExtractor(pacer);
+    var earliest = AutoOffsetReset.earliest();
+    topology.addSource(earliest, REQUESTS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.requests());
+    topology.addSource(earliest, OUTCOMES_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
+    topology.addSource(earliest, APPROVALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.approvals());
+    topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addProcessor(
         ORCHESTRATOR,
         () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens, pacer),

@@ -46,6 +46,22 @@ class CommitPacerTest {
   }
 
   @Test
+  void input_that_waited_in_kafka_means_a_backlog_even_when_few_records_get_processed() {
+    CommitPacer pacer = new CommitPacer(2_000, 25);
+    pacer.onPolled(3, T0);
+    pacer.onInput(T0);
+    assertThat(pacer.commitEarly(T0 + 1)).as("fresh input").isTrue();
+    // a thread slowed by commits: few records per window, but they were produced long ago
+    pacer.onPolled(900, T0 + 2);
+    pacer.onInput(T0 + 2);
+    assertThat(pacer.commitEarly(T0 + 3)).isFalse();
+    pacer.onPolled(2, T0 + 120);
+    assertThat(pacer.commitEarly(T0 + 121)).as("the lagging window is the previous one").isFalse();
+    pacer.onPolled(2, T0 + 230);
+    assertThat(pacer.commitEarly(T0 + 231)).as("the backlog is drained").isTrue();
+  }
+
+  @Test
   void zero_never_commits_early() {
     CommitPacer pacer = new CommitPacer(0);
     assertThat(pacer.commitEarly(T0)).isFalse();
