@@ -35,6 +35,10 @@ public final class KillOneBenchmark implements Callable<Integer> {
   @Option(names = "--kill-at-s", defaultValue = "20")
   int killAtSeconds;
 
+  @Option(names = "--warmup-s", defaultValue = "60",
+      description = "seconds of the same load before the measured phase, so the four JVMs on the machine are past their JIT warm-up (default ${DEFAULT-VALUE}; 0 = none)")
+  int warmupSeconds;
+
   @Option(names = "--session-timeout-ms", defaultValue = "6000", description = "consumer session timeout of the engines: how soon a killed member is noticed")
   int sessionTimeoutMs;
 
@@ -59,11 +63,12 @@ public final class KillOneBenchmark implements Callable<Integer> {
       awaitReady(dir.resolve("b.log"));
       try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(prefix).build()) {
         client.start("bench-noop-3", "warm-up", "x").await(Duration.ofMinutes(2));
+        warmUp(client);
         AtomicLongArray perSecond = new AtomicLongArray(durationSeconds + 180);
         long t0 = System.currentTimeMillis();
         client.subscribe(r -> {
           int s = (int) ((System.currentTimeMillis() - t0) / 1000);
-          if (s >= 0 && s < perSecond.length()) {
+          if (r.runId().startsWith("k-") && s >= 0 && s < perSecond.length()) {
             perSecond.incrementAndGet(s);
           }
         });
@@ -96,7 +101,9 @@ public final class KillOneBenchmark implements Callable<Integer> {
         long duplicated = results.entrySet().stream().filter(e -> e.getKey().startsWith("k-") && e.getValue() > 1).count();
         int killSecond = (int) (killedAt / 1000);
         int back = backAfter(perSecond, killSecond, (long) (rate * 0.9));
-        line("load", rate + " noop-3 runs/s for " + durationSeconds + " s from one client; 2 engine instances (child JVMs), 6 partitions, session timeout " + sessionTimeoutMs + " ms");
+        line("load", rate + " noop-3 runs/s for " + durationSeconds + " s from one client, after " + warmupSeconds
+            + " s of the same load to warm up; 2 engine instances (child JVMs), 6 partitions, session timeout " + sessionTimeoutMs + " ms");
+        line("results per second before the kill (measured phase)", window(perSecond, 0, killSecond));
         line("killed instance a with SIGKILL at", killedAt + " ms");
         line("results per second, from 5 s before the kill", window(perSecond, killSecond - 5, killSecond + 25));
         line("throughput back to >= 90 % of the load (3 s in a row) after", back < 0 ? "not within the run" : (back - killSecond) + " s");
@@ -110,6 +117,30 @@ public final class KillOneBenchmark implements Callable<Integer> {
         b.waitFor();
       }
     }
+  }
+
+  /**
+   * The same load for {@code warmupSeconds} before anything is measured: four JVMs (broker and
+   * generator, two engines) share 2 cores, and while their JIT compilers run the engines deliver a
+   * fraction of the load (measured: 10-20 of 200 runs/s in the first minute).
+   */
+  private void warmUp(WorkflowClient client) throws Exception {
+    if (warmupSeconds <= 0) {
+      return;
+    }
+    int total = rate * warmupSeconds;
+    List<java.util.concurrent.CompletableFuture<?>> results = new ArrayList<>();
+    long t0 = System.currentTimeMillis();
+    for (int i = 0; i < total; i++) {
+      long wait = t0 + i * 1000L / rate - System.currentTimeMillis();
+      if (wait > 0) {
+        Thread.sleep(wait);
+      }
+      results.add(client.startAsync("bench-noop-3", "w-" + i, "x").result());
+    }
+    client.flush();
+    java.util.concurrent.CompletableFuture.allOf(results.toArray(new java.util.concurrent.CompletableFuture<?>[0])).get(5, java.util.concurrent.TimeUnit.MINUTES);
+    System.out.println("warm-up: " + total + " runs in " + (System.currentTimeMillis() - t0) + " ms");
   }
 
   private Process engine(String bootstrap, String prefix, Path dir, String name) throws Exception {
