@@ -20,7 +20,8 @@ import org.apache.kafka.streams.state.Stores;
  * exactly once. User code does not run here: executions run on a bounded pool and publish step
  * outcomes to the step-outcomes topic with an idempotent, <i>non-transactional</i> producer, and a
  * run's next step follows its previous one inside the same execution, in-process. So no step waits
- * for a transaction commit; only the final result does (one commit interval). A design that passes
+ * for a transaction commit; only the final result does: at once while the instance is idle enough,
+ * else at the next commit interval ({@link CommitPacer}, ADR 0006). A design that passes
  * every step through a transactional topic pays max(commit.interval.ms, poll.ms) per step instead.
  *
  * <pre>
