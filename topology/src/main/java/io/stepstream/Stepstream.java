@@ -225,6 +225,12 @@ public final class Stepstream implements AutoCloseable {
     // p99 of single runs once results commit at once (CommitPacer; measured: 1 % of single runs
     // waited ~100 ms). Retry after 5 ms instead.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
+    // An instance that dies mid-transaction leaves it open, and every read_committed reader of the
+    // partitions it wrote (clients reading results, among others) is held at that point until the
+    // transaction coordinator aborts it: transaction.timeout.ms after it began, at its next cleanup
+    // pass (broker: transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default).
+    // Transactions here last one commit interval (50 ms), so 5 s instead of Streams' 10 s is ample.
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
     // poison input never stops a partition: records that fail outside our own handling go to the DLQ
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);

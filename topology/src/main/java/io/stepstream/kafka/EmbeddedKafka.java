@@ -117,6 +117,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
         props.put("num.partitions", "1");
+        // abort the open transaction of a killed instance soon after it times out (default: checked
+        // every 10 s), so read_committed readers of its partitions are not held longer than that
+        props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         // After a kill -9 the restarted controller rejects the broker's re-registration until the old session
         // expires (default 9 s); a shorter session makes crash-restart cycles cheaper.
         props.put("broker.heartbeat.interval.ms", "500");
