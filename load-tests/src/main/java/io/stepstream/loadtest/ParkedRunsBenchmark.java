@@ -178,16 +178,17 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
     line("restore with local state deleted (start -> RUNNING, stores rebuilt from changelogs)", restore + " ms");
 
     try (Stepstream engine = engine(bootstrap, prefix, state).build().start();
-        EventCounter events = new EventCounter(bootstrap, engine.topics().events());
-        WorkflowClient approver = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(prefix).approvalSecret(SECRET).build()) {
+        EventCounter events = new EventCounter(bootstrap, engine.topics().events())) {
       AtomicLong results = new AtomicLong();
       AutoCloseable sub = engine.client().subscribe(r -> results.incrementAndGet());
       long approveStart = System.currentTimeMillis();
+      // the auto-approver signs with the shared secret, as an automated approval service would; raw sends,
+      // not WorkflowClient.approve, which waits for each acknowledgement
+      var tokens = io.stepstream.internal.orchestrator.ApprovalTokens.withSecret(SECRET.getBytes());
       try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
         for (int i = 0; i < runs; i++) {
-          // the auto-approver signs with the shared secret, as an automated approval service would
           var decision = io.stepstream.avro.ApprovalDecision.newBuilder().setRunId("a-" + i).setApprovalName("ok").setApproved(true)
-              .setApprover("auto").setToken(io.stepstream.internal.orchestrator.ApprovalTokens.withSecret(SECRET.getBytes()).sign("a-" + i, "ok"))
+              .setApprover("auto").setToken(tokens.sign("a-" + i, "ok"))
               .setDecidedAt(System.currentTimeMillis()).build();
           producer.send(new ProducerRecord<>(engine.topics().approvals(), "a-" + i, Envelopes.encode(decision)));
         }
