@@ -400,7 +400,7 @@ public final class Stepstream implements AutoCloseable {
      * to afford a commit per result, batching when it is not. 0 always waits for the interval.
      *
      * <pre>{@code
-     * Stepstream.builder().commitInterval(Duration.ofMillis(100)).earlyCommitBelow(5_000)  // tune for throughput
+     * Stepstream.builder().earlyCommitBelow(0)   // results always wait for the commit interval
      * }</pre>
      */
     public Builder earlyCommitBelow(int inputRecordsPerSecond) {
