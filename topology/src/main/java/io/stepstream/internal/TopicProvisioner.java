@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the deployment's topics when missing, all with the same partition count (a run's records
@@ -52,7 +53,7 @@ public final class TopicProvisioner {
   }
 
   private static int checkCoPartitioned(Admin admin, Topics topics) throws Exception {
-    Map<String, TopicDescription> described = admin.describeTopics(topics.all()).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<String, TopicDescription> described = describeWhenVisible(admin, topics);
     int requests = described.get(topics.requests()).partitions().size();
     int outcomes = described.get(topics.stepOutcomes()).partitions().size();
     if (requests != outcomes) {
@@ -61,5 +62,24 @@ public final class TopicProvisioner {
               + "; they must be equal so a run's request and outcomes meet on one task. Recreate or expand one of them");
     }
     return requests;
+  }
+
+  /**
+   * Right after createTopics the broker that answers may not have the new topics in its metadata
+   * yet (seen in CI: UnknownTopicOrPartitionException on the describe that followed the create), so
+   * an unknown topic is asked about again for up to 30 s.
+   */
+  private static Map<String, TopicDescription> describeWhenVisible(Admin admin, Topics topics) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        return admin.describeTopics(topics.all()).allTopicNames().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 }
