@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One pass of a run's workflow code on an executor thread: replays the journal, executes the steps
  * that are missing, and publishes a completion when the code returns, throws, waits (retry backoff,
- * sleep) or is found non-deterministic. Identified by (run id, generation); the orchestrator applies
- * only outcomes of the run's current generation.
+ * sleep) or is found non-deterministic. Identified by its execution id; the orchestrator applies
+ * only outcomes of the run's current execution.
  */
 public final class Execution implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
@@ -54,6 +54,10 @@ public final class Execution implements Runnable {
 
   public int generation() {
     return request.generation();
+  }
+
+  public String executionId() {
+    return request.executionId();
   }
 
   /** Stops at the next step boundary and interrupts a running step; nothing more is published. */
@@ -164,20 +168,20 @@ public final class Execution implements Runnable {
 
   /** The completion carries the entries not yet published; an output too large for Kafka fails the run loudly. */
   private void publishCompletion(ReplayContext ctx, RunCompletion completion) {
-    StepOutcome outcome = new StepOutcome(request.runId(), request.generation(), ctx.drainUnpublished(), completion);
+    StepOutcome outcome = request.outcome(ctx.drainUnpublished(), completion);
     if (io.stepstream.internal.codec.Envelopes.encode(outcome).length <= publisher.maxOutcomeBytes()) {
       publishOrAbandon(publisher, outcome, request.runId());
       return;
     }
     if (!outcome.getEntries().isEmpty()) {
-      publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), outcome.getEntries(), null), request.runId());
+      publishOrAbandon(publisher, request.outcome(outcome.getEntries(), null), request.runId());
     }
     RunCompletion tooLarge =
         completion(RunStatus.FAILED, null, ErrorInfo.newBuilder().setType("RECORD_TOO_LARGE")
             .setMessage("the output of run " + request.runId() + " is larger than " + publisher.maxOutcomeBytes()
                 + " bytes, the most a result may be; return a reference to data stored elsewhere")
             .build());
-    publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), java.util.List.of(), tooLarge), request.runId());
+    publishOrAbandon(publisher, request.outcome(java.util.List.of(), tooLarge), request.runId());
   }
 
   /** Publishing failed ambiguously: stop this execution; the orchestrator dispatches a new one. */

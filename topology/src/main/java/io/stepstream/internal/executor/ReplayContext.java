@@ -17,7 +17,6 @@ import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.Payload;
 import io.stepstream.avro.Signal;
-import io.stepstream.avro.StepOutcome;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.internal.executor.AttemptRunner.Attempt;
@@ -375,7 +374,7 @@ final class ReplayContext implements WorkflowContext {
   private void journalHeartbeat(String name, int attempt, Payload details) {
     JournalEntry beat = entry(heartbeatName(name), EntryKind.HEARTBEAT).setSucceeded(true).setValue(details).setAttempt(attempt).build();
     try {
-      publisher.publish(new StepOutcome(runId(), request.generation(), List.of(beat), null));
+      publisher.publish(request.outcome(List.of(beat), null));
     } catch (OutcomePublisher.PublishException e) {
       LOG.warn("run {}: heartbeat of step '{}' not journaled: {}", runId(), name, e.getMessage()); // best effort
     }
@@ -474,12 +473,12 @@ final class ReplayContext implements WorkflowContext {
     if (unpublished.isEmpty()) {
       return;
     }
-    Execution.publishOrAbandon(publisher, new StepOutcome(request.runId(), request.generation(), new ArrayList<>(unpublished), null), request.runId());
+    Execution.publishOrAbandon(publisher, request.outcome(new ArrayList<>(unpublished), null), request.runId());
     unpublished.clear();
   }
 
   private int sizeOf(List<JournalEntry> entries) {
-    return Envelopes.encode(new StepOutcome(request.runId(), request.generation(), entries, null)).length;
+    return Envelopes.encode(request.outcome(entries, null)).length;
   }
 
   private String tooLargeMessage(String name) {

@@ -13,7 +13,7 @@ import io.stepstream.internal.codec.InvalidInputException;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Applies step outcomes to the journal: only outcomes of the run's current generation, and per
+ * Applies step outcomes to the journal: only outcomes of the run's current execution, and per
  * (run, name) only the first. Everything else is a duplicate or stale, counted and audited, never
  * applied.
  */
@@ -47,10 +47,11 @@ final class OutcomeHandler {
       ignore(outcome, AuditEventType.DUPLICATE_OUTCOME, "run already " + state.getStatus());
       return;
     }
-    if (outcome.getGeneration() != state.getGeneration()) {
+    if (!isOfCurrentExecution(outcome, state)) {
       metrics.staleOutcomes.incrementAndGet();
       ignore(outcome, AuditEventType.STALE_OUTCOME,
-          "generation " + outcome.getGeneration() + " was superseded by " + state.getGeneration());
+          "execution " + outcome.getExecutionId() + " (generation " + outcome.getGeneration() + ") is not the run's current execution "
+              + state.getExecutionId() + " (generation " + state.getGeneration() + ")");
       return;
     }
     for (JournalEntry entry : outcome.getEntries()) {
@@ -61,6 +62,17 @@ final class OutcomeHandler {
     }
     state.setUpdatedAt(outputs.now());
     store.save(state);
+  }
+
+  /**
+   * The fence. Execution ids never repeat; generations do after a crash rolls the run state back, so
+   * they decide only for state written before execution ids existed.
+   */
+  static boolean isOfCurrentExecution(StepOutcome outcome, RunState state) {
+    if (state.getExecutionId() == null) {
+      return outcome.getExecutionId() == null && outcome.getGeneration() == state.getGeneration();
+    }
+    return state.getExecutionId().equals(outcome.getExecutionId());
   }
 
   private void apply(RunState state, JournalEntry entry) {

@@ -16,9 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Starts executions for one task and tracks which are live. Each dispatch bumps the run's
- * generation (persisted before the execution starts), which fences every older execution: their
- * outcomes, if any still arrive, are stale and ignored.
+ * Starts executions for one task and tracks which are live. Each dispatch gives the run a new
+ * execution id ({@link ExecutionIds}, never reused, also after a crash) and saves it before the
+ * execution starts; that fences every other execution: their outcomes, if any still arrive, are stale
+ * and ignored. The generation is bumped too, but only as a readable dispatch number.
  *
  * <p>Runs on the stream thread, except {@link #onExecutionEnded}, which executor threads call.
  */
@@ -49,6 +50,7 @@ final class RunDispatcher implements ExecutionListener {
     Map<String, io.stepstream.avro.JournalEntry> journal =
         state.getGeneration() == 0 ? new java.util.HashMap<>() : store.journalOf(state.getRunId());
     state.setGeneration(state.getGeneration() + 1);
+    state.setExecutionId(ExecutionIds.next());
     state.setStatus(RunStatus.RUNNING);
     state.setUpdatedAt(outputs.now());
     state.setWakeAt(null);
@@ -61,6 +63,7 @@ final class RunDispatcher implements ExecutionListener {
             state.getRunId(),
             state.getWorkflowType(),
             state.getGeneration(),
+            state.getExecutionId(),
             state.getInput(),
             journal,
             state.getCancelRequested(),
@@ -117,7 +120,7 @@ final class RunDispatcher implements ExecutionListener {
       RunState state = store.run(ended.runId());
       if (state != null
           && state.getStatus() == RunStatus.RUNNING
-          && state.getGeneration() == ended.generation()
+          && ended.executionId().equals(state.getExecutionId())
           && !isLive(ended.runId())) {
         resume(state, "previous execution stopped before finishing");
       }

@@ -211,7 +211,7 @@ class DurableTimeTest {
     // attempt 1's execution (generation 1) "finishes" late, e.g. a zombie instance resumed
     JournalEntry late = JournalEntry.newBuilder().setRunId("r1").setName("summarize").setKind(EntryKind.STEP)
         .setSucceeded(true).setValue(PayloadCodec.encode("late value")).setGeneration(1).setRecordedAt(0).build();
-    harness.deliver(new StepOutcome("r1", 1, List.of(late), null));
+    harness.deliver(StepOutcome.newBuilder().setRunId("r1").setGeneration(1).setEntries(List.of(late)).build());
 
     assertThat(types()).containsExactly(io.stepstream.avro.AuditEventType.DUPLICATE_OUTCOME);
     assertThat(PayloadCodec.decode(harness.results().get(0).getOutput(), String.class)).isEqualTo("attempt-2 value");
@@ -227,7 +227,7 @@ class DurableTimeTest {
     harness.advanceAndSettle(Duration.ofMillis(1020), Duration.ofMillis(20)); // generation 2 failed attempt 2, waits again
     harness.events();
 
-    harness.deliver(new StepOutcome("r1", 1, List.of(), null));
+    harness.deliver(StepOutcome.newBuilder().setRunId("r1").setGeneration(1).setEntries(List.of()).build());
 
     assertThat(types()).containsExactly(STALE_OUTCOME);
   }

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stepstream.RetryPolicy;
 import io.stepstream.Workflow;
 import io.stepstream.avro.RunStatus;
+import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.WorkflowRegistry;
@@ -83,6 +84,24 @@ class OrchestratorTopologyTest {
     assertThat(harness.eventTypes(harness.events())).containsExactly(DUPLICATE_OUTCOME);
     assertThat(harness.metrics.duplicateOutcomes).hasValue(1);
     assertThat(harness.results()).hasSize(1);
+  }
+
+  @Test
+  void anOutcomeOfAnotherExecutionIsStaleEvenWhenItCarriesTheCurrentGenerationNumber() {
+    // after a crash rolls the run state back, a new dispatch reuses the dead dispatch's generation
+    // number; the dead execution's outcomes are still on the step-outcomes topic
+    harness.request("run-1", "order", new Order("book", 1)); // generation 1 dispatched, not yet run
+    harness.events();
+    JournalEntry foreign = JournalEntry.newBuilder().setRunId("run-1").setName("reserve").setKind(io.stepstream.avro.EntryKind.STEP)
+        .setSucceeded(true).setValue(PayloadCodec.encode("reserved by a dead execution")).setGeneration(1).setRecordedAt(0).build();
+
+    harness.deliver(StepOutcome.newBuilder().setRunId("run-1").setGeneration(1).setExecutionId("a-dead-execution")
+        .setEntries(List.of(foreign)).build());
+    harness.settle();
+
+    assertThat(harness.eventTypes(harness.events()))
+        .containsExactly(STALE_OUTCOME, STEP_COMPLETED, STEP_COMPLETED, STEP_COMPLETED, RUN_COMPLETED);
+    assertThat(PayloadCodec.decode(harness.results().get(0).getOutput(), Receipt.class)).isEqualTo(new Receipt("reserved book for 10"));
   }
 
   @Test
@@ -193,7 +212,7 @@ class OrchestratorTopologyTest {
     assertThat(harness.results()).hasSize(1);
 
     // an outcome of generation 1 arriving now (a zombie) changes nothing
-    harness.deliver(new StepOutcome("run-1", 1, List.of(), null));
+    harness.deliver(StepOutcome.newBuilder().setRunId("run-1").setGeneration(1).setEntries(List.of()).build());
     assertThat(harness.eventTypes(harness.events())).containsExactly(DUPLICATE_OUTCOME);
   }
 
@@ -204,7 +223,7 @@ class OrchestratorTopologyTest {
     harness.runExecutions(); // generation 1 abandoned
     harness.advanceWallClock(Duration.ofMillis(200)); // generation 2 dispatched, not yet run
 
-    harness.deliver(new StepOutcome("run-1", 1, List.of(), null));
+    harness.deliver(StepOutcome.newBuilder().setRunId("run-1").setGeneration(1).setEntries(List.of()).build());
 
     assertThat(harness.eventTypes(harness.events())).containsExactly(RUN_STARTED, RUN_RESUMED, STALE_OUTCOME);
     assertThat(harness.metrics.staleOutcomes).hasValue(1);
