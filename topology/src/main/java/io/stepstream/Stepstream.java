@@ -8,6 +8,7 @@ import io.stepstream.internal.orchestrator.ApprovalTokens;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.internal.orchestrator.ResumeMarkers;
 import io.stepstream.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,7 +85,8 @@ public final class Stepstream implements AutoCloseable {
       pool = new ExecutionPool(config.executorThreads);
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens());
+      ResumeMarkers markers = (partition, markerId) -> publisher.sendMarker(partition, markerId);
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
       return this;
@@ -193,7 +195,7 @@ public final class Stepstream implements AutoCloseable {
     try (Admin admin = Admin.create(clientConfig())) {
       int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
-      TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
       config.effectiveReplicationFactor = rf;
     }
   }
@@ -229,8 +231,15 @@ public final class Stepstream implements AutoCloseable {
     // partitions it wrote (clients reading results, among others) is held at that point until the
     // transaction coordinator aborts it: transaction.timeout.ms after it began, at its next cleanup
     // pass (broker: transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default).
-    // Transactions here last one commit interval (50 ms), so 5 s instead of Streams' 10 s is ample.
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
+    // Transactions here last one commit interval (50 ms), so 5 s plus two intervals instead of
+    // Streams' 10 s is ample (derived from the commit interval: see Builder.transactionTimeoutMs).
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeoutMs());
+    // Failover: a killed instance's partitions move once the group notices it is gone, after
+    // session.timeout.ms (Kafka's default 45 s; measured: 44-52 s of stalled runs). 6 s is the
+    // broker's minimum by default; the cost is that a JVM pause longer than that (GC, CPU
+    // starvation) also moves partitions, which is safe (fenced, resumed) but costs a rebalance.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
     // poison input never stops a partition: records that fail outside our own handling go to the DLQ
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
@@ -280,7 +289,11 @@ public final class Stepstream implements AutoCloseable {
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
     private Duration pollInterval = Duration.ofMillis(10);
     private Duration outcomeAckTimeout = Duration.ofSeconds(30);
-    private Duration resumeDelay = Duration.ofSeconds(1);
+    private Duration resumeDelay = Duration.ofSeconds(30);
+    private Duration earlyInputTtl = Duration.ofMinutes(10);
+    private int maxRedispatches = 5;
+    private Duration watchdogAfter = Duration.ofMinutes(2);
+    private int partitionsInForce = -1;
     private Duration timerTick = Duration.ofMillis(20);
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     private String approvalSecret;
@@ -417,9 +430,42 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
-    /** How long after taking over a partition unfinished runs are resumed (default 1 s). */
+    /**
+     * After taking over a partition, unfinished runs are resumed as soon as the step outcomes that
+     * were published before are read (so their steps do not run again); if that cannot be
+     * confirmed, after this delay at the latest (default 30 s).
+     */
     public Builder resumeDelay(Duration d) {
       this.resumeDelay = d;
+      return this;
+    }
+
+    /**
+     * How long approval decisions and events for a run id with no request yet are kept for it
+     * (default 10 minutes); then they go to the DLQ as {@code UNKNOWN_RUN}. This is what makes
+     * signal-with-start work: an event sent right after {@code start()} may be read before the request.
+     */
+    public Builder earlyInputTtl(Duration d) {
+      this.earlyInputTtl = d;
+      return this;
+    }
+
+    /**
+     * How many dispatches in a row may end without recording anything (the process died in the
+     * step, the outcome could not be published) before the run is parked (default 5). They back off
+     * 1 s, 2 s, 4 s, ... in between.
+     */
+    public Builder maxRedispatches(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRedispatches must be at least 1, was " + n);
+      }
+      this.maxRedispatches = n;
+      return this;
+    }
+
+    /** A RUNNING run with no live execution that has not changed for this long is dispatched again (default 2 min). */
+    public Builder watchdogAfter(Duration d) {
+      this.watchdogAfter = d;
       return this;
     }
 
@@ -460,7 +506,23 @@ public final class Stepstream implements AutoCloseable {
     }
 
     OrchestratorTopology.Settings orchestratorSettings() {
-      return new OrchestratorTopology.Settings(timerTick, resumeDelay, 5_000, earlyCommitBelow);
+      return OrchestratorTopology.Settings.defaults()
+          .withTiming(timerTick, earlyCommitBelow)
+          .withResumeDelay(resumeDelay)
+          .withPartitions(partitionsInForce > 0 ? partitionsInForce : partitions)
+          .withEarlyInputTtl(earlyInputTtl)
+          .withMaxRedispatches(maxRedispatches)
+          .withWatchdogAfter(watchdogAfter);
+    }
+
+    /**
+     * The transaction timeout follows the commit interval: a transaction lasts about one interval,
+     * and the broker aborts one that outlives the timeout (fencing a live instance). 5 s plus two
+     * intervals keeps that rare while an instance killed mid-transaction holds read_committed
+     * readers for as short a time as possible.
+     */
+    long transactionTimeoutMs() {
+      return 5_000 + 2 * commitInterval.toMillis();
     }
   }
 }

@@ -55,11 +55,16 @@ public final class TopicProvisioner {
   private static int checkCoPartitioned(Admin admin, Topics topics) throws Exception {
     Map<String, TopicDescription> described = describeWhenVisible(admin, topics);
     int requests = described.get(topics.requests()).partitions().size();
-    int outcomes = described.get(topics.stepOutcomes()).partitions().size();
-    if (requests != outcomes) {
-      throw new IllegalStateException(
-          topics.requests() + " has " + requests + " partitions but " + topics.stepOutcomes() + " has " + outcomes
-              + "; they must be equal so a run's request and outcomes meet on one task. Recreate or expand one of them");
+    for (String input : List.of(topics.stepOutcomes(), topics.approvals(), topics.signals())) {
+      int n = described.get(input).partitions().size();
+      if (n != requests) {
+        throw new IllegalStateException(
+            topics.requests() + " has " + requests + " partitions but " + input + " has " + n
+                + "; every input topic must have the same count so a run's request, outcomes, decisions and events meet on"
+                + " one task. Expand the smaller ones to " + Math.max(n, requests) + " partitions (kafka-topics.sh --alter"
+                + " --partitions) or recreate them, on a deployment with no runs in flight: a new partition count moves run ids"
+                + " to other partitions than their state");
+      }
     }
     return requests;
   }

@@ -65,9 +65,14 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   /** With {@code executor} instead of the test-controlled queue (e.g. one that fails). */
   public OrchestratorHarness(WorkflowRegistry registry, Executor executor) {
+    this(registry, executor, OrchestratorTopology.Settings.defaults());
+  }
+
+  /** With other orchestrator settings, e.g. several partitions (the driver itself has one per topic). */
+  public OrchestratorHarness(WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings) {
     Executor queued = executor != null ? executor : pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
-    var topology = OrchestratorTopology.build(topics, launcher, metrics, OrchestratorTopology.Settings.defaults(), TOKENS);
+    var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, TOKENS);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -170,6 +175,17 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   public List<io.stepstream.avro.ApprovalRequest> approvalRequests() {
     return approvalRequests.readValuesToList().stream().map(Envelopes::approvalRequest).collect(Collectors.toList());
+  }
+
+  public void resume(String runId) {
+    var command = io.stepstream.avro.RunCommand.newBuilder().setRunId(runId).setCommandId("resume-" + runId)
+        .setType(io.stepstream.avro.RunCommandType.RESUME).setRequestedBy("ops").build();
+    requests.pipeInput(runId, Envelopes.encode(command));
+  }
+
+  /** White-box access to a store, e.g. to plant state an older engine version left behind. */
+  public <K, V> org.apache.kafka.streams.state.KeyValueStore<K, V> store(String name) {
+    return driver.getKeyValueStore(name);
   }
 
   public void cancel(String runId, String reason) {

@@ -50,6 +50,19 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
     }
   }
 
+  /**
+   * Appends a resume marker to one partition of the step-outcomes topic, without waiting: if it is
+   * lost, the orchestrator resumes after its resume delay instead.
+   */
+  public void sendMarker(int partition, String markerId) {
+    StepOutcome marker = StepOutcome.newBuilder().setRunId("").setGeneration(0).setExecutionId(markerId).build();
+    producer.send(new ProducerRecord<>(topic, partition, "", Envelopes.encode(marker)), (metadata, e) -> {
+      if (e != null) {
+        org.slf4j.LoggerFactory.getLogger(KafkaOutcomePublisher.class).warn("resume marker for partition {} not sent: {}", partition, e.toString());
+      }
+    });
+  }
+
   @Override
   public int maxOutcomeBytes() {
     return DEFAULT_MAX_BYTES;

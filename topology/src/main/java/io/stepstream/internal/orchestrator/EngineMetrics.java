@@ -11,11 +11,13 @@ public final class EngineMetrics {
   public final AtomicLong staleOutcomes = new AtomicLong();
   public final AtomicLong deadLetters = new AtomicLong();
   public final AtomicLong resumedRuns = new AtomicLong();
+  /** External records moved to their run's home partition (placed by a non-Java partitioner). */
+  public final AtomicLong rerouted = new AtomicLong();
 
   @Override
   public String toString() {
     return "runsStarted=" + runsStarted + " runsFinished=" + runsFinished + " duplicateRequests=" + duplicateRequests
         + " duplicateOutcomes=" + duplicateOutcomes + " staleOutcomes=" + staleOutcomes + " deadLetters=" + deadLetters
-        + " resumedRuns=" + resumedRuns;
+        + " resumedRuns=" + resumedRuns + " rerouted=" + rerouted;
   }
 }

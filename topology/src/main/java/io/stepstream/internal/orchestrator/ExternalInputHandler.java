@@ -10,48 +10,70 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Approval decisions and signals from outside: checked for a run to apply to, then handed to the
- * {@link WaitResolver}. Anything that cannot apply goes to the DLQ with the reason, and the events
- * topic says so too.
+ * {@link WaitResolver}; for a run id with no request yet, kept by {@link EarlyInputs}. Anything that
+ * cannot apply goes to the DLQ with the reason, and the events topic says so too.
  */
 final class ExternalInputHandler {
   private final RunStore store;
   private final Outputs outputs;
   private final WaitResolver waits;
+  private final EarlyInputs early;
+  private final ApprovalTokens tokens;
 
-  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits) {
+  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalTokens tokens) {
     this.store = store;
     this.outputs = outputs;
     this.waits = waits;
+    this.early = early;
+    this.tokens = tokens;
   }
 
   void decision(Record<String, byte[]> record) {
     ApprovalDecision decision = ExternalInputDecoder.decision(record.value());
-    RunState state = runFor(record, decision.getRunId(), AuditEventType.DECISION_REJECTED, "approval '" + decision.getApprovalName() + "'");
+    String what = "approval '" + decision.getApprovalName() + "'";
+    String runId = runIdOf(record, decision.getRunId(), what);
+    RunState state = store.run(runId);
+    if (state == null) {
+      if (!tokens.accepts(decision.getToken(), runId, decision.getApprovalName())) {
+        String why = "the decision for " + what + " of run " + runId + " has a missing or wrong token (and the run is not known yet);"
+            + " copy the token from its approval request on the approval-requests topic";
+        outputs.audit(runId, AuditEventType.DECISION_REJECTED, decision.getApprovalName(), 0, 0, why);
+        throw new InvalidInputException("BAD_TOKEN", why);
+      }
+      early.keepDecision(record, runId, decision);
+      return;
+    }
+    rejectIfFinished(state, AuditEventType.DECISION_REJECTED, what);
     waits.onDecision(record, state, decision);
   }
 
   void signal(Record<String, byte[]> record, String topic, int partition, long offset) {
     Signal signal = ExternalInputDecoder.signal(record.value());
-    RunState state = runFor(record, signal.getRunId(), AuditEventType.SIGNAL_REJECTED, "event '" + signal.getName() + "'");
+    String what = "event '" + signal.getName() + "'";
+    String runId = runIdOf(record, signal.getRunId(), what);
     String signalId = signal.getSignalId() != null ? signal.getSignalId() : topic + "-" + partition + "-" + offset;
+    RunState state = store.run(runId);
+    if (state == null) {
+      early.keepSignal(record, runId, signal, signalId);
+      return;
+    }
+    rejectIfFinished(state, AuditEventType.SIGNAL_REJECTED, what);
     waits.onSignal(record, state, signal, signalId);
   }
 
-  /** The live run the input is for, or an InvalidInputException (to the DLQ) saying why there is none. */
-  private RunState runFor(Record<String, byte[]> record, String runIdInValue, AuditEventType rejected, String what) {
+  private static String runIdOf(Record<String, byte[]> record, String runIdInValue, String what) {
     String runId = runIdInValue == null || runIdInValue.isEmpty() ? record.key() : runIdInValue;
     if (runId == null || record.key() == null || !record.key().equals(runId)) {
       throw new InvalidInputException("KEY_MISMATCH", "key " + what + " by its run id (key '" + record.key() + "', runId '" + runIdInValue + "')");
     }
-    RunState state = store.run(runId);
-    String why =
-        state == null ? "there is no run " + runId + " for " + what
-            : RequestHandler.isFinished(state) ? "run " + runId + " already ended " + state.getStatus() + "; " + what + " not applied"
-            : null;
-    if (why != null) {
-      outputs.audit(runId, rejected, null, 0, 0, why);
-      throw new InvalidInputException(state == null ? "UNKNOWN_RUN" : "RUN_FINISHED", why);
+    return runId;
+  }
+
+  private void rejectIfFinished(RunState state, AuditEventType rejected, String what) {
+    if (RequestHandler.isFinished(state)) {
+      String why = "run " + state.getRunId() + " already ended " + state.getStatus() + "; " + what + " not applied";
+      outputs.audit(state, rejected, null, 0, 0, why);
+      throw new InvalidInputException("RUN_FINISHED", why);
     }
-    return state;
   }
 }

@@ -4,17 +4,21 @@ import io.stepstream.Topics;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.codec.InvalidInputException;
+import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One task's orchestrator: routes each input record to its handler by source topic, and turns any
- * failure to handle one record into a dead letter so the partition keeps going.
+ * One task's orchestrator: moves external records that landed off their run's home partition, routes
+ * each other input record to its handler by source topic, and turns any failure to handle one record
+ * into a dead letter so the partition keeps going. Its wall-clock tick resumes runs after assignment
+ * (once the step-outcomes backlog is read), fires due timers and runs the watchdog.
  */
 final class OrchestratorProcessor implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorProcessor.class);
@@ -23,6 +27,10 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private final ExecutionLauncher launcher;
   private final EngineMetrics metrics;
   private final OrchestratorTopology.Settings settings;
+  private final ApprovalTokens tokens;
+  private final CommitPacer pacer;
+  private final ResumeMarkers markers;
+  private final HomePartitioner home;
   private ProcessorContext<String, byte[]> context;
   private Outputs outputs;
   private RunDispatcher dispatcher;
@@ -30,50 +38,65 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private TimerStore timers;
   private RequestHandler requests;
   private OutcomeHandler outcomes;
+  private WaitResolver waits;
+  private EarlyInputs early;
+  private ExternalInputHandler external;
+  private String resumeMarker;
   private long resumeDueAt;
   private boolean resumed;
-
-  private final ApprovalTokens tokens;
-  private final CommitPacer pacer;
-  private WaitResolver waits;
-  private ExternalInputHandler external;
+  private long nextWatchdogAt;
 
   OrchestratorProcessor(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalTokens tokens,
-      CommitPacer pacer) {
-    this.tokens = tokens;
-    this.pacer = pacer;
+      CommitPacer pacer, ResumeMarkers markers) {
     this.topics = topics;
     this.launcher = launcher;
     this.metrics = metrics;
     this.settings = settings;
+    this.tokens = tokens;
+    this.pacer = pacer;
+    this.markers = markers;
+    this.home = new HomePartitioner(settings.partitions());
   }
 
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
-    RunStore store = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
+    runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
-    runs = store;
-    outputs = new Outputs(context, metrics, pacer);
-    dispatcher = new RunDispatcher(launcher, store, outputs, metrics);
-    requests = new RequestHandler(launcher.registry(), store, timers, outputs, dispatcher, metrics);
-    waits = new WaitResolver(store, timers, outputs, dispatcher, tokens);
-    outcomes = new OutcomeHandler(store, timers, outputs, metrics, waits);
-    external = new ExternalInputHandler(store, outputs, waits);
-    // Resume after a short delay, so outcomes produced before a crash (after the last commit) are
-    // re-applied first and their steps are not executed again.
-    resumeDueAt = context.currentSystemTimeMs() + settings.resumeDelay().toMillis();
+    outputs = new Outputs(context, metrics, pacer, settings.maxRecordBytes());
+    dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
+    waits = new WaitResolver(runs, timers, outputs, dispatcher, tokens);
+    early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
+    requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits);
+    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, this::onResumeMarker);
+    external = new ExternalInputHandler(runs, outputs, waits, early, tokens);
+    long now = context.currentSystemTimeMs();
+    // Resume once this task has read what executions published before it got the partition (their
+    // steps need not run again): a marker sent now comes back after all of it. At the latest after
+    // resumeDelay, should the marker be lost.
+    resumeDueAt = now + settings.resumeDelay().toMillis();
+    if (markers.enabled()) {
+      resumeMarker = ResumeMarkers.PREFIX + UUID.randomUUID();
+      markers.send(context.taskId().partition(), resumeMarker);
+    }
+    nextWatchdogAt = now + settings.watchdogAfter().toMillis();
     context.schedule(settings.tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::tick);
   }
 
   @Override
   public void process(Record<String, byte[]> record) {
     pacer.onInput(context.currentSystemTimeMs());
-    String topic = currentTopic();
-    Consumer<Record<String, byte[]>> handler = handlerFor(topic);
+    RecordMetadata meta = context.recordMetadata().orElseThrow();
+    String topic = meta.topic();
+    if (isExternal(topic) && record.key() != null && !home.isHome(record.key(), meta.partition())) {
+      // put there by a client whose partitioner is not Java's: its run lives on another task
+      outputs.forwardHome(homeSinkOf(topic), record);
+      metrics.rerouted.incrementAndGet();
+      return;
+    }
     try {
-      handler.accept(record);
+      handlerFor(topic, meta).accept(record);
     } catch (InvalidInputException e) {
       LOG.warn("dead-lettering a record of {} (key {}): {}: {}", topic, record.key(), e.code(), e.getMessage());
       outputs.deadLetter(record, record.key(), e.code(), e.getMessage());
@@ -84,7 +107,18 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
   }
 
-  private Consumer<Record<String, byte[]>> handlerFor(String topic) {
+  private boolean isExternal(String topic) {
+    return !topics.stepOutcomes().equals(topic);
+  }
+
+  private String homeSinkOf(String topic) {
+    if (topics.approvals().equals(topic)) {
+      return OrchestratorTopology.APPROVALS_SINK;
+    }
+    return topics.signals().equals(topic) ? OrchestratorTopology.SIGNALS_SINK : OrchestratorTopology.REQUESTS_SINK;
+  }
+
+  private Consumer<Record<String, byte[]>> handlerFor(String topic, RecordMetadata meta) {
     if (topics.stepOutcomes().equals(topic)) {
       return outcomes::handle;
     }
@@ -92,40 +126,75 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       return external::decision;
     }
     if (topics.signals().equals(topic)) {
-      return r -> {
-        var meta = context.recordMetadata().orElseThrow();
-        external.signal(r, meta.topic(), meta.partition(), meta.offset());
-      };
+      return r -> external.signal(r, meta.topic(), meta.partition(), meta.offset());
     }
     return requests::handle;
   }
 
+  private void onResumeMarker(String markerId) {
+    if (markerId.equals(resumeMarker) && !resumed) {
+      resumeNow("step-outcomes backlog read");
+    }
+  }
+
+  private void resumeNow(String why) {
+    resumed = true;
+    LOG.debug("task {}: resuming unfinished runs ({})", context.taskId(), why);
+    dispatcher.resumeUnfinishedRuns();
+  }
+
   private void tick(long now) {
     if (!resumed && now >= resumeDueAt) {
-      resumed = true;
-      dispatcher.resumeUnfinishedRuns();
+      if (resumeMarker != null) {
+        LOG.warn("task {}: resume marker not back after {}; resuming runs anyway (some steps may run again)",
+            context.taskId(), settings.resumeDelay());
+      }
+      resumeNow("resume delay passed");
     }
+    // safe before the backlog is read: their runs' current executions were dispatched by this task,
+    // or (timers) by committed state that no uncommitted outcome can answer
     dispatcher.redispatchAbandoned();
     fireDueTimers(now);
+    if (resumed && now >= nextWatchdogAt) {
+      nextWatchdogAt = now + settings.watchdogAfter().toMillis() / 2;
+      dispatcher.redispatchForgotten(now, settings.watchdogAfter().toMillis());
+    }
   }
 
   /** Wall-clock punctuation: wakes every waiting run whose timer is due (bounded per tick). */
   private void fireDueTimers(long now) {
     for (TimerStore.Due due : timers.takeDue(now, settings.maxTimersPerTick())) {
-      RunState state = runs.run(due.runId());
-      // a timer left behind by a cancelled or re-dispatched wait is simply dropped
-      if (state != null && state.getStatus() == RunStatus.WAITING && Long.valueOf(due.dueAt()).equals(state.getWakeAt())) {
-        if (state.getWaitName() != null && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()))) {
-          waits.onDeadline(state, due.dueAt());
-        } else {
-          dispatcher.wake(state, due.dueAt());
+      try {
+        fire(due);
+      } catch (RuntimeException e) {
+        // one timer that cannot fire must not cost the others theirs (they were taken with it)
+        LOG.error("run {}: firing its timer due at {} failed; parking the run", due.runId(), due.dueAt(), e);
+        RunState state = runs.run(due.runId());
+        if (state != null && !RequestHandler.isFinished(state)) {
+          dispatcher.park(state, "TIMER_FAILED", "its timer due at " + java.time.Instant.ofEpochMilli(due.dueAt())
+              + " could not fire: " + e + "; see the engine log, fix the cause, then `stepstream resume " + state.getRunId() + "`");
         }
       }
     }
   }
 
-  private String currentTopic() {
-    return context.recordMetadata().map(m -> m.topic()).orElse(null);
+  private void fire(TimerStore.Due due) {
+    RunState state = runs.run(due.runId());
+    if (state == null) {
+      early.expireIfDue(due.runId(), due.dueAt());
+      return;
+    }
+    // a timer left behind by a cancelled or re-dispatched wait is simply dropped
+    if (state.getStatus() != RunStatus.WAITING || !Long.valueOf(due.dueAt()).equals(state.getWakeAt())) {
+      return;
+    }
+    if (state.getWaitName() != null && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()))) {
+      waits.onDeadline(state, due.dueAt());
+    } else if (RunDispatcher.REDISPATCH_WAIT.equals(state.getWaitKind())) {
+      dispatcher.redispatchNow(state);
+    } else {
+      dispatcher.wake(state, due.dueAt());
+    }
   }
 
   @Override

@@ -33,6 +33,17 @@ import org.apache.kafka.streams.state.Stores;
  *        |                  │ dispatch
  *        └── executions <───┘ (executor pool, idempotent producer)
  * </pre>
+ *
+ * <p><b>Placement is the client's.</b> Non-Java clients partition differently (librdkafka: CRC32,
+ * Sarama: FNV-1a), so an external record (request, command, decision, event) may land on another
+ * partition than its run's. The task that reads it moves it to the run's home partition (Java's
+ * murmur2 of the run id, {@link HomePartitioner}) in its EOS transaction, exactly once; only the
+ * home task acts on it. Step outcomes and results are always written home by the engine.
+ *
+ * <p><b>The fence.</b> Executions start before the transaction that dispatched them commits, and
+ * publish outside it. Each dispatch therefore gets an execution id that never repeats
+ * ({@link ExecutionIds}), and only outcomes carrying the run's current id are applied: a crash that
+ * aborts the dispatch cannot let the dead execution's outcomes pass for the next one's.
  */
 public final class OrchestratorTopology {
   public static final String REQUESTS_SOURCE = "requests-source";
@@ -45,32 +56,99 @@ public final class OrchestratorTopology {
   public static final String EVENTS_SINK = "events-sink";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String REQUESTS_SINK = "requests-sink";
+  public static final String APPROVALS_SINK = "approvals-sink";
+  public static final String SIGNALS_SINK = "signals-sink";
   public static final String APPROVALS_SOURCE = "approvals-source";
   public static final String SIGNALS_SOURCE = "signals-source";
   public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
 
   /**
-   * Timing knobs of the orchestrator: how often due timers are looked for (their lateness is about
-   * this), how long after assignment unfinished runs are resumed, how many timers one tick fires, and
-   * below which input rate a result is committed at once instead of at the next commit interval
-   * ({@link CommitPacer}; 0 = never).
+   * Knobs of the orchestrator.
+   *
+   * @param tickInterval how often due timers are looked for (their lateness is about this)
+   * @param resumeDelay after assignment, unfinished runs are resumed once this task has read its
+   *     step-outcomes backlog (a {@link ResumeMarkers marker} it sent itself came back), or after this
+   *     delay at the latest
+   * @param maxTimersPerTick how many timers one tick fires
+   * @param earlyCommitBelowRecordsPerSecond below which input rate a result is committed at once
+   *     ({@link CommitPacer}; 0 = never)
+   * @param partitions partition count of the input topics: a record is processed on the partition
+   *     Java's default partitioner picks for its key, whatever partition a client put it on
+   * @param earlyInputTtl how long decisions and events for a run id with no request yet are kept
+   * @param maxRedispatches dispatches in a row that may end without recording anything before the
+   *     run is parked (each after a backoff)
+   * @param watchdogAfter a RUNNING run without a live execution for this long is dispatched again
+   * @param maxRecordBytes the largest record the engine writes (run state, results, dead letters)
    */
-  public record Settings(Duration tickInterval, Duration resumeDelay, int maxTimersPerTick, int earlyCommitBelowRecordsPerSecond) {
+  public record Settings(
+      Duration tickInterval,
+      Duration resumeDelay,
+      int maxTimersPerTick,
+      int earlyCommitBelowRecordsPerSecond,
+      int partitions,
+      Duration earlyInputTtl,
+      int maxRedispatches,
+      Duration watchdogAfter,
+      int maxRecordBytes) {
     public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
+    /** Kafka's default max.request.size is 1,048,576 bytes; keep room for headers and batch overhead. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
     public static Settings defaults() {
-      return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW);
+      return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW, 1,
+          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    public Settings withPartitions(int n) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, n, earlyInputTtl,
+          maxRedispatches, watchdogAfter, maxRecordBytes);
+    }
+
+    public Settings withResumeDelay(Duration d) {
+      return new Settings(tickInterval, d, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, maxRecordBytes);
+    }
+
+    public Settings withEarlyInputTtl(Duration d) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, d,
+          maxRedispatches, watchdogAfter, maxRecordBytes);
+    }
+
+    public Settings withMaxRedispatches(int n) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          n, watchdogAfter, maxRecordBytes);
+    }
+
+    public Settings withWatchdogAfter(Duration d) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, d, maxRecordBytes);
+    }
+
+    public Settings withMaxRecordBytes(int n) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, n);
+    }
+
+    public Settings withTiming(Duration tick, int earlyCommitBelow) {
+      return new Settings(tick, resumeDelay, maxTimersPerTick, earlyCommitBelow, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, maxRecordBytes);
     }
   }
 
   private OrchestratorTopology() {}
 
   public static Topology build(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings) {
-    return build(topics, launcher, metrics, settings, ApprovalTokens.verificationDisabled());
+    return build(topics, launcher, metrics, settings, ApprovalTokens.verificationDisabled(), ResumeMarkers.none());
   }
 
   public static Topology build(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalTokens tokens) {
+    return build(topics, launcher, metrics, settings, tokens, ResumeMarkers.none());
+  }
+
+  public static Topology build(
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalTokens tokens,
+      ResumeMarkers markers) {
     Topology topology = new Topology();
     var keys = Serdes.String();
     var bytes = Serdes.ByteArray();
@@ -84,7 +162,7 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addProcessor(
         ORCHESTRATOR,
-        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens, pacer),
+        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens, pacer, markers),
         REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);
@@ -96,7 +174,11 @@ public final class OrchestratorTopology {
     topology.addSink(RESULTS_SINK, topics.results(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
-    topology.addSink(REQUESTS_SINK, topics.requests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    // records a client put on another partition than Java's default partitioner would: moved home, in the transaction
+    HomePartitioner home = new HomePartitioner(settings.partitions());
+    topology.addSink(REQUESTS_SINK, topics.requests(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
+    topology.addSink(APPROVALS_SINK, topics.approvals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
+    topology.addSink(SIGNALS_SINK, topics.signals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     return topology;
   }

@@ -23,8 +23,12 @@ final class OutcomeHandler {
   private final Outputs outputs;
   private final EngineMetrics metrics;
   private final WaitResolver waits;
+  private final java.util.function.Consumer<String> onResumeMarker;
 
-  OutcomeHandler(RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits) {
+  OutcomeHandler(
+      RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits,
+      java.util.function.Consumer<String> onResumeMarker) {
+    this.onResumeMarker = onResumeMarker;
     this.waits = waits;
     this.store = store;
     this.timers = timers;
@@ -38,6 +42,10 @@ final class OutcomeHandler {
       outcome = Envelopes.outcome(record.value());
     } catch (RuntimeException e) {
       throw new InvalidInputException("UNDECODABLE_OUTCOME", "not a StepOutcome: " + e.getMessage());
+    }
+    if (outcome.getRunId().isEmpty() && outcome.getExecutionId() != null && outcome.getExecutionId().startsWith(ResumeMarkers.PREFIX)) {
+      onResumeMarker.accept(outcome.getExecutionId());
+      return;
     }
     RunState state = store.run(outcome.getRunId());
     if (state == null) {
@@ -54,6 +62,7 @@ final class OutcomeHandler {
               + state.getExecutionId() + " (generation " + state.getGeneration() + ")");
       return;
     }
+    state.setRedispatches(0); // the current execution got somewhere: not a poison run
     for (JournalEntry entry : outcome.getEntries()) {
       apply(state, entry);
     }
@@ -82,7 +91,7 @@ final class OutcomeHandler {
     }
     if (!store.recordIfAbsent(entry)) {
       metrics.duplicateOutcomes.incrementAndGet();
-      outputs.audit(state.getRunId(), AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
+      outputs.audit(state, AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
           "'" + entry.getName() + "' was already recorded; the first outcome stands");
       return;
     }
@@ -90,15 +99,15 @@ final class OutcomeHandler {
     String detail = entry.getError() == null ? null : entry.getError().getType() + ": " + entry.getError().getMessage();
     if (entry.getKind() == EntryKind.STEP) {
       AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
-      outputs.audit(state.getRunId(), type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+      outputs.audit(state, type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
     } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
       waits.onWaitRegistered(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
-      outputs.audit(state.getRunId(), timedOut ? AuditEventType.STEP_TIMED_OUT : AuditEventType.STEP_ATTEMPT_FAILED, step,
+      outputs.audit(state, timedOut ? AuditEventType.STEP_TIMED_OUT : AuditEventType.STEP_ATTEMPT_FAILED, step,
           entry.getAttempt(), entry.getGeneration(), detail);
-      outputs.audit(state.getRunId(), AuditEventType.RETRY_SCHEDULED, step, entry.getAttempt() + 1, entry.getGeneration(),
+      outputs.audit(state, AuditEventType.RETRY_SCHEDULED, step, entry.getAttempt() + 1, entry.getGeneration(),
           "attempt " + (entry.getAttempt() + 1) + " at " + java.time.Instant.ofEpochMilli(entry.getDueAt()));
     }
   }
@@ -111,7 +120,7 @@ final class OutcomeHandler {
       state.setWaitKind(completion.getWaitKind());
       state.setWaitName(completion.getWaitName());
       timers.schedule(completion.getWakeAt(), state.getRunId());
-      outputs.audit(state.getRunId(), AuditEventType.RUN_WAITING, completion.getWaitName(), 0, state.getGeneration(),
+      outputs.audit(state, AuditEventType.RUN_WAITING, completion.getWaitName(), 0, state.getGeneration(),
           completion.getReason() + " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt()));
       if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind())) {
         waits.onWaiting(state);
@@ -120,8 +129,9 @@ final class OutcomeHandler {
     }
     String detail = completion.getError() == null ? null : completion.getError().getType() + ": " + completion.getError().getMessage();
     if (completion.getStatus() == RunStatus.PARKED) {
-      // not a result: the run resumes when fixed code is deployed and the instance restarts
-      outputs.audit(state.getRunId(), AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
+      // not a result: the run resumes when fixed code is deployed and the instance restarts, or on `stepstream resume`
+      state.setParkedReason(detail);
+      outputs.audit(state, AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
       return;
     }
     AuditEventType type =
@@ -130,7 +140,7 @@ final class OutcomeHandler {
           case CANCELLED -> AuditEventType.RUN_CANCELLED;
           default -> AuditEventType.RUN_FAILED;
         };
-    outputs.audit(state.getRunId(), type, completion.getError() == null ? null : completion.getError().getStep(), 0,
+    outputs.audit(state, type, completion.getError() == null ? null : completion.getError().getStep(), 0,
         state.getGeneration(), detail);
     waits.onRunFinished(state);
     outputs.result(

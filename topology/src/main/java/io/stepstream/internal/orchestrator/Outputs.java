@@ -3,6 +3,7 @@ package io.stepstream.internal.orchestrator;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.DeadLetter;
+import io.stepstream.avro.RunState;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.codec.Envelopes;
 import java.nio.ByteBuffer;
@@ -21,12 +22,17 @@ final class Outputs {
   static final String ERROR_PARTITION = "stepstream.error.partition";
   static final String ERROR_OFFSET = "stepstream.error.offset";
   static final String ERROR_RUN_ID = "stepstream.error.run-id";
+  static final String ERROR_VALUE_OMITTED = "stepstream.error.value-omitted";
+  /** Audit details and error messages are for people: long ones (stack traces, payload dumps) are cut. */
+  static final int MAX_DETAIL_CHARS = 8_000;
 
   private final ProcessorContext<String, byte[]> context;
   private final EngineMetrics metrics;
   private final CommitPacer pacer;
+  private final int maxRecordBytes;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer) {
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, int maxRecordBytes) {
+    this.maxRecordBytes = maxRecordBytes;
     this.context = context;
     this.metrics = metrics;
     this.pacer = pacer;
@@ -49,8 +55,26 @@ final class Outputs {
     }
   }
 
+  /** An audit event of a run whose state is not known here (an input for an unknown run id). */
   void audit(String runId, AuditEventType type, String step, int attempt, int generation, String detail) {
-    emit(event(runId, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(detail));
+    emit(event(runId, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(cut(detail)));
+  }
+
+  void audit(RunState state, AuditEventType type, String step, int attempt, int generation, String detail) {
+    emit(event(state, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(cut(detail)));
+  }
+
+  /** An audit event with run, workflow type and time set, for the caller to complete and {@link #emit}. */
+  AuditEvent.Builder event(RunState state, AuditEventType type) {
+    return event(state.getRunId(), type).setWorkflowType(state.getWorkflowType());
+  }
+
+  int maxRecordBytes() {
+    return maxRecordBytes;
+  }
+
+  static String cut(String text) {
+    return text == null || text.length() <= MAX_DETAIL_CHARS ? text : text.substring(0, MAX_DETAIL_CHARS) + "... (cut)";
   }
 
   /** An audit event with run, type and time set, for the caller to complete and {@link #emit}. */
@@ -89,19 +113,32 @@ final class Outputs {
             .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
             .setRunId(runId)
             .setErrorType(errorType)
-            .setErrorMessage(message)
+            .setErrorMessage(cut(message))
             .setFailedAt(now())
             .build();
     Headers headers = new RecordHeaders();
+    byte[] encoded = Envelopes.encode(letter);
+    if (encoded.length > maxRecordBytes) {
+      // the original was accepted by the broker, but with our envelope around it would not be: keep the facts
+      letter.setValue(null);
+      encoded = Envelopes.encode(letter);
+      headers.add(ERROR_VALUE_OMITTED, utf8(record.value().length + " bytes: too large to keep in a dead letter; the original is at "
+          + topic + "-" + partition + "@" + offset + " while the topic retains it"));
+    }
     headers.add(ERROR_TYPE, utf8(errorType));
-    headers.add(ERROR_MESSAGE, utf8(message));
+    headers.add(ERROR_MESSAGE, utf8(cut(message)));
     headers.add(ERROR_TOPIC, utf8(topic));
     headers.add(ERROR_PARTITION, utf8(Integer.toString(partition)));
     headers.add(ERROR_OFFSET, utf8(Long.toString(offset)));
     if (runId != null) {
       headers.add(ERROR_RUN_ID, utf8(runId));
     }
-    forward(OrchestratorTopology.DLQ_SINK, record.key(), Envelopes.encode(letter), headers);
+    forward(OrchestratorTopology.DLQ_SINK, record.key(), encoded, headers);
+  }
+
+  /** Moves an external record to its run's home partition, unchanged (same key, value, headers, timestamp). */
+  void forwardHome(String sink, Record<String, byte[]> record) {
+    context.forward(record, sink);
   }
 
   private void forward(String sink, String key, byte[] value, Headers headers) {

@@ -3,11 +3,13 @@ package io.stepstream.internal.orchestrator;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.RequestDecoder;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,9 +28,14 @@ final class RequestHandler {
   private final RunDispatcher dispatcher;
   private final EngineMetrics metrics;
   private final TimerStore timers;
+  private final EarlyInputs early;
+  private final WaitResolver waits;
 
   RequestHandler(
-      WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics) {
+      WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics,
+      EarlyInputs early, WaitResolver waits) {
+    this.early = early;
+    this.waits = waits;
     this.registry = registry;
     this.store = store;
     this.timers = timers;
@@ -59,7 +66,7 @@ final class RequestHandler {
     RunState existing = store.run(runId);
     if (existing != null) {
       metrics.duplicateRequests.incrementAndGet();
-      outputs.audit(runId, AuditEventType.DUPLICATE_REQUEST, null, 0, existing.getGeneration(),
+      outputs.audit(existing, AuditEventType.DUPLICATE_REQUEST, null, 0, existing.getGeneration(),
           "run " + runId + " already exists (" + existing.getStatus() + "); this request was ignored");
       return;
     }
@@ -77,6 +84,17 @@ final class RequestHandler {
       throw new InvalidInputException("KEY_MISMATCH", "record key '" + record.key() + "' differs from runId '" + runId + "'");
     }
     RunState state = store.run(runId);
+    if (command.getType() == RunCommandType.RESUME) {
+      resume(runId, state, command);
+    } else if (command.getType() == RunCommandType.CANCEL) {
+      cancel(runId, state, command);
+    } else {
+      throw new InvalidInputException("UNKNOWN_COMMAND", "command " + command.getCommandId() + " for run " + runId
+          + " has a type this engine does not know; known: cancel, resume");
+    }
+  }
+
+  private void cancel(String runId, RunState state, RunCommand command) {
     String rejection =
         state == null ? "no run " + runId + " exists; nothing to cancel"
             : isFinished(state) ? "run " + runId + " already ended " + state.getStatus() + "; nothing to cancel"
@@ -92,12 +110,49 @@ final class RequestHandler {
       timers.cancel(state.getWakeAt(), runId);
     }
     outputs.emit(
-        outputs.event(runId, AuditEventType.CANCEL_REQUESTED)
+        outputs.event(state, AuditEventType.CANCEL_REQUESTED)
             .setDetail("cancel requested" + (command.getRequestedBy() == null ? "" : " by " + command.getRequestedBy())
                 + (command.getReason() == null ? "" : ": " + command.getReason()))
             .setCommandId(command.getCommandId())
             .setGeneration(state.getGeneration() + 1));
+    if (state.getStatus() == RunStatus.PARKED) {
+      // its code cannot be replayed (that is why it is parked), so it cannot stop at a step boundary
+      // and compensate: it ends here
+      endCancelledWhileParked(state, command);
+      return;
+    }
     // a new generation in cancel mode: stops at the next step boundary, then compensates
+    dispatcher.dispatch(state);
+  }
+
+  private void endCancelledWhileParked(RunState state, RunCommand command) {
+    String message = "run " + state.getRunId() + " was cancelled while parked (" + state.getParkedReason() + ")"
+        + (command.getReason() == null ? "" : ": " + command.getReason()) + "; its compensations were not run";
+    state.setStatus(RunStatus.CANCELLED);
+    state.setUpdatedAt(outputs.now());
+    store.save(state);
+    outputs.audit(state, AuditEventType.RUN_CANCELLED, null, 0, state.getGeneration(), message);
+    waits.onRunFinished(state);
+    outputs.result(result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build()));
+  }
+
+  /** An operator's `stepstream resume`: a parked run is dispatched again with the code deployed now. */
+  private void resume(String runId, RunState state, RunCommand command) {
+    String rejection =
+        state == null ? "no run " + runId + " exists; nothing to resume"
+            : state.getStatus() != RunStatus.PARKED ? "run " + runId + " is " + state.getStatus() + ", not PARKED; only parked runs are resumed"
+            : null;
+    if (rejection != null) {
+      outputs.emit(outputs.event(runId, AuditEventType.RESUME_REJECTED).setDetail(rejection).setCommandId(command.getCommandId()));
+      return;
+    }
+    outputs.emit(
+        outputs.event(state, AuditEventType.RESUME_REQUESTED)
+            .setDetail("resume requested" + (command.getRequestedBy() == null ? "" : " by " + command.getRequestedBy())
+                + "; was parked: " + state.getParkedReason())
+            .setCommandId(command.getCommandId())
+            .setGeneration(state.getGeneration() + 1));
+    state.setRedispatches(0);
     dispatcher.dispatch(state);
   }
 
@@ -119,32 +174,45 @@ final class RequestHandler {
             .setRequestedAt(request.getRequestedAt())
             .build();
     metrics.runsStarted.incrementAndGet();
+    boolean hasEarlyInputs = early.adopt(state.getRunId());
     if (registry.find(request.getWorkflowType()).isEmpty()) {
-      rejectUnknownType(state);
+      fail(state, "UNKNOWN_WORKFLOW_TYPE",
+          "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
+              + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow");
       return;
     }
-    outputs.audit(state.getRunId(), AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
-    dispatcher.dispatch(state);
+    int size = Envelopes.encode(state).length;
+    if (size > outputs.maxRecordBytes()) {
+      state.setInput(null); // what is kept must fit
+      fail(state, "INPUT_TOO_LARGE",
+          "the input of run " + state.getRunId() + " is " + size + " bytes with its run state; the engine keeps a run's input in its"
+              + " state store, whose records may be at most " + outputs.maxRecordBytes() + " bytes. Pass a reference to data stored"
+              + " elsewhere (object store, database) instead");
+      return;
+    }
+    outputs.audit(state, AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
+    dispatcher.dispatchFirst(state, hasEarlyInputs);
   }
 
-  private void rejectUnknownType(RunState state) {
-    String message =
-        "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
-            + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow";
+  /** The request cannot start a run: the run ends FAILED at once, with one result saying why. */
+  private void fail(RunState state, String code, String message) {
     state.setStatus(RunStatus.FAILED);
     store.save(state);
-    ErrorInfo error = ErrorInfo.newBuilder().setType("UNKNOWN_WORKFLOW_TYPE").setMessage(message).build();
-    outputs.audit(state.getRunId(), AuditEventType.RUN_FAILED, null, 0, 0, message);
-    outputs.result(
-        WorkflowResult.newBuilder()
-            .setRunId(state.getRunId())
-            .setWorkflowType(state.getWorkflowType())
-            .setStatus(RunStatus.FAILED)
-            .setError(error)
-            .setStartedAt(state.getCreatedAt())
-            .setFinishedAt(outputs.now())
-            .setRequestedAt(state.getRequestedAt())
-            .build());
+    outputs.audit(state, AuditEventType.RUN_FAILED, null, 0, 0, code + ": " + message);
+    waits.onRunFinished(state);
+    outputs.result(result(state, RunStatus.FAILED, ErrorInfo.newBuilder().setType(code).setMessage(message).build()));
+  }
+
+  private WorkflowResult result(RunState state, RunStatus status, ErrorInfo error) {
+    return WorkflowResult.newBuilder()
+        .setRunId(state.getRunId())
+        .setWorkflowType(state.getWorkflowType())
+        .setStatus(status)
+        .setError(error)
+        .setStartedAt(state.getCreatedAt())
+        .setFinishedAt(outputs.now())
+        .setRequestedAt(state.getRequestedAt())
+        .build();
   }
 
   private static void validateRunId(String runId) {

@@ -24,17 +24,23 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p>Runs on the stream thread, except {@link #onExecutionEnded}, which executor threads call.
  */
 final class RunDispatcher implements ExecutionListener {
+  static final String REDISPATCH_LIMIT = "REDISPATCH_LIMIT";
+  static final String REDISPATCH_WAIT = "REDISPATCH";
   private final ExecutionLauncher launcher;
   private final RunStore store;
   private final Outputs outputs;
   private final EngineMetrics metrics;
+  private final TimerStore timers;
+  private final int maxRedispatches;
   private final Map<String, Execution> live = new ConcurrentHashMap<>();
   private final Queue<Execution> needRedispatch = new ConcurrentLinkedQueue<>();
   /** Runs this task dispatched itself before its resume scan: they need no resuming. */
   private Set<String> dispatchedBeforeResumeScan = new HashSet<>();
   private volatile boolean closed;
 
-  RunDispatcher(ExecutionLauncher launcher, RunStore store, Outputs outputs, EngineMetrics metrics) {
+  RunDispatcher(ExecutionLauncher launcher, RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, int maxRedispatches) {
+    this.timers = timers;
+    this.maxRedispatches = maxRedispatches;
     this.launcher = launcher;
     this.store = store;
     this.outputs = outputs;
@@ -42,13 +48,27 @@ final class RunDispatcher implements ExecutionListener {
   }
 
   void dispatch(RunState state) {
+    dispatch(state, state.getGeneration() > 0);
+  }
+
+  /** A new run's first dispatch: its journal is empty unless inputs arrived before its request. */
+  void dispatchFirst(RunState state, boolean hasEarlyInputs) {
+    dispatch(state, hasEarlyInputs);
+  }
+
+  private void dispatch(RunState state, boolean readJournal) {
     Execution previous = live.remove(state.getRunId());
     if (previous != null) {
       previous.cancel();
     }
-    // a run's first dispatch has nothing journaled yet (input for unknown runs is rejected): skip the scan
+    if (launcher.registry().find(state.getWorkflowType()).isEmpty()) {
+      park(state, "UNKNOWN_WORKFLOW_TYPE", "workflow type '" + state.getWorkflowType() + "' of run " + state.getRunId()
+          + " is not registered on this engine (registered: " + String.join(", ", launcher.registry().types())
+          + "); deploy it, then `stepstream resume " + state.getRunId() + "` (or restart the engine)");
+      return;
+    }
     Map<String, io.stepstream.avro.JournalEntry> journal =
-        state.getGeneration() == 0 ? new java.util.HashMap<>() : store.journalOf(state.getRunId());
+        readJournal ? store.journalOf(state.getRunId()) : new java.util.HashMap<>();
     state.setGeneration(state.getGeneration() + 1);
     state.setExecutionId(ExecutionIds.next());
     state.setStatus(RunStatus.RUNNING);
@@ -57,6 +77,7 @@ final class RunDispatcher implements ExecutionListener {
     state.setWaitingFor(null);
     state.setWaitKind(null);
     state.setWaitName(null);
+    state.setParkedReason(null);
     store.save(state);
     ExecutionRequest request =
         new ExecutionRequest(
@@ -94,7 +115,7 @@ final class RunDispatcher implements ExecutionListener {
     List<RunState> toResume = new ArrayList<>();
     store.forEachRun(
         state -> {
-          boolean unfinished = state.getStatus() == RunStatus.RUNNING || state.getStatus() == RunStatus.PARKED;
+          boolean unfinished = state.getStatus() == RunStatus.RUNNING || (state.getStatus() == RunStatus.PARKED && !parkedForGood(state));
           if (unfinished && !startedHere.contains(state.getRunId()) && launcher.registry().find(state.getWorkflowType()).isPresent()) {
             toResume.add(state);
           }
@@ -106,7 +127,7 @@ final class RunDispatcher implements ExecutionListener {
   /** A waiting run's timer fired: run it again (it replays to where it waited and goes on). */
   void wake(RunState state, long dueAt) {
     outputs.emit(
-        outputs.event(state.getRunId(), AuditEventType.TIMER_FIRED)
+        outputs.event(state, AuditEventType.TIMER_FIRED)
             .setGeneration(state.getGeneration() + 1)
             .setDetail(state.getWaitingFor())
             .setLateByMs(Math.max(0, outputs.now() - dueAt)));
@@ -127,10 +148,77 @@ final class RunDispatcher implements ExecutionListener {
     }
   }
 
+  /**
+   * Dispatches a run again whose last execution ended without recording anything. Bounded: each
+   * such dispatch in a row waits longer (1 s, 2 s, 4 s, ... at most a minute), and after
+   * {@code maxRedispatches} the run is parked, so a poison run (a step that kills its thread, an
+   * outcome the broker refuses) never loops.
+   */
   private void resume(RunState state, String why) {
+    int attempt = state.getRedispatches() + 1;
+    state.setRedispatches(attempt);
+    if (attempt > maxRedispatches) {
+      park(state, REDISPATCH_LIMIT, "run " + state.getRunId() + " was dispatched " + maxRedispatches
+          + " times in a row without recording progress (last: " + why + "); see the engine log for the cause,"
+          + " fix it, then `stepstream resume " + state.getRunId() + "`");
+      return;
+    }
+    if (attempt > 1) {
+      long wakeAt = outputs.now() + Math.min(60_000L, 1000L << Math.min(6, attempt - 2));
+      state.setStatus(RunStatus.WAITING);
+      state.setWakeAt(wakeAt);
+      state.setWaitKind(REDISPATCH_WAIT);
+      state.setWaitingFor("dispatch " + attempt + " after: " + why);
+      state.setUpdatedAt(outputs.now());
+      store.save(state);
+      timers.schedule(wakeAt, state.getRunId());
+      outputs.audit(state, AuditEventType.RUN_REDISPATCH_DELAYED, null, 0, state.getGeneration(),
+          "dispatch " + attempt + " of at most " + maxRedispatches + " without progress, at " + java.time.Instant.ofEpochMilli(wakeAt)
+              + " (" + why + ")");
+      return;
+    }
     metrics.resumedRuns.incrementAndGet();
-    outputs.audit(state.getRunId(), AuditEventType.RUN_RESUMED, null, 0, state.getGeneration() + 1, why);
+    outputs.audit(state, AuditEventType.RUN_RESUMED, null, 0, state.getGeneration() + 1, why);
     dispatch(state);
+  }
+
+  /** A delayed redispatch is due. */
+  void redispatchNow(RunState state) {
+    metrics.resumedRuns.incrementAndGet();
+    outputs.audit(state, AuditEventType.RUN_RESUMED, null, 0, state.getGeneration() + 1, state.getWaitingFor());
+    dispatch(state);
+  }
+
+  /** Stops a run that cannot go on without a person: no result, an audit event saying why and what to do. */
+  void park(RunState state, String code, String why) {
+    state.setStatus(RunStatus.PARKED);
+    state.setParkedReason(code + ": " + why);
+    state.setWakeAt(null);
+    state.setWaitKind(null);
+    state.setWaitName(null);
+    state.setWaitingFor(null);
+    state.setUpdatedAt(outputs.now());
+    store.save(state);
+    outputs.audit(state, AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), code + ": " + why);
+  }
+
+  /** Parked by the redispatch bound: only an operator's resume starts it again, not a restart. */
+  static boolean parkedForGood(RunState state) {
+    return state.getParkedReason() != null && state.getParkedReason().startsWith(REDISPATCH_LIMIT);
+  }
+
+  /**
+   * The watchdog: a RUNNING run with no live execution here that has not changed for
+   * {@code stillFor} (its execution was lost without a trace) is dispatched again.
+   */
+  void redispatchForgotten(long now, long stillForMs) {
+    List<RunState> forgotten = new ArrayList<>();
+    store.forEachRun(state -> {
+      if (state.getStatus() == RunStatus.RUNNING && !isLive(state.getRunId()) && now - state.getUpdatedAt() >= stillForMs) {
+        forgotten.add(state);
+      }
+    });
+    forgotten.forEach(state -> resume(state, "watchdog: RUNNING without a live execution for " + (now - state.getUpdatedAt()) + " ms"));
   }
 
   @Override

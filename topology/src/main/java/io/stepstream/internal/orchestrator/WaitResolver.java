@@ -50,7 +50,7 @@ final class WaitResolver {
     ApprovalRequest request = PayloadCodec.decode(wait.getValue(), ApprovalRequest.class);
     request.setToken(tokens.sign(state.getRunId(), request.getApprovalName()));
     outputs.approvalRequest(request);
-    outputs.audit(state.getRunId(), AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
+    outputs.audit(state, AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
         request.getSubject() + " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")");
   }
 
@@ -91,7 +91,7 @@ final class WaitResolver {
                 .setApprover("").setTimedOut(true).setDecidedAt(outputs.now()).build()
             : Signal.newBuilder().setRunId(state.getRunId()).setName(name).setTimedOut(true).setSentAt(outputs.now()).build();
     if (store.recordIfAbsent(resolution(state, name, approval ? EntryKind.APPROVAL : EntryKind.SIGNAL, timedOut))) {
-      outputs.audit(state.getRunId(), approval ? AuditEventType.APPROVAL_TIMED_OUT : AuditEventType.WAIT_TIMED_OUT, name, 0,
+      outputs.audit(state, approval ? AuditEventType.APPROVAL_TIMED_OUT : AuditEventType.WAIT_TIMED_OUT, name, 0,
           state.getGeneration(), "no " + (approval ? "valid decision" : "matching event") + " before the deadline");
     }
     dispatcher.wake(state, dueAt);
@@ -101,22 +101,22 @@ final class WaitResolver {
     String runId = state.getRunId();
     String name = decision.getApprovalName();
     if (!tokens.accepts(decision.getToken(), runId, name)) {
-      reject(record, runId, name, "BAD_TOKEN", "the decision for approval '" + name + "' of run " + runId
+      reject(record, state, name, "BAD_TOKEN", "the decision for approval '" + name + "' of run " + runId
           + " has a missing or wrong token; copy the token from its approval request on the approval-requests topic");
       return;
     }
     if (store.entry(runId, name) != null) {
-      ignore(record, runId, name, "ALREADY_DECIDED", "approval '" + name + "' of run " + runId + " was already decided; the first decision stands");
+      ignore(record, state, name, "ALREADY_DECIDED", "approval '" + name + "' of run " + runId + " was already decided; the first decision stands");
       return;
     }
     decision.setRunId(runId);
     if (store.entry(runId, WAIT_PREFIX + name) == null) {
       JournalEntry buffered = entry(state, DECISION_PREFIX + name, EntryKind.DECISION, decision);
       if (store.recordIfAbsent(buffered)) {
-        outputs.audit(runId, AuditEventType.DECISION_BUFFERED, name, 0, state.getGeneration(),
+        outputs.audit(state, AuditEventType.DECISION_BUFFERED, name, 0, state.getGeneration(),
             "stored until the run reaches approval '" + name + "'");
       } else {
-        ignore(record, runId, name, "DUPLICATE_DECISION", "a decision for approval '" + name + "' of run " + runId + " is already stored; the first stands");
+        ignore(record, state, name, "DUPLICATE_DECISION", "a decision for approval '" + name + "' of run " + runId + " is already stored; the first stands");
       }
       return;
     }
@@ -129,24 +129,40 @@ final class WaitResolver {
     String runId = state.getRunId();
     String name = signal.getName();
     signal.setRunId(runId);
-    JournalEntry stored = entry(state, SIGNAL_PREFIX + name + ":" + signalId, EntryKind.SIGNAL, signal);
-    if (!store.recordIfAbsent(stored)) {
-      outputs.audit(runId, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(), "duplicate of event " + signalId + "; ignored");
+    if (store.entry(runId, name) != null) {
+      outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(),
+          "event " + signalId + " arrived after the wait for '" + name + "' was resolved; ignored");
       return;
     }
-    outputs.audit(runId, AuditEventType.SIGNAL_RECEIVED, name, 0, state.getGeneration(), "event " + signalId);
+    JournalEntry stored = entry(state, SIGNAL_PREFIX + name + ":" + signalId, EntryKind.SIGNAL, signal);
+    if (!store.recordIfAbsent(stored)) {
+      outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(), "duplicate of event " + signalId + "; ignored");
+      return;
+    }
+    outputs.audit(state, AuditEventType.SIGNAL_RECEIVED, name, 0, state.getGeneration(), "event " + signalId);
     if (store.entry(runId, name) == null && isWaitingFor(state, name)) {
       wakeNow(state); // the execution decides whether it matches
     }
   }
 
-  /** A finished run never asks again: decisions stored for it are rejected with that reason. */
+  /**
+   * A finished run never asks again: decisions stored for it are rejected with that reason, and
+   * events it never waited for are recorded as ignored.
+   */
   void onRunFinished(RunState state) {
+    for (JournalEntry stored : store.entriesStartingWith(state.getRunId(), SIGNAL_PREFIX)) {
+      String rest = stored.getName().substring(SIGNAL_PREFIX.length());
+      String name = rest.substring(0, rest.lastIndexOf(':') < 0 ? rest.length() : rest.indexOf(':'));
+      if (store.entry(state.getRunId(), WAIT_PREFIX + name) == null) {
+        outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(),
+            "run " + state.getRunId() + " ended " + state.getStatus() + " without awaiting event '" + name + "'");
+      }
+    }
     for (JournalEntry leftover : store.entriesStartingWith(state.getRunId(), DECISION_PREFIX)) {
       String name = leftover.getName().substring(DECISION_PREFIX.length());
       store.delete(state.getRunId(), leftover.getName());
       ApprovalDecision d = PayloadCodec.decode(leftover.getValue(), ApprovalDecision.class);
-      reject(storedRecord(state.getRunId(), d), state.getRunId(), name, "UNKNOWN_APPROVAL",
+      reject(storedRecord(state.getRunId(), d), state, name, "UNKNOWN_APPROVAL",
           "run " + state.getRunId() + " ended " + state.getStatus() + " without asking for approval '" + name + "'");
     }
   }
@@ -155,13 +171,13 @@ final class WaitResolver {
     String name = decision.getApprovalName();
     ApprovalRequest asked = PayloadCodec.decode(store.entry(state.getRunId(), WAIT_PREFIX + name).getValue(), ApprovalRequest.class);
     if (!allowed(asked, decision)) {
-      reject(record != null ? record : storedRecord(state.getRunId(), decision), state.getRunId(), name, "APPROVER_NOT_ALLOWED",
+      reject(record != null ? record : storedRecord(state.getRunId(), decision), state, name, "APPROVER_NOT_ALLOWED",
           "'" + decision.getApprover() + "' may not decide approval '" + name + "' of run " + state.getRunId()
               + " (allowed approvers " + asked.getAllowedApprovers() + ", groups " + asked.getAllowedGroups() + ")");
       return false;
     }
     store.recordIfAbsent(resolution(state, name, EntryKind.APPROVAL, decision));
-    outputs.audit(state.getRunId(), AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
+    outputs.audit(state, AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
         (decision.getApproved() ? "approved" : "rejected") + " by " + decision.getApprover()
             + (decision.getComment() == null ? "" : ": " + decision.getComment()));
     return true;
@@ -187,14 +203,14 @@ final class WaitResolver {
     dispatcher.dispatch(state);
   }
 
-  private void ignore(Record<String, byte[]> record, String runId, String name, String code, String why) {
-    outputs.audit(runId, AuditEventType.DECISION_IGNORED, name, 0, 0, why);
-    outputs.deadLetter(record, runId, code, why);
+  private void ignore(Record<String, byte[]> record, RunState state, String name, String code, String why) {
+    outputs.audit(state, AuditEventType.DECISION_IGNORED, name, 0, 0, why);
+    outputs.deadLetter(record, state.getRunId(), code, why);
   }
 
-  private void reject(Record<String, byte[]> record, String runId, String name, String code, String why) {
-    outputs.audit(runId, AuditEventType.DECISION_REJECTED, name, 0, 0, why);
-    outputs.deadLetter(record, runId, code, why);
+  private void reject(Record<String, byte[]> record, RunState state, String name, String code, String why) {
+    outputs.audit(state, AuditEventType.DECISION_REJECTED, name, 0, 0, why);
+    outputs.deadLetter(record, state.getRunId(), code, why);
   }
 
   private Record<String, byte[]> storedRecord(String runId, ApprovalDecision decision) {

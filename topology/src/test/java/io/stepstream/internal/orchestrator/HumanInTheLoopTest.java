@@ -6,6 +6,7 @@ import static io.stepstream.avro.AuditEventType.APPROVAL_TIMED_OUT;
 import static io.stepstream.avro.AuditEventType.DECISION_BUFFERED;
 import static io.stepstream.avro.AuditEventType.DECISION_IGNORED;
 import static io.stepstream.avro.AuditEventType.DECISION_REJECTED;
+import static io.stepstream.avro.AuditEventType.EARLY_INPUT_EXPIRED;
 import static io.stepstream.avro.AuditEventType.RUN_COMPLETED;
 import static io.stepstream.avro.AuditEventType.RUN_STARTED;
 import static io.stepstream.avro.AuditEventType.RUN_WAITING;
@@ -91,7 +92,12 @@ class HumanInTheLoopTest {
               .register("refund", Refund.class, refund)
               .register("soft", String.class, timesOutSoftly)
               .register("loud", String.class, timesOutLoudly)
-              .register("payment", String.class, payment));
+              .register("payment", String.class, payment)
+              .register("payment-then-nap", String.class, (ctx, in) -> {
+                Integer paid = ctx.awaitEvent("payment", Integer.class, Duration.ofMinutes(30));
+                ctx.sleep("nap", Duration.ofHours(1));
+                return paid;
+              }));
 
   @AfterEach
   void close() {
@@ -205,14 +211,72 @@ class HumanInTheLoopTest {
   }
 
   @Test
-  void aDecisionForARunThatDoesNotExistIsRejected() {
-    startRefund();
-    harness.decide(harness.decision("ghost", "refund-review", true, "alice").build());
+  void aDecisionArrivingBeforeItsRunsRequestIsKeptAndAppliedWhenTheRunAsks() {
+    // a client approves right after start(): the decision is read before the request
+    harness.decide(harness.decision("r1", "refund-review", true, "alice").setComment("pre-approved").build());
+    assertThat(deadLetterTypes()).isEmpty();
+    assertThat(types()).containsExactly(DECISION_BUFFERED);
 
-    assertThat(deadLetterTypes()).containsExactly("UNKNOWN_RUN");
+    startRefund();
+
+    assertThat(output()).isEqualTo("paid 420 (alice: pre-approved)");
+    assertThat(deadLetterTypes()).isEmpty();
+  }
+
+  @Test
+  void anEventSentBeforeItsRunsRequestIsDeliveredToTheWait() {
+    harness.signal("r1", "payment", 150, "psp-1"); // signal-with-start
+    harness.request("r1", "payment", "x");
+    harness.settle();
+
+    assertThat(harness.results()).singleElement()
+        .satisfies(r -> assertThat(PayloadCodec.decode(r.getOutput(), Integer.class)).isEqualTo(150));
+    assertThat(deadLetterTypes()).isEmpty();
+  }
+
+  @Test
+  void aDecisionForARunThatNeverStartsIsDeadLetteredAfterTheEarlyInputTtl() {
+    harness.decide(harness.decision("ghost", "refund-review", true, "alice").build());
+    harness.signal("ghost", "payment", 1, "psp-9");
+    harness.advanceAndSettle(Duration.ofMinutes(9), Duration.ofMinutes(1));
+    assertThat(deadLetterTypes()).as("kept for the TTL (10 minutes)").isEmpty();
+
+    harness.advanceAndSettle(Duration.ofMinutes(2), Duration.ofMinutes(1));
+
+    assertThat(deadLetterTypes()).containsExactlyInAnyOrder("UNKNOWN_RUN", "UNKNOWN_RUN");
+    assertThat(harness.events()).filteredOn(e -> e.getType() == EARLY_INPUT_EXPIRED).hasSize(2)
+        .allSatisfy(e -> assertThat(e.getDetail()).contains("no request for run ghost"));
+
+    harness.request("ghost", "payment", "x"); // too late: the event is gone, the run waits for a new one
+    harness.settle();
+    assertThat(harness.results()).isEmpty();
+  }
+
+  @Test
+  void aDecisionWithABadTokenForAnUnknownRunIsRejectedAtOnce() {
+    harness.decide(harness.decision("ghost", "refund-review", true, "alice").setToken("forged").build());
+
+    assertThat(deadLetterTypes()).containsExactly("BAD_TOKEN");
     assertThat(harness.events()).anySatisfy(e -> {
       assertThat(e.getType()).isEqualTo(DECISION_REJECTED);
       assertThat(e.getRunId()).isEqualTo("ghost");
+    });
+  }
+
+  @Test
+  void anEventArrivingAfterItsWaitWasResolvedIsRecordedAsIgnored() {
+    harness.request("r1", "payment-then-nap", "x");
+    harness.settle();
+    harness.signal("r1", "payment", 150, "psp-1");
+    harness.settle();
+    harness.events();
+
+    harness.signal("r1", "payment", 200, "psp-2");
+
+    assertThat(harness.events()).singleElement().satisfies(e -> {
+      assertThat(e.getType()).isEqualTo(AuditEventType.SIGNAL_IGNORED);
+      assertThat(e.getDetail()).contains("after the wait for 'payment' was resolved");
+      assertThat(e.getWorkflowType()).isEqualTo("payment-then-nap");
     });
   }
 
