@@ -18,6 +18,20 @@ import java.util.UUID;
  * }
  * }</pre>
  *
+ * <p><b>One thread.</b> The context belongs to the thread running the workflow. Using it from any
+ * other thread (steps submitted to an executor, a parallel stream, a step body calling {@code
+ * ctx.step}) throws {@link IllegalStateException} at once, and the run then fails: parallel steps
+ * are not supported yet. Do the work in a single step, or in sequential steps. A step body uses its
+ * {@link StepContext}, which works on the step's own thread.
+ *
+ * <pre>{@code
+ * // BAD: fails at once; the context is bound to the workflow's thread
+ * pool.submit(() -> ctx.step("fetch-" + n, Page.class, s -> http.get(urls.get(n))));
+ *
+ * // GOOD: one step does the parallel work and records the whole result
+ * Pages pages = ctx.step("fetch-all", Pages.class, s -> new Pages(fetchInParallel(urls)));
+ * }</pre>
+ *
  * <p><b>Determinism footguns</b> (the code between steps runs again on every replay):
  *
  * <pre>{@code
@@ -27,8 +41,8 @@ import java.util.UUID;
  * String page = httpClient.get(url);               // I/O outside a step: repeated on every replay
  *
  * // GOOD: recorded once, replayed identically
- * if (ctx.now().isAfter(deadline)) { ... }
- * String id = ctx.randomUUID().toString();
+ * if (ctx.now("checked-at").isAfter(deadline)) { ... }
+ * String id = ctx.randomUUID("order-id").toString();
  * String page = ctx.step("fetch-page", String.class, s -> httpClient.get(url));
  * }</pre>
  */
@@ -45,11 +59,17 @@ public interface WorkflowContext {
    * result. The function runs on an executor thread and is executed <b>at least once</b>: pass
    * {@link StepContext#idempotencyKey()} to external systems so the effect happens once.
    *
+   * <p>The value returned is the one decoded from the journal, the first time as on every replay:
+   * declare a class the value round-trips through (a record, a POJO, an Avro generated type). A
+   * result that cannot be read back as {@code type} fails the step at once ({@code
+   * RESULT_NOT_DECODABLE}); a generic type such as {@code List.class} returns its elements as maps.
+   *
    * @param name unique within the run; the journal is matched by it
-   * @param type the result type, used to decode the recorded value on replay ({@code Void.class} for
-   *     none)
-   * @throws StepFailedException if the step threw; catch it to fall back or compensate
-   * @throws NonDeterminismException if {@code name} was recorded by a different kind of call
+   * @param type the result type, used to decode the recorded value ({@code Void.class} for none)
+   * @throws StepFailedException if the step threw (any {@link Throwable}, {@link Error}s included)
+   *     and attempts ran out; catch it to fall back or compensate
+   * @throws NonDeterminismException if {@code name} was recorded by a different kind of call, or its
+   *     recorded value no longer decodes as {@code type}: the run is parked
    */
   <T> T step(String name, Class<T> type, StepFunction<T> fn);
 
@@ -108,9 +128,30 @@ public interface WorkflowContext {
   /** Same, but only an event whose payload satisfies {@code match} resolves the wait; others are skipped. */
   <T> T awaitEvent(String name, Class<T> type, java.time.Duration timeout, java.util.function.Predicate<T> match);
 
-  /** Recorded wall-clock time: the same value on every replay of this point in the code. */
+  /**
+   * Recorded wall-clock time, journaled under {@code name} like a step: the same value on every
+   * replay, wherever other recorded values are added or removed. Prefer it to {@link #now()}.
+   *
+   * <pre>{@code
+   * Instant started = ctx.now("started");
+   * }</pre>
+   *
+   * @param name unique within the run (steps, waits and recorded values share the names)
+   */
+  Instant now(String name);
+
+  /** Recorded random UUID, journaled under {@code name}: see {@link #now(String)}. */
+  UUID randomUUID(String name);
+
+  /**
+   * Recorded wall-clock time, journaled by position ({@code $now:1}, {@code $now:2}, ...). Adding
+   * or removing an unnamed {@code now()}/{@code randomUUID()} call before journaled entries would
+   * hand every later value to another call, so a replay that reaches a journaled entry after a
+   * different number of unnamed values parks the run ({@link NonDeterminismException}); use {@link
+   * #now(String)} in code that may change.
+   */
   Instant now();
 
-  /** Recorded random UUID: the same value on every replay of this point in the code. */
+  /** Recorded random UUID, journaled by position ({@code $uuid:1}, ...): see {@link #now()}. */
   UUID randomUUID();
 }

@@ -15,6 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs one attempt of a step. Without timeouts it runs inline (the common, cheapest case). With a
  * timeout it runs on its own thread so the execution can give up on it: the thread is interrupted
  * and whatever it returns afterwards is dropped.
+ *
+ * <p>Whatever a step throws is the attempt's failure, {@link Error}s included: a {@code
+ * StackOverflowError} or {@code OutOfMemoryError} that escaped would end the execution without a
+ * completion, and the orchestrator would dispatch the run again, and again. Both have unwound the
+ * step's stack (and freed what it allocated) by the time they are caught here, so recording them
+ * is usually possible; if it is not, the execution ends without an outcome and the orchestrator's
+ * bounded resumes take over.
  */
 final class AttemptRunner {
   private static final AtomicInteger THREADS = new AtomicInteger();
@@ -27,8 +34,8 @@ final class AttemptRunner {
           });
   private static final long MAX_WAIT_SLICE_MS = 50;
 
-  /** The outcome of one attempt: a value, or the exception it failed with (timeouts included). */
-  record Attempt<T>(T value, Exception failure) {
+  /** The outcome of one attempt: a value, or what it failed with (timeouts and errors included). */
+  record Attempt<T>(T value, Throwable failure) {
     boolean succeeded() {
       return failure == null;
     }
@@ -65,7 +72,9 @@ final class AttemptRunner {
         return late == null ? done : new Attempt<>(null, new StepTimeoutException(late));
       } catch (TimeoutException e) {
         // check the deadlines again
-      } catch (CancellationException | ExecutionException e) {
+      } catch (ExecutionException e) {
+        return new Attempt<>(null, e.getCause() == null ? e : e.getCause()); // the step's own failure, with its type
+      } catch (CancellationException e) {
         return new Attempt<>(null, new IllegalStateException("attempt thread failed: " + e, e));
       } catch (InterruptedException e) {
         future.cancel(true);
@@ -87,9 +96,9 @@ final class AttemptRunner {
   private static <T> Attempt<T> inline(StepFunction<T> fn, StepAttemptContext ctx) throws InterruptedException {
     try {
       return new Attempt<>(fn.apply(ctx), null);
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
+    } catch (InterruptedException | Suspension | ExecutionAbandoned e) {
+      throw e; // the execution's own control flow, not the step's failure
+    } catch (Throwable e) {
       return new Attempt<>(null, e);
     }
   }

@@ -3,12 +3,14 @@ package io.stepstream.internal.executor;
 import io.stepstream.NonDeterminismException;
 import io.stepstream.RunCancelledException;
 import io.stepstream.StepFailedException;
+import io.stepstream.UndecodableJournalException;
 import io.stepstream.Workflow;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.RunCompletion;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.internal.WorkflowRegistry.Registration;
+import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.PayloadCodec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -22,10 +24,21 @@ import org.slf4j.LoggerFactory;
  * that are missing, and publishes a completion when the code returns, throws, waits (retry backoff,
  * sleep) or is found non-deterministic. Identified by its execution id; the orchestrator applies
  * only outcomes of the run's current execution.
+ *
+ * <p>Whatever the workflow code throws, {@link Error}s and other {@link Throwable}s included, ends
+ * in a completion: an execution that ended without one is dispatched again by the orchestrator, so
+ * an error that escaped would loop. Only the engine's own unwinding ({@link Suspension}, {@link
+ * ExecutionAbandoned}) and failures to publish end it without one.
+ *
+ * <p>Outcomes, in order of precedence: parked (the code no longer matches the journal, or a
+ * journaled value no longer decodes: nothing runs, no compensation; whatever the code made of the
+ * exception), cancelled, failed (after compensation), completed.
  */
 public final class Execution implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
   private static final int MAX_STACK_CHARS = 4000;
+  /** Error type of a run whose input never decoded as the workflow's input type. */
+  static final String INVALID_INPUT = "INVALID_INPUT";
 
   private final ExecutionRequest request;
   private final Registration<?, ?> workflow;
@@ -83,6 +96,9 @@ public final class Execution implements Runnable {
       finished = true;
     } catch (ExecutionAbandoned e) {
       LOG.debug("run {} generation {} abandoned", request.runId(), request.generation());
+    } catch (Throwable e) {
+      // publishing the completion itself failed (an OutOfMemoryError, say): the orchestrator resumes the run, a bounded number of times
+      LOG.error("run {} execution {} ended without a completion", request.runId(), request.executionId(), e);
     } finally {
       runner = null;
       Thread.interrupted(); // do not leak an interrupt from cancel() into the pool thread
@@ -99,19 +115,53 @@ public final class Execution implements Runnable {
   }
 
   private RunCompletion runToEnd(ReplayContext ctx) {
+    RunCompletion completed;
     try {
-      Object input = PayloadCodec.decode(request.input(), workflow.inputType());
-      Object output = invoke(workflow.workflow(), ctx, input);
-      return completion(RunStatus.COMPLETED, PayloadCodec.encode(output), null);
-    } catch (NonDeterminismException e) {
-      return completion(RunStatus.PARKED, null, error(e, null));
-    } catch (RunCancelledException e) {
+      Object output = invoke(workflow.workflow(), ctx, input(ctx));
+      completed = completion(RunStatus.COMPLETED, PayloadCodec.encode(output), null);
+    } catch (Suspension | ExecutionAbandoned e) {
+      throw e;
+    } catch (Throwable e) {
+      return afterThrow(ctx, e);
+    }
+    if (ctx.parkedBy() != null) {
+      return parked(ctx.parkedBy()); // the code caught the exception and went on: the run is parked all the same
+    }
+    if (ctx.foreignUse() != null) {
+      return afterCompensation(ctx, RunStatus.FAILED, error(ctx.foreignUse(), null)); // it meant to do something it could not
+    }
+    return completed;
+  }
+
+  private RunCompletion afterThrow(ReplayContext ctx, Throwable e) {
+    if (ctx.parkedBy() != null) {
+      return parked(ctx.parkedBy()); // also when the code wrapped or replaced the exception
+    }
+    if (e instanceof RunCancelledException) {
       return afterCompensation(ctx, RunStatus.CANCELLED, error(e, null, "CANCELLED"));
-    } catch (StepFailedException e) {
-      return afterCompensation(ctx, RunStatus.FAILED, error(e, e.stepName()));
-    } catch (Exception | LinkageError | AssertionError e) {
-      ctx.checkNotAbandoned(); // an interrupt-induced failure of an abandoned run is not a result
-      return afterCompensation(ctx, RunStatus.FAILED, error(e, null));
+    }
+    if (e instanceof StepFailedException f) {
+      return afterCompensation(ctx, RunStatus.FAILED, error(e, f.stepName()));
+    }
+    ctx.checkNotAbandoned(); // an interrupt-induced failure of an abandoned run is not a result
+    // any Throwable, Errors included: a StackOverflowError in workflow code would overflow again on every replay
+    return afterCompensation(ctx, RunStatus.FAILED, error(e, null));
+  }
+
+  /**
+   * The run's input. It decoded when an earlier execution journaled something: failing now means
+   * the input type changed, and the run parks. The first time, it is bad input: the run fails.
+   */
+  private Object input(ReplayContext ctx) {
+    try {
+      return PayloadCodec.decode(request.input(), workflow.inputType());
+    } catch (PayloadCodec.PayloadException e) {
+      if (ctx.hasExecutionEntries()) {
+        throw ctx.park(new UndecodableJournalException(request.runId(), "the run's input", workflow.inputType().getName(), e.getMessage()));
+      }
+      throw new InvalidInputException(INVALID_INPUT,
+          "the input of run " + request.runId() + " cannot be decoded as " + workflow.inputType().getName() + ", the input type of workflow '"
+              + request.workflowType() + "': " + e.getMessage() + "; start the run with an input of that shape");
     }
   }
 
@@ -119,14 +169,18 @@ public final class Execution implements Runnable {
   private RunCompletion afterCompensation(ReplayContext ctx, RunStatus status, ErrorInfo cause) {
     if (ctx.hasCompensations()) {
       try {
-        ctx.compensate();
+        ctx.runCompensations();
       } catch (ReplayContext.CompensationFailedException e) {
         cause.setMessage(cause.getMessage() + "; and " + e.getMessage());
       } catch (NonDeterminismException e) {
-        return completion(RunStatus.PARKED, null, error(e, null));
+        return parked(ctx.parkedBy() != null ? ctx.parkedBy() : e);
       }
     }
     return completion(status, null, cause);
+  }
+
+  private RunCompletion parked(NonDeterminismException e) {
+    return completion(RunStatus.PARKED, null, error(e, null, e.errorType()));
   }
 
   private static RunCompletion completion(RunStatus status, io.stepstream.avro.Payload output, ErrorInfo error) {
@@ -158,7 +212,7 @@ public final class Execution implements Runnable {
     e.printStackTrace(new PrintWriter(trace));
     String stack = trace.toString();
     return ErrorInfo.newBuilder()
-        .setType(e instanceof StepFailedException f ? f.errorType() : type)
+        .setType(e instanceof StepFailedException f ? f.errorType() : e instanceof InvalidInputException i ? i.code() : type)
         .setMessage(e.getMessage() == null ? e.toString() : e.getMessage())
         .setStep(step)
         .setAttempt(e instanceof StepFailedException f ? f.attempts() : 0)

@@ -10,6 +10,7 @@ import io.stepstream.RunCancelledException;
 import io.stepstream.StepFailedException;
 import io.stepstream.StepFunction;
 import io.stepstream.StepOptions;
+import io.stepstream.UndecodableJournalException;
 import io.stepstream.WorkflowContext;
 import io.stepstream.avro.EntryKind;
 import io.stepstream.avro.ApprovalDecision;
@@ -35,6 +36,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Recorded values ({@code now}, {@code randomUUID}), failed attempts and sleeps are buffered and
  * published with the next step outcome or the completion: nothing durable depends on them before.
+ *
+ * <p>Bound to the thread that runs the workflow (captured when the execution starts): a call from
+ * any other thread fails at once, and so does every later call, so a workflow that swallowed the
+ * refusal stops before its next side effect. Step bodies get their own {@link
+ * io.stepstream.StepContext}, which may be used on the attempt's thread.
+ *
+ * <p>Every entry it writes carries how many unnamed recorded values ({@code now()}, {@code
+ * randomUUID()}) the code had taken before reaching it; a replay that reaches the entry after a
+ * different number would hand the later unnamed values to the wrong calls, so it parks the run.
+ * Once parked, every call throws the same {@link NonDeterminismException}, whatever the workflow
+ * caught.
  */
 final class ReplayContext implements WorkflowContext {
+  // Internals read request.runId(), never runId(): heartbeats run on the attempt thread, where runId() refuses.
   private static final Logger LOG = LoggerFactory.getLogger(ReplayContext.class);
   static final String COMPENSATION_PREFIX = "compensate:";
+  /** Error type of a step whose result does not decode as the type the step declared. */
+  static final String RESULT_NOT_DECODABLE = "RESULT_NOT_DECODABLE";
 
   private final ExecutionRequest request;
   private final OutcomePublisher publisher;
@@ -59,9 +75,14 @@ final class ReplayContext implements WorkflowContext {
   private final Set<String> namesUsed = new HashSet<>();
   private final List<JournalEntry> unpublished = new ArrayList<>();
   private final Deque<Compensation> compensations = new ArrayDeque<>();
+  private final Thread owner = Thread.currentThread();
+  private volatile IllegalStateException foreignUse;
+  private NonDeterminismException parked;
   private boolean compensating;
   private int nowCount;
   private int uuidCount;
+  /** Unnamed recorded values taken so far by this pass of the code (named ones do not count). */
+  private int unnamedValues;
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -82,11 +103,13 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public String runId() {
+    checkThread();
     return request.runId();
   }
 
   @Override
   public String workflowType() {
+    checkThread();
     return request.workflowType();
   }
 
@@ -97,6 +120,7 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public <T> T step(String name, Class<T> type, StepOptions options, StepFunction<T> fn) {
+    enter();
     checkUserName(name);
     JournalEntry recorded = recall(name, EntryKind.STEP, "step");
     if (recorded != null) {
@@ -114,33 +138,36 @@ final class ReplayContext implements WorkflowContext {
     long firstStart = firstAttemptStart(name, failedAttempts, now);
     flushBuffered(); // earlier outcomes are durable before this step's side effect can happen
     StepAttemptContext attemptContext =
-        new StepAttemptContext(runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
+        new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
     Attempt<T> result = runAttempt(fn, attemptContext, limits(options, now, firstStart));
     checkNotAbandoned();
     if (result.succeeded()) {
-      return recordSuccess(name, attempt, now, result.value());
+      return recordSuccess(name, type, attempt, now, result.value());
     }
     return recordFailure(name, attempt, now, firstStart, options, policy, result.failure());
   }
 
   @Override
   public void sleep(String name, Duration duration) {
+    enter();
     sleepUntil(name, () -> clock.millis() + duration.toMillis());
   }
 
   @Override
   public void sleepUntil(String name, Instant until) {
+    enter();
     sleepUntil(name, until::toEpochMilli);
   }
 
   @Override
   public Approval awaitApproval(String name, ApprovalRequest ask, Duration timeout) {
+    enter();
     checkUserName(name);
     JournalEntry resolution = recall(name, EntryKind.APPROVAL, "awaitApproval");
     if (resolution != null) {
-      ApprovalDecision d = PayloadCodec.decode(resolution.getValue(), ApprovalDecision.class);
+      ApprovalDecision d = decodeRecorded(resolution, resolution.getValue(), ApprovalDecision.class);
       if (d.getTimedOut() && ask.throwOnTimeout()) {
-        throw new ApprovalTimeoutException("approval '" + name + "' of run " + runId() + " was not decided before its deadline");
+        throw new ApprovalTimeoutException("approval '" + name + "' of run " + request.runId() + " was not decided before its deadline");
       }
       return new Approval(d.getApproved(), d.getTimedOut(), d.getApprover(), d.getComment(), d.getReason(), d.getEditedPayload(),
           Instant.ofEpochMilli(d.getDecidedAt()));
@@ -149,9 +176,9 @@ final class ReplayContext implements WorkflowContext {
     long deadline = registerWait(name, EntryKind.APPROVAL_WAIT, "awaitApproval", timeout, due ->
         PayloadCodec.encode(
             io.stepstream.avro.ApprovalRequest.newBuilder()
-                .setRunId(runId())
+                .setRunId(request.runId())
                 .setApprovalName(name)
-                .setWorkflowType(workflowType())
+                .setWorkflowType(request.workflowType())
                 .setSubject(ask.subject())
                 .setDetails(PayloadCodec.encode(ask.details()))
                 .setAllowedApprovers(ask.approvers())
@@ -165,24 +192,33 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public <T> T awaitEvent(String name, Class<T> type, Duration timeout) {
+    enter();
     return awaitEvent(name, type, timeout, any -> true);
   }
 
   @Override
   public <T> T awaitEvent(String name, Class<T> type, Duration timeout, Predicate<T> match) {
+    enter();
     checkUserName(name);
     JournalEntry resolution = recall(name, EntryKind.SIGNAL, "awaitEvent");
     if (resolution != null) {
-      Signal signal = PayloadCodec.decode(resolution.getValue(), Signal.class);
+      Signal signal = decodeRecorded(resolution, resolution.getValue(), Signal.class);
       if (signal.getTimedOut()) {
-        throw new EventTimeoutException("no event '" + name + "' for run " + runId() + " arrived before the deadline");
+        throw new EventTimeoutException("no event '" + name + "' for run " + request.runId() + " arrived before the deadline");
       }
-      return PayloadCodec.decode(signal.getPayload(), type);
+      return decodeRecorded(resolution, signal.getPayload(), type);
     }
     checkCancelRequested(name);
     for (JournalEntry buffered : bufferedSignals(name)) {
-      Signal signal = PayloadCodec.decode(buffered.getValue(), Signal.class);
-      T value = PayloadCodec.decode(signal.getPayload(), type);
+      Signal signal = decodeRecorded(buffered, buffered.getValue(), Signal.class);
+      T value;
+      try {
+        value = PayloadCodec.decode(signal.getPayload(), type); // the same decode replay does: same value
+      } catch (PayloadCodec.PayloadException e) {
+        // not accepted yet, so not a journal problem: an event of another shape is skipped like a non-matching one
+        LOG.warn("run {}: event '{}' ({}) skipped: {}", request.runId(), name, buffered.getName(), e.getMessage());
+        continue;
+      }
       if (match.test(value)) {
         // the orchestrator applies the first resolution of this name; a timeout fences us first if it won
         unpublished.add(entry(name, EntryKind.SIGNAL).setSucceeded(true).setValue(buffered.getValue()).build());
@@ -220,40 +256,68 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public Instant now() {
-    String name = "$now:" + (++nowCount);
-    JournalEntry recorded = recall(name, EntryKind.NOW, "now()");
-    if (recorded != null) {
-      return PayloadCodec.decode(recorded.getValue(), Instant.class);
-    }
-    Instant now = clock.instant();
-    unpublished.add(entry(name, EntryKind.NOW).setSucceeded(true).setValue(PayloadCodec.encode(now)).build());
-    return now;
+    enter();
+    Instant value = recordedValue("$now:" + (++nowCount), EntryKind.NOW, "now()", Instant.class, clock::instant);
+    unnamedValues++; // after: its own entry counts the unnamed values taken before it
+    return value;
+  }
+
+  @Override
+  public Instant now(String name) {
+    enter();
+    checkUserName(name);
+    return recordedValue(name, EntryKind.NOW, "now(\"" + name + "\")", Instant.class, clock::instant);
   }
 
   @Override
   public UUID randomUUID() {
-    String name = "$uuid:" + (++uuidCount);
-    JournalEntry recorded = recall(name, EntryKind.RANDOM_UUID, "randomUUID()");
+    enter();
+    UUID value = recordedValue("$uuid:" + (++uuidCount), EntryKind.RANDOM_UUID, "randomUUID()", UUID.class, UUID::randomUUID);
+    unnamedValues++;
+    return value;
+  }
+
+  @Override
+  public UUID randomUUID(String name) {
+    enter();
+    checkUserName(name);
+    return recordedValue(name, EntryKind.RANDOM_UUID, "randomUUID(\"" + name + "\")", UUID.class, UUID::randomUUID);
+  }
+
+  /** The recorded value, or a fresh one recorded now; returned as decoded from its record, as replay will. */
+  private <T> T recordedValue(String name, EntryKind kind, String call, Class<T> type, Supplier<T> fresh) {
+    JournalEntry recorded = recall(name, kind, call);
     if (recorded != null) {
-      return PayloadCodec.decode(recorded.getValue(), UUID.class);
+      return decodeRecorded(recorded, recorded.getValue(), type);
     }
-    UUID uuid = UUID.randomUUID();
-    unpublished.add(entry(name, EntryKind.RANDOM_UUID).setSucceeded(true).setValue(PayloadCodec.encode(uuid)).build());
-    return uuid;
+    Payload value = PayloadCodec.encode(fresh.get());
+    unpublished.add(entry(name, kind).setSucceeded(true).setValue(value).build());
+    return PayloadCodec.decode(value, type);
   }
 
   @Override
   public void addCompensation(String name, StepFunction<?> compensation) {
+    enter();
     addCompensation(name, StepOptions.defaults(), compensation);
   }
 
   @Override
   public void addCompensation(String name, StepOptions options, StepFunction<?> compensation) {
+    enter();
     compensations.push(new Compensation(name, options, compensation));
   }
 
   @Override
   public void compensate() {
+    enter();
+    runCompensations();
+  }
+
+  /**
+   * What {@link #compensate()} does; the execution calls it directly once the workflow code ended,
+   * so compensations also run after a refused foreign-thread use failed the run.
+   */
+  void runCompensations() {
     compensating = true;
     List<String> failed = new ArrayList<>();
     try {
@@ -272,12 +336,96 @@ final class ReplayContext implements WorkflowContext {
       compensating = false;
     }
     if (!failed.isEmpty()) {
-      throw new CompensationFailedException("compensation failed in run " + runId() + ": " + String.join("; ", failed));
+      throw new CompensationFailedException("compensation failed in run " + request.runId() + ": " + String.join("; ", failed));
     }
   }
 
   boolean hasCompensations() {
     return !compensations.isEmpty();
+  }
+
+  /** Why this execution parked the run, if it did; whatever the workflow code did with the exception. */
+  NonDeterminismException parkedBy() {
+    return parked;
+  }
+
+  /** The first refused use from a foreign thread, if any: the run fails with it. */
+  IllegalStateException foreignUse() {
+    return foreignUse;
+  }
+
+  /** Parks the run: this and every later call of the workflow code throws {@code e}. */
+  NonDeterminismException park(NonDeterminismException e) {
+    if (parked == null) {
+      parked = e;
+    }
+    return parked;
+  }
+
+  /**
+   * True if an execution already wrote to this run's journal, so its input decoded once; entries the
+   * orchestrator stores for a run (early decisions and events) do not count.
+   */
+  boolean hasExecutionEntries() {
+    for (JournalEntry e : request.journal().values()) {
+      switch (e.getKind()) {
+        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT:
+          return true;
+        default:
+          break;
+      }
+    }
+    return false;
+  }
+
+  /** A journaled payload the current code cannot read parks the run (see {@link UndecodableJournalException}). */
+  <T> T decodeRecorded(JournalEntry recorded, Payload payload, Class<T> type) {
+    try {
+      return PayloadCodec.decode(payload, type);
+    } catch (PayloadCodec.PayloadException e) {
+      throw park(new UndecodableJournalException(request.runId(), describe(recorded), type.getName(), e.getMessage()));
+    }
+  }
+
+  private static String describe(JournalEntry entry) {
+    String what =
+        switch (entry.getKind()) {
+          case STEP -> "step";
+          case NOW -> "recorded time";
+          case RANDOM_UUID -> "recorded UUID";
+          case SIGNAL -> "event";
+          case APPROVAL -> "approval";
+          default -> entry.getKind().name();
+        };
+    return what + " '" + entry.getName() + "'";
+  }
+
+  /** Every public method but runId/workflowType: the owner thread, not refused before, not parked. */
+  private void enter() {
+    checkThread();
+    IllegalStateException refused = foreignUse;
+    if (refused != null && !compensating) {
+      throw new IllegalStateException(refused.getMessage(), refused);
+    }
+    if (parked != null) {
+      throw parked;
+    }
+  }
+
+  /** A comparison with a field captured at start: cheap enough for every call. */
+  private void checkThread() {
+    Thread current = Thread.currentThread();
+    if (current != owner) {
+      IllegalStateException e =
+          new IllegalStateException(
+              "the WorkflowContext of run " + request.runId() + " is bound to the thread running the workflow ('" + owner.getName()
+                  + "') and was used from thread '" + current.getName() + "': parallel steps are not supported yet, and a step body"
+                  + " must use its StepContext, not the WorkflowContext. Do the work in a single step or in sequential steps");
+      if (foreignUse == null) {
+        foreignUse = e; // a benign race: any one of the refusals will do
+      }
+      throw e;
+    }
   }
 
   /** Entries recorded since the last publish; they travel with the completion. */
@@ -296,7 +444,7 @@ final class ReplayContext implements WorkflowContext {
   private void checkCancelRequested(String where) {
     if (request.cancelRequested() && !compensating) {
       throw new RunCancelledException(
-          "run " + runId() + " was cancelled" + (request.cancelReason() == null ? "" : " (" + request.cancelReason() + ")")
+          "run " + request.runId() + " was cancelled" + (request.cancelReason() == null ? "" : " (" + request.cancelReason() + ")")
               + "; stopped before '" + where + "'");
     }
   }
@@ -329,22 +477,41 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
-  private <T> T recordSuccess(String name, int attempt, long startedAt, T value) {
-    JournalEntry success;
+  /**
+   * Journals the value and returns it decoded from the journal, exactly what a replay returns: a
+   * declared type that loses information ({@code List.class} gives maps) does so the first time
+   * too, and one that does not decode at all fails now, not on the replay after a crash.
+   */
+  private <T> T recordSuccess(String name, Class<T> type, int attempt, long startedAt, T value) {
+    Payload encoded;
     try {
-      success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(PayloadCodec.encode(value)).setAttempt(attempt).setStartedAt(startedAt).build();
+      encoded = PayloadCodec.encode(value);
     } catch (PayloadCodec.PayloadException e) {
       return failFinally(name, attempt, startedAt, "RESULT_NOT_SERIALIZABLE", e.getMessage());
     }
+    T returned;
+    try {
+      returned = PayloadCodec.decode(encoded, type);
+    } catch (PayloadCodec.PayloadException e) {
+      return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
+    }
+    JournalEntry success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).build();
     if (sizeOf(List.of(success)) > publisher.maxOutcomeBytes()) {
       return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name));
     }
     buffer(success);
-    return value;
+    return returned;
+  }
+
+  private String notDecodableMessage(String name, Class<?> type, Object value, PayloadCodec.PayloadException e) {
+    return "the result of step '" + name + "' in run " + request.runId() + " (a " + value.getClass().getName()
+        + ") was recorded but cannot be read back as " + type.getName() + ", and a step returns what a replay would read: "
+        + e.getMessage() + ". Return a record or a POJO Jackson can construct (or an Avro generated type) and declare"
+        + " that class; generic types such as List<Foo> come back as List<Map>, so wrap them in a record";
   }
 
   private <T> T recordFailure(
-      String name, int attempt, long startedAt, long firstStart, StepOptions options, RetryPolicy policy, Exception failure) {
+      String name, int attempt, long startedAt, long firstStart, StepOptions options, RetryPolicy policy, Throwable failure) {
     String type = failure instanceof AttemptRunner.StepTimeoutException ? AttemptRunner.StepTimeoutException.TYPE : failure.getClass().getName();
     String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
     if (policy.allowsRetry(attempt, type)) {
@@ -376,7 +543,7 @@ final class ReplayContext implements WorkflowContext {
     try {
       publisher.publish(request.outcome(List.of(beat), null));
     } catch (OutcomePublisher.PublishException e) {
-      LOG.warn("run {}: heartbeat of step '{}' not journaled: {}", runId(), name, e.getMessage()); // best effort
+      LOG.warn("run {}: heartbeat of step '{}' not journaled: {}", request.runId(), name, e.getMessage()); // best effort
     }
   }
 
@@ -400,7 +567,9 @@ final class ReplayContext implements WorkflowContext {
 
   private int failedAttempts(String name) {
     int n = 0;
-    while (journal(attemptName(name, n + 1)) != null) {
+    JournalEntry failed;
+    while ((failed = journal(attemptName(name, n + 1))) != null) {
+      checkPosition(failed);
       n++;
     }
     return n;
@@ -415,10 +584,11 @@ final class ReplayContext implements WorkflowContext {
   }
 
   /** '$' starts engine-generated names and '@' separates a step from its attempt number. */
-  private static void checkUserName(String name) {
+  private void checkUserName(String name) {
     if (name == null || name.isEmpty() || name.startsWith("$") || name.contains("@")) {
       throw new IllegalArgumentException(
-          "invalid step or sleep name '" + name + "': names must be non-empty, not start with '$' and not contain '@'");
+          "invalid name '" + name + "' in run " + request.runId() + " (names of steps, sleeps, waits and recorded values):"
+              + " names must be non-empty, must not start with '$' and must not contain '@'");
     }
   }
 
@@ -435,17 +605,39 @@ final class ReplayContext implements WorkflowContext {
     }
     JournalEntry recorded = journal(name);
     if (recorded != null && recorded.getKind() != kind) {
-      throw new NonDeterminismException(
+      throw park(new NonDeterminismException(
           "run " + request.runId() + ": '" + name + "' was recorded by a " + recorded.getKind()
               + " call but the code now reaches it with " + call
-              + "; the workflow code changed incompatibly. Restore the old code or rename the new call, then restart");
+              + "; the workflow code changed incompatibly. Restore the old code or rename the new call, then `stepstream resume "
+              + request.runId() + "`"));
+    }
+    if (recorded != null) {
+      checkPosition(recorded);
     }
     return recorded;
   }
 
+  /**
+   * An unnamed {@code now()}/{@code randomUUID()} added or removed before this entry shifts every
+   * later unnamed value onto another call: detected here, where the entry is reached. Entries from
+   * before the count existed (-1) and entries the orchestrator wrote are not compared.
+   */
+  private void checkPosition(JournalEntry recorded) {
+    int before = recorded.getUnnamedValuesBefore();
+    if (before >= 0 && before != unnamedValues) {
+      throw park(new NonDeterminismException(
+          "run " + request.runId() + ": '" + recorded.getName() + "' was recorded after " + before
+              + " unnamed recorded value(s) (ctx.now() / ctx.randomUUID() without a name) but the code now reaches it after "
+              + unnamedValues + "; an unnamed call was added or removed before it, which would hand every later recorded value"
+              + " to another call. Name the new call (ctx.now(\"name\"), ctx.randomUUID(\"name\")) or version the code"
+              + " (register the changed workflow under a new type and let older runs finish on the old code), then `stepstream resume "
+              + request.runId() + "`"));
+    }
+  }
+
   private <T> T replay(JournalEntry recorded, Class<T> type) {
     if (recorded.getSucceeded()) {
-      return PayloadCodec.decode(recorded.getValue(), type);
+      return decodeRecorded(recorded, recorded.getValue(), type);
     }
     ErrorInfo error = recorded.getError();
     throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage());
@@ -499,7 +691,8 @@ final class ReplayContext implements WorkflowContext {
         .setSucceeded(true)
         .setAttempt(1)
         .setGeneration(request.generation())
-        .setRecordedAt(clock.millis());
+        .setRecordedAt(clock.millis())
+        .setUnnamedValuesBefore(unnamedValues);
   }
 
   static String attemptName(String step, int attempt) {

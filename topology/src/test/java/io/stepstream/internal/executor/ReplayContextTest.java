@@ -108,7 +108,9 @@ class ReplayContextTest {
 
     var completion = outcomes.get(0).getCompletion();
     assertThat(completion.getStatus()).isEqualTo(RunStatus.PARKED);
-    assertThat(completion.getError().getMessage()).contains("run-1").contains("'$now:1'").contains("STEP");
+    assertThat(completion.getError().getType()).isEqualTo("NON_DETERMINISM");
+    assertThat(completion.getError().getMessage()).contains("run-1").contains("'$now:1'").contains("STEP")
+        .contains("`stepstream resume run-1`");
   }
 
   @Test
