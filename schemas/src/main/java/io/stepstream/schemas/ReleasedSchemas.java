@@ -91,7 +91,7 @@ public final class ReleasedSchemas {
     ClassLoader loader = ReleasedSchemas.class.getClassLoader();
     String index = readResource(loader, RESOURCE_DIR + INDEX);
     Map<String, List<String[]>> rowsByVersion = new LinkedHashMap<>();
-    for (String line : index.split("\n")) {
+    for (String line : index.lines().toList()) {
       if (line.isBlank() || line.startsWith("#") || line.startsWith("version\t")) {
         continue;
       }
