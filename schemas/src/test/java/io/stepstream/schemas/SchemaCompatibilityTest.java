@@ -1,104 +1,150 @@
 package io.stepstream.schemas;
 
+import static io.stepstream.schemas.SchemaRelease.BASELINE;
+import static io.stepstream.schemas.SchemaRelease.CURRENT;
+import static io.stepstream.schemas.SchemaRelease.NEW_TYPES;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stepstream.schemas.ReleasedSchemas.Released;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.SchemaParser;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * Fails the build when a schema in {@code src/main/avro} can no longer read data written with the
- * committed baseline in {@code baseline/} (Avro's own reader/writer compatibility rules). Old journals,
- * requests and results must keep decoding after an upgrade.
+ * Fails the build when a schema in {@code src/main/avro} can no longer read data written by a
+ * released version ({@code baseline/<version>/}, Avro's own reader/writer compatibility rules). Old
+ * journals, run states, outcomes and requests must keep decoding after an upgrade.
  *
- * <p>To change a schema: make the change backward compatible (new fields need defaults, new enum
- * symbols need the enum default), then copy the file to {@code baseline/} when the version ships.
+ * <p>To change a schema: keep it backward compatible (new fields need defaults, new enum symbols need
+ * the enum default). A new schema file must be listed in {@code baseline/new-since-last-release.txt}
+ * until it is released. Releasing: {@code schemas/release-schemas vX.Y.Z} (CONTRIBUTING.md).
  */
+@Timeout(60)
 class SchemaCompatibilityTest {
 
-  private static final Path CURRENT = Path.of("src/main/avro");
-  private static final Path BASELINE = Path.of("baseline");
-
   @Test
-  void everyCurrentSchemaReadsDataWrittenWithTheBaseline() throws IOException {
-    Map<String, Schema> current = parseAll(CURRENT);
-    Map<String, Schema> baseline = parseAll(BASELINE);
+  void everyCurrentSchemaReadsDataWrittenByEveryRelease() throws IOException {
+    Map<String, Schema> current = parseFiles(CURRENT);
 
     List<String> problems = new ArrayList<>();
-    baseline.forEach(
-        (name, writer) -> {
-          Schema reader = current.get(name);
-          if (reader == null) {
-            problems.add(name + " was removed; old data of this type could no longer be read");
-            return;
-          }
-          var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
-          if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
-            problems.add(name + ": " + result.getResult().getIncompatibilities());
-          }
-        });
+    for (Released released : ReleasedSchemas.inDirectory(BASELINE).all()) {
+      Schema reader = current.get(released.fullName());
+      if (reader == null) {
+        problems.add(released.fullName() + " (released in " + released.version() + ") was removed;"
+            + " data of this type written by that release could no longer be read");
+        continue;
+      }
+      var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, released.schema());
+      if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
+        problems.add(released.fullName() + " cannot read what " + released.version() + " wrote: "
+            + result.getResult().getIncompatibilities());
+      }
+    }
     assertThat(problems).as("backward-incompatible schema changes").isEmpty();
   }
 
   @Test
-  void theBaselineCoversEveryEnvelope() throws IOException {
-    assertThat(parseAll(BASELINE).keySet())
-        .contains(
-            "io.stepstream.avro.WorkflowRequest",
-            "io.stepstream.avro.WorkflowResult",
-            "io.stepstream.avro.StepOutcome",
-            "io.stepstream.avro.JournalEntry",
+  void everyCurrentSchemaFileWasReleasedOrIsDeclaredNew() throws IOException {
+    ReleasedSchemas released = ReleasedSchemas.inDirectory(BASELINE);
+    String latest = released.versions().get(released.versions().size() - 1);
+    Set<String> inLatest =
+        released.all().stream()
+            .filter(r -> r.version().equals(latest))
+            .map(r -> Path.of(r.path()).getFileName().toString())
+            .collect(Collectors.toSet());
+    Set<String> declaredNew = declaredNew();
+
+    Set<String> undeclared = new TreeSet<>(fileNames(CURRENT));
+    undeclared.removeAll(inLatest);
+    undeclared.removeAll(declaredNew);
+    assertThat(undeclared)
+        .as("schemas that are in no release (latest " + latest + "); list each in " + NEW_TYPES
+            + " so it is added on purpose")
+        .isEmpty();
+    assertThat(declaredNew)
+        .as(NEW_TYPES + " lists files that are released already or no longer exist")
+        .doesNotContainAnyElementsOf(inLatest)
+        .allMatch(fileNames(CURRENT)::contains);
+  }
+
+  @Test
+  void theFirstReleaseHoldsEveryEnvelopeItShipped() {
+    Set<String> v010 =
+        ReleasedSchemas.inDirectory(BASELINE).all().stream()
+            .filter(r -> r.version().equals("v0.1.0"))
+            .map(Released::fullName)
+            .collect(Collectors.toSet());
+    assertThat(v010)
+        .containsExactlyInAnyOrder(
+            "io.stepstream.avro.ApprovalDecision",
+            "io.stepstream.avro.ApprovalRequest",
             "io.stepstream.avro.AuditEvent",
             "io.stepstream.avro.DeadLetter",
-            "io.stepstream.avro.RunState");
+            "io.stepstream.avro.ErrorInfo",
+            "io.stepstream.avro.JournalEntry",
+            "io.stepstream.avro.Payload",
+            "io.stepstream.avro.RunCommand",
+            "io.stepstream.avro.RunState",
+            "io.stepstream.avro.RunStatus",
+            "io.stepstream.avro.Signal",
+            "io.stepstream.avro.StepOutcome",
+            "io.stepstream.avro.WorkflowRequest",
+            "io.stepstream.avro.WorkflowResult");
   }
 
   @Test
   void anIncompatibleChangeIsDetected() {
     Schema writer =
-        new Schema.Parser()
-            .parse("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+        SchemaParser.parseSingle("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
     Schema readerWithNewRequiredField =
-        new Schema.Parser()
-            .parse(
-                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
-                    + "{\"name\":\"b\",\"type\":\"int\"}]}");
+        SchemaParser.parseSingle(
+            "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+                + "{\"name\":\"b\",\"type\":\"int\"}]}");
     assertThat(
             SchemaCompatibility.checkReaderWriterCompatibility(readerWithNewRequiredField, writer)
                 .getType())
         .isEqualTo(SchemaCompatibilityType.INCOMPATIBLE);
   }
 
-  /** Shared types other schemas refer to by name; they must be parsed first (same order as the pom). */
-  private static final List<String> SHARED_FIRST =
-      List.of("Payload.avsc", "ErrorInfo.avsc", "RunStatus.avsc", "JournalEntry.avsc");
+  /** The main schema of every file in a directory, by full name (files refer to each other by name). */
+  private static Map<String, Schema> parseFiles(Path dir) throws IOException {
+    SchemaParser parser = new SchemaParser();
+    List<SchemaParser.ParseResult> results = new ArrayList<>();
+    for (String file : fileNames(dir)) {
+      results.add(parser.parse(dir.resolve(file)));
+    }
+    Map<String, Schema> byName = new LinkedHashMap<>();
+    for (SchemaParser.ParseResult result : results) {
+      Schema schema = parser.resolve(result);
+      byName.put(schema.getFullName(), schema);
+    }
+    return byName;
+  }
 
-  private static Map<String, Schema> parseAll(Path dir) throws IOException {
-    List<Path> files;
+  private static List<String> fileNames(Path dir) throws IOException {
     try (Stream<Path> listing = Files.list(dir)) {
-      files = listing.filter(p -> p.toString().endsWith(".avsc")).collect(Collectors.toList());
+      return listing.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc")).sorted().toList();
     }
-    files.sort(
-        Comparator.comparingInt(
-                (Path p) -> {
-                  int i = SHARED_FIRST.indexOf(p.getFileName().toString());
-                  return i < 0 ? SHARED_FIRST.size() : i;
-                })
-            .thenComparing(Path::toString));
-    Schema.Parser parser = new Schema.Parser();
-    for (Path file : files) {
-      parser.parse(Files.readString(file));
-    }
-    return parser.getTypes();
+  }
+
+  private static Set<String> declaredNew() throws IOException {
+    return Files.readAllLines(NEW_TYPES).stream()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .collect(Collectors.toSet());
   }
 }
