@@ -55,7 +55,9 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
    * lost, the orchestrator resumes after its resume delay instead.
    */
   public void sendMarker(int partition, String markerId) {
-    StepOutcome marker = StepOutcome.newBuilder().setRunId("").setGeneration(0).setExecutionId(markerId).build();
+    // every field set: building defaults would instantiate envelope classes before Avro is told to trust them
+    StepOutcome marker = StepOutcome.newBuilder().setRunId("").setGeneration(0).setExecutionId(markerId)
+        .setEntries(java.util.List.of()).setCompletion(null).build();
     producer.send(new ProducerRecord<>(topic, partition, "", Envelopes.encode(marker)), (metadata, e) -> {
       if (e != null) {
         org.slf4j.LoggerFactory.getLogger(KafkaOutcomePublisher.class).warn("resume marker for partition {} not sent: {}", partition, e.toString());
