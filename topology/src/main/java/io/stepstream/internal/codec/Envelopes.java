@@ -40,6 +40,14 @@ public final class Envelopes {
     AvroTrust.ensureInstalled();
   }
 
+  /**
+   * Makes sure Avro trusts the envelope classes. Building an envelope whose defaults hold other
+   * envelopes (StepOutcome's entries) instantiates them, which Avro refuses until then.
+   */
+  public static void ensureTrusted() {
+    // loading this class did it
+  }
+
   /** One encoder per envelope class (the generated toByteBuffer() shares one too; no reflection per call). */
   private static final java.util.Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -92,6 +92,7 @@ public final class Execution implements Runnable {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);
       ctx.checkNotAbandoned();
+      reportUnreachedSteps(ctx, completion);
       publishCompletion(ctx, completion);
       finished = true;
     } catch (ExecutionAbandoned e) {
@@ -103,6 +104,25 @@ public final class Execution implements Runnable {
       runner = null;
       Thread.interrupted(); // do not leak an interrupt from cancel() into the pool thread
       listener.onExecutionEnded(this, finished);
+    }
+  }
+
+  /**
+   * Steps are matched by name, so a renamed step runs again under its new name (and a new
+   * idempotency key) while the old name's entry stays unused. That cannot be told from a step
+   * inserted before completed ones until the run ends; then the journaled steps the code never
+   * reached are reported on the completion (and as an audit event), never silently dropped.
+   */
+  private void reportUnreachedSteps(ReplayContext ctx, RunCompletion completion) {
+    if (completion.getStatus() == RunStatus.WAITING || completion.getStatus() == RunStatus.PARKED) {
+      return;
+    }
+    java.util.List<String> unreached = ctx.unreachedSteps();
+    if (!unreached.isEmpty()) {
+      String report = "journaled steps the code no longer reaches: " + unreached + " (renamed or removed? a renamed step ran"
+          + " again under its new name and idempotency key)";
+      LOG.warn("run {}: {}", request.runId(), report);
+      completion.setReason(report);
     }
   }
 

@@ -55,7 +55,7 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
    * lost, the orchestrator resumes after its resume delay instead.
    */
   public void sendMarker(int partition, String markerId) {
-    // every field set: building defaults would instantiate envelope classes before Avro is told to trust them
+    Envelopes.ensureTrusted();
     StepOutcome marker = StepOutcome.newBuilder().setRunId("").setGeneration(0).setExecutionId(markerId)
         .setEntries(java.util.List.of()).setCompletion(null).build();
     producer.send(new ProducerRecord<>(topic, partition, "", Envelopes.encode(marker)), (metadata, e) -> {

@@ -340,6 +340,18 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
+  /** Names of completed steps in the journal that this execution's code never asked for. */
+  java.util.List<String> unreachedSteps() {
+    java.util.List<String> unreached = new ArrayList<>();
+    for (JournalEntry e : request.journal().values()) {
+      if (e.getKind() == EntryKind.STEP && !namesUsed.contains(e.getName())) {
+        unreached.add(e.getName());
+      }
+    }
+    java.util.Collections.sort(unreached);
+    return unreached;
+  }
+
   boolean hasCompensations() {
     return !compensations.isEmpty();
   }

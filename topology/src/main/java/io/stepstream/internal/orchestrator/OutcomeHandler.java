@@ -134,6 +134,9 @@ final class OutcomeHandler {
       outputs.audit(state, AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
       return;
     }
+    if (completion.getReason() != null) {
+      outputs.audit(state, AuditEventType.JOURNAL_ENTRIES_UNREACHED, null, 0, state.getGeneration(), completion.getReason());
+    }
     AuditEventType type =
         switch (completion.getStatus()) {
           case COMPLETED -> AuditEventType.RUN_COMPLETED;

@@ -136,6 +136,25 @@ class PoisonRunsTest {
   }
 
   @Test
+  void aCompletedStepRenamedWhileTheRunWaitedIsReportedWhenTheRunEnds() {
+    java.util.concurrent.atomic.AtomicBoolean renamed = new java.util.concurrent.atomic.AtomicBoolean();
+    try (OrchestratorHarness h = new OrchestratorHarness(new WorkflowRegistry().register("agent", String.class, (ctx, in) -> {
+      String c = ctx.step(renamed.get() ? "categorize" : "classify", String.class, s -> "billing");
+      ctx.sleep("think", Duration.ofSeconds(1));
+      return c;
+    }))) {
+      h.request("r1", "agent", "x");
+      h.settle();
+      renamed.set(true); // a deploy while the run sleeps
+      h.advanceAndSettle(Duration.ofSeconds(2), Duration.ofMillis(100));
+
+      assertThat(h.events()).filteredOn(e -> e.getType() == AuditEventType.JOURNAL_ENTRIES_UNREACHED).singleElement()
+          .satisfies(e -> assertThat(e.getDetail()).contains("[classify]").contains("renamed or removed"));
+      assertThat(h.results()).hasSize(1);
+    }
+  }
+
+  @Test
   void aRequestTooLargeForTheRunStateFailsTheRunWithAResultThatSaysSo() {
     try (OrchestratorHarness small = new OrchestratorHarness(new WorkflowRegistry().register("one", String.class, oneStep), null,
         OrchestratorTopology.Settings.defaults().withMaxRecordBytes(10_000))) {
