@@ -61,7 +61,7 @@ class PlacementIT {
         .register("pay-then-approve", String.class, (ctx, in) -> {
           Integer paid = ctx.awaitEvent("payment", Integer.class, Duration.ofMinutes(5));
           var approval = ctx.awaitApproval("ship", io.stepstream.ApprovalRequest.of("ship " + in + "?"), Duration.ofMinutes(5));
-          return ctx.step("ship", String.class, s -> effect(s.idempotencyKey(), "paid " + paid + ", approved by " + approval.approver()));
+          return ctx.step("dispatch", String.class, s -> effect(s.idempotencyKey(), "paid " + paid + ", approved by " + approval.approver()));
         })
         .build()
         .start();
@@ -112,10 +112,10 @@ class PlacementIT {
 
       for (int i = 0; i < 20; i++) {
         RunResult r = client.awaitResult("steps-" + i, Duration.ofSeconds(60));
-        assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(r.status()).as("%s", r.raw()).isEqualTo(RunStatus.COMPLETED);
         assertThat(r.output(String.class)).isEqualTo("b(a(" + i + "))");
         RunResult w = client.awaitResult("waits-" + i, Duration.ofSeconds(60));
-        assertThat(w.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(w.status()).as("%s", w.raw()).isEqualTo(RunStatus.COMPLETED);
         assertThat(w.output(String.class)).isEqualTo("paid " + (100 + i) + ", approved by alice");
       }
     }
