@@ -39,7 +39,8 @@ public final class KillOneBenchmark implements Callable<Integer> {
       description = "seconds of the same load before the measured phase, so the four JVMs on the machine are past their JIT warm-up (default ${DEFAULT-VALUE}; 0 = none)")
   int warmupSeconds;
 
-  @Option(names = "--session-timeout-ms", defaultValue = "6000", description = "consumer session timeout of the engines: how soon a killed member is noticed")
+  @Option(names = "--session-timeout-ms", defaultValue = "0",
+      description = "consumer session timeout of the engines: how soon a killed member is noticed (default: the engine's own default, which is what users get)")
   int sessionTimeoutMs;
 
   @Option(names = "--docs", defaultValue = "docs/benchmarks.md")
@@ -102,7 +103,8 @@ public final class KillOneBenchmark implements Callable<Integer> {
         int killSecond = (int) (killedAt / 1000);
         int back = backAfter(perSecond, killSecond, (long) (rate * 0.9));
         line("load", rate + " noop-3 runs/s for " + durationSeconds + " s from one client, after " + warmupSeconds
-            + " s of the same load to warm up; 2 engine instances (child JVMs), 6 partitions, session timeout " + sessionTimeoutMs + " ms");
+            + " s of the same load to warm up; 2 engine instances (child JVMs), 6 partitions, session timeout "
+            + (sessionTimeoutMs > 0 ? sessionTimeoutMs + " ms" : "the engine default"));
         line("results per second before the kill (measured phase)", window(perSecond, 0, killSecond));
         line("killed instance a with SIGKILL at", killedAt + " ms");
         line("results per second, from 5 s before the kill", window(perSecond, killSecond - 5, killSecond + 25));
@@ -147,9 +149,11 @@ public final class KillOneBenchmark implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
         BenchEngine.class.getName(), "--bootstrap-servers", bootstrap, "--topic-prefix", prefix,
-        "--state-dir", dir.resolve("state-" + name).toString(),
-        "--streams-config", "consumer.session.timeout.ms=" + sessionTimeoutMs,
-        "--streams-config", "consumer.heartbeat.interval.ms=" + Math.max(500, sessionTimeoutMs / 6)));
+        "--state-dir", dir.resolve("state-" + name).toString()));
+    if (sessionTimeoutMs > 0) {
+      cmd.addAll(List.of("--streams-config", "consumer.session.timeout.ms=" + sessionTimeoutMs,
+          "--streams-config", "consumer.heartbeat.interval.ms=" + Math.max(500, sessionTimeoutMs / 6)));
+    }
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
   }
 
