@@ -222,10 +222,15 @@ public final class Checker {
       if (results.size() > 1) {
         anomalies.add(new Anomaly(Type.DUPLICATE, runId, results.size() + " committed results: " + results));
       }
+      // one MIXED_JOURNAL per run, with every reason: the count is the number of runs affected
+      List<String> mixed = new ArrayList<>();
       for (Result r : results) {
-        checkResult(r, produced.getOrDefault(runId, Map.of()), o.journal().get(runId), anomalies);
+        checkResult(r, produced.getOrDefault(runId, Map.of()), o.journal().get(runId), anomalies, mixed);
       }
-      checkJournal(runId, o.journal().get(runId), o.stepsCompleted().getOrDefault(runId, Map.of()), anomalies);
+      checkJournal(o.journal().get(runId), o.stepsCompleted().getOrDefault(runId, Map.of()), mixed);
+      if (!mixed.isEmpty()) {
+        anomalies.add(new Anomaly(Type.MIXED_JOURNAL, runId, String.join("; ", mixed)));
+      }
     }
 
     Set<String> committedPositions = o.committedResults().stream().map(r -> r.partition() + "@" + r.offset()).collect(Collectors.toSet());
@@ -259,7 +264,8 @@ public final class Checker {
     return new Report(List.copyOf(anomalies), facts);
   }
 
-  private static void checkResult(Result r, Map<String, Set<String>> produced, Map<String, List<String>> journal, List<Anomaly> anomalies) {
+  private static void checkResult(
+      Result r, Map<String, Set<String>> produced, Map<String, List<String>> journal, List<Anomaly> anomalies, List<String> mixed) {
     if (r.status() != RunStatus.COMPLETED || r.output() == null) {
       anomalies.add(new Anomaly(Type.NOT_COMPLETED, r.runId(), "committed result " + r.status()));
       return;
@@ -268,24 +274,24 @@ public final class Checker {
     if (!ChaosWorkflow.b(out.a()).equals(out.b()) || !ChaosWorkflow.c(out.b()).equals(out.c())) {
       anomalies.add(new Anomaly(Type.INCONSISTENT, r.runId(), "result " + out));
     }
-    for (var step : Map.of("a", out.a(), "b", out.b(), "c", out.c()).entrySet()) {
+    for (var step : new TreeMap<>(Map.of("a", out.a(), "b", out.b(), "c", out.c())).entrySet()) {
       if (!produced.getOrDefault(step.getKey(), Set.of()).contains(step.getValue())) {
-        anomalies.add(new Anomaly(Type.MIXED_JOURNAL, r.runId(),
-            "the result's " + step.getKey() + "=" + step.getValue() + " was never produced by an execution; produced: " + produced.get(step.getKey())));
+        mixed.add("the result's " + step.getKey() + "=" + step.getValue() + " was never produced by an execution (produced: "
+            + produced.get(step.getKey()) + ")");
       }
     }
     if (journal != null) {
       Chain recorded = new Chain(first(journal, "a"), first(journal, "b"), first(journal, "c"));
       if (!recorded.equals(out)) {
-        anomalies.add(new Anomaly(Type.MIXED_JOURNAL, r.runId(), "result " + out + " is not the committed journal " + recorded));
+        mixed.add("result " + out + " is not the committed journal " + recorded);
       }
     }
   }
 
-  private static void checkJournal(String runId, Map<String, List<String>> journal, Map<String, Long> stepsCompleted, List<Anomaly> anomalies) {
+  private static void checkJournal(Map<String, List<String>> journal, Map<String, Long> stepsCompleted, List<String> mixed) {
     stepsCompleted.forEach((step, n) -> {
       if (n > 1) {
-        anomalies.add(new Anomaly(Type.MIXED_JOURNAL, runId, "step " + step + " committed " + n + " times (STEP_COMPLETED)"));
+        mixed.add("step " + step + " committed " + n + " times (STEP_COMPLETED)");
       }
     });
     if (journal == null) {
@@ -293,14 +299,16 @@ public final class Checker {
     }
     journal.forEach((step, values) -> {
       if (new HashSet<>(values).size() > 1) {
-        anomalies.add(new Anomaly(Type.MIXED_JOURNAL, runId, "journal entry " + step + " committed with different values " + values));
+        mixed.add("journal entry " + step + " committed with different values " + values);
       }
     });
     String a = first(journal, "a");
     String b = first(journal, "b");
     String c = first(journal, "c");
-    if ((a != null && b != null && !ChaosWorkflow.b(a).equals(b)) || (b != null && c != null && !ChaosWorkflow.c(b).equals(c))) {
-      anomalies.add(new Anomaly(Type.MIXED_JOURNAL, runId, "committed journal a=" + a + " b=" + b + " c=" + c));
+    if ((b != null && a == null) || (c != null && b == null)) {
+      mixed.add("the committed journal is not a prefix of an execution: a=" + a + " b=" + b + " c=" + c);
+    } else if ((b != null && !ChaosWorkflow.b(a).equals(b)) || (c != null && !ChaosWorkflow.c(b).equals(c))) {
+      mixed.add("committed journal a=" + a + " b=" + b + " c=" + c + " is not one execution's chain");
     }
   }
 

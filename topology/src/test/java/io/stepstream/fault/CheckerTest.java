@@ -125,8 +125,8 @@ class CheckerTest {
 
     var report = h.check(false);
 
-    assertThat(report.counts()).containsKeys(Type.INCONSISTENT, Type.MIXED_JOURNAL);
-    assertThat(report.of(Type.MIXED_JOURNAL)).anySatisfy(a -> assertThat(a.detail()).startsWith("committed journal"));
+    assertThat(report.counts()).containsOnly(Map.entry(Type.INCONSISTENT, 1L), Map.entry(Type.MIXED_JOURNAL, 1L));
+    assertThat(report.of(Type.MIXED_JOURNAL)).singleElement().satisfies(a -> assertThat(a.detail()).contains("is not one execution's chain"));
   }
 
   @Test
@@ -142,8 +142,19 @@ class CheckerTest {
 
     var report = h.check(false);
 
-    assertThat(report.counts()).containsOnly(Map.entry(Type.MIXED_JOURNAL, 2L));
-    assertThat(report.of(Type.MIXED_JOURNAL)).anySatisfy(a -> assertThat(a.detail()).contains("is not the committed journal"));
+    assertThat(report.counts()).containsOnly(Map.entry(Type.MIXED_JOURNAL, 1L));
+    assertThat(report.of(Type.MIXED_JOURNAL)).singleElement().satisfies(a -> assertThat(a.detail())
+        .contains("is not the committed journal").contains("is not one execution's chain"));
+  }
+
+  @Test
+  void aJournalWithAHoleIsNotAPrefixOfAnyExecution() {
+    // execution 1's a was dead-lettered (its run was not known yet), its b and c were applied
+    History h = new History().ok("r1", "u1");
+    h.journal.get("r1").remove("a");
+
+    assertThat(h.check(false).of(Type.MIXED_JOURNAL)).singleElement().satisfies(a -> assertThat(a.detail())
+        .contains("not a prefix").contains("is not the committed journal"));
   }
 
   @Test
@@ -153,7 +164,8 @@ class CheckerTest {
     h.started.add("r1");
     h.result("r1", chain("phantom"));
 
-    assertThat(h.check(false).of(Type.MIXED_JOURNAL)).hasSize(3).allSatisfy(a -> assertThat(a.detail()).contains("never produced"));
+    assertThat(h.check(false).of(Type.MIXED_JOURNAL)).singleElement().satisfies(a -> assertThat(a.detail())
+        .contains("a=phantom was never produced").contains("b=b(phantom) was never produced").contains("c=c(b(phantom)) was never produced"));
   }
 
   @Test

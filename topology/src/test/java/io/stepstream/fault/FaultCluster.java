@@ -168,8 +168,23 @@ final class FaultCluster implements AutoCloseable {
     note("SIGKILL " + name);
   }
 
-  /** Starts a killed or stopped instance again, on its old state dir or a wiped one; waits until RUNNING. */
-  void restart(String name, boolean wipeState) throws Exception {
+  /**
+   * Starts a killed or stopped instance again, on its old state dir or a wiped one, and waits until
+   * it is RUNNING (after restoring its state).
+   *
+   * @return how long the restart took, restore included
+   */
+  Duration restart(String name, boolean wipeState) throws Exception {
+    long start = System.nanoTime();
+    relaunch(name, wipeState);
+    instance(name).process.awaitOutput(ChaosInstance.READY, READY_TIMEOUT);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    note(name + " ready again after " + took.toMillis() + " ms");
+    return took;
+  }
+
+  /** Like {@link #restart}, without waiting: the instance may be killed again while it restores. */
+  void relaunch(String name, boolean wipeState) throws Exception {
     Instance i = instance(name);
     if (i.process.isAlive()) {
       throw new IllegalStateException(name + " is still running");
@@ -179,8 +194,6 @@ final class FaultCluster implements AutoCloseable {
     }
     note("restarting " + name + (wipeState ? " on a WIPED state dir" : " on its state dir"));
     launch(i);
-    i.process.awaitOutput(ChaosInstance.READY, READY_TIMEOUT);
-    note(name + " ready again");
   }
 
   /** SIGTERM: a clean shutdown (commit, leave the group). */
