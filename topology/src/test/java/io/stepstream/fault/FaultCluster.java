@@ -216,6 +216,32 @@ final class FaultCluster implements AutoCloseable {
     return instance(name).process.isAlive();
   }
 
+  /** Alive and RUNNING (it printed READY in this incarnation). */
+  boolean isReady(String name) {
+    InstanceProcess p = instance(name).process;
+    try {
+      return p.isAlive() && Files.readString(p.log()).contains(ChaosInstance.READY);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Waits (up to the start-up timeout) until one of {@code names} is ready; returns a random one of the ready ones. */
+  String anyReady(List<String> names) throws InterruptedException {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<String> ready = names.stream().filter(this::isReady).toList();
+      if (!ready.isEmpty()) {
+        return ready.get(random.nextInt(ready.size()));
+      }
+      if (names.stream().noneMatch(this::isAlive)) {
+        throw new IllegalStateException("every instance of " + names + " exited; see their logs in " + dir);
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("none of " + names + " became ready within " + READY_TIMEOUT);
+  }
+
   private Instance instance(String name) {
     Instance i = instances.get(name);
     if (i == null || i.process == null) {
@@ -292,9 +318,10 @@ final class FaultCluster implements AutoCloseable {
     return report;
   }
 
-  /** Seconds since the cluster started, for the timeline. */
+  /** Seconds since the cluster started and the wall-clock time (as in the JVM logs), for the timeline. */
   String elapsed() {
-    return String.format("%7.1fs", (System.nanoTime() - startedAt) / 1e9);
+    return String.format("%7.1fs %s", (System.nanoTime() - startedAt) / 1e9,
+        java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
   }
 
   void note(String what) {

@@ -9,14 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * RELIABILITY.md invariant 2, issue 9 item 1 under load: two engines, 50 runs/s, one of them SIGKILLed
- * every 5-8 s and started again at once (a third of the time on a wiped state dir), so kills also land
- * while an instance restores or rebalances. A 1 s commit interval without early commits keeps many
- * dispatches uncommitted at any moment, the window in which a crash can mix two executions.
+ * RELIABILITY.md invariant 2, issue 9 item 1 under load: two engines, 50 runs/s; every 5-8 s a running
+ * one is SIGKILLed and started again at once (a third of the time on a wiped state dir), so the next
+ * kill may hit the other one while this one restores or the group rebalances. A 1 s commit interval
+ * without early commits keeps many dispatches uncommitted at any moment: the window in which a crash
+ * can mix two executions of a run.
  */
 @Timeout(360)
 class RepeatedKillIT {
-  private static final Duration LOAD = Duration.ofSeconds(45);
+  private static final Duration LOAD = Duration.ofSeconds(40);
 
   @Test
   void twoEnginesKilledOneAtATimeUnderLoadLeaveEveryRunExactlyOneResultFromOneExecution() throws Exception {
@@ -28,9 +29,8 @@ class RepeatedKillIT {
       int kills = 0;
       while (System.nanoTime() < end) {
         cluster.during(Duration.ofMillis(5000 + cluster.random().nextInt(3001)), "load");
-        List<String> alive = List.of("e1", "e2").stream().filter(cluster::isAlive).toList();
-        assertThat(alive).as("an engine exited by itself; see its log in " + cluster.dir()).isNotEmpty();
-        String victim = alive.get(cluster.random().nextInt(alive.size()));
+        // a running one: killing an instance still restoring again and again would only test start-up
+        String victim = cluster.anyReady(List.of("e1", "e2"));
         cluster.kill(victim);
         kills++;
         cluster.relaunch(victim, cluster.random().nextInt(3) == 0);
@@ -40,7 +40,7 @@ class RepeatedKillIT {
 
       Checker.Report report = cluster.healAndCheck(acked, Duration.ofSeconds(120), false);
 
-      assertThat(kills).isGreaterThanOrEqualTo(5);
+      assertThat(kills).isGreaterThanOrEqualTo(4);
       assertThat(report.counts()).as(report.summary()).isEmpty();
     }
   }
