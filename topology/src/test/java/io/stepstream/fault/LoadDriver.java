@@ -51,7 +51,7 @@ final class LoadDriver implements AutoCloseable {
     }
   }
 
-  synchronized int sent() {
+  int sent() {
     synchronized (handles) {
       return handles.size();
     }
