@@ -30,7 +30,7 @@ class BrokerBounceIT {
       cluster.broker().restart();
       cluster.note("broker restarted at " + cluster.bootstrap());
       assertThat(cluster.bootstrap()).as("the broker must come back on its port, or nobody can reconnect").isEqualTo(bootstrap);
-      cluster.during(Duration.ofSeconds(15), "load after the bounce");
+      cluster.during(Duration.ofSeconds(10), "load after the bounce");
       Set<String> acked = load.stop();
       boolean enginesSurvived = cluster.isAlive("e1") && cluster.isAlive("e2");
       cluster.note(acked.size() + " of " + load.sent() + " requests acknowledged");

@@ -53,6 +53,12 @@ final class FaultCluster implements AutoCloseable {
   static final String PREFIX = "chaos";
   static final String APPLICATION_ID = PREFIX + "-engine";
   static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  /**
+   * Up to four JVMs share two cores here: C1 only and the serial collector leave out the C2 and GC
+   * threads that would compete for them (tens of runs/s need no peak performance), so instances
+   * start and restore sooner.
+   */
+  static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
   /** Engine settings shared by every instance of a test. */
   record Settings(int partitions, long commitMs, List<String> options) {
@@ -157,7 +163,7 @@ final class FaultCluster implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of(bootstrap(), i.stateDir.toString(), workDir().toString(), i.name,
         Long.toString(settings.commitMs()), "prefix=" + PREFIX, "partitions=" + settings.partitions()));
     args.addAll(settings.options());
-    i.process = InstanceProcess.start(ChaosInstance.class, dir.resolve(i.name + "-" + i.incarnation + ".log"), args.toArray(String[]::new));
+    i.process = InstanceProcess.start(ChaosInstance.class, JVM_OPTIONS, dir.resolve(i.name + "-" + i.incarnation + ".log"), args.toArray(String[]::new));
     note("launched " + i.name + " #" + i.incarnation + " (pid " + i.process.pid() + ")");
   }
 

@@ -20,9 +20,15 @@ public final class InstanceProcess implements AutoCloseable {
   }
 
   public static InstanceProcess start(Class<?> main, Path log, String... args) throws IOException {
+    return start(main, List.of(), log, args);
+  }
+
+  /** Like {@link #start(Class, Path, String...)}, with extra JVM options. */
+  public static InstanceProcess start(Class<?> main, List<String> jvmOptions, Path log, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx512m");
+    command.addAll(jvmOptions);
     command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -58,7 +58,7 @@ class PythonClientIT {
       assertThat(elsewhere).as("the test must place records where a Java client would not").isNotEmpty();
 
       // events are sent once the runs wait (or after a bound: the runs may never get there)
-      Set<String> waitingNow = awaitWaiting(cluster, waiting, Duration.ofSeconds(20));
+      Set<String> waitingNow = awaitWaiting(cluster, waiting, Duration.ofSeconds(15));
       cluster.note(waitingNow.size() + " of " + waiting.size() + " signal runs are waiting for their event");
       Map<String, Integer> signals = produce(cluster, python, "signals", cluster.topics().signals(),
           concat(List.of(ChaosWorkflow.SIGNAL, ChaosWorkflow.SIGNAL_DATA), waiting));
