@@ -1,0 +1,77 @@
+package io.stepstream.fault;
+
+import io.stepstream.Workflow;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The nondeterministic workflows of the fault suite (RELIABILITY.md, "lessons"): counting results
+ * alone hides a run whose journal mixes two executions, so step {@code a} returns a fresh random UUID
+ * each time it executes and every later step derives its value from what the execution saw:
+ *
+ * <pre>
+ *   a = random UUID          b = "b(" + a + ")"          c = "c(" + b + ")"        result {a, b, c}
+ * </pre>
+ *
+ * A result or journal in which {@code b} does not wrap {@code a} (or {@code c} does not wrap
+ * {@code b}) was stitched together from different executions. Each step records
+ * {@code <step> <runId>/<step> <value>} in the {@link EffectsLog}, so the checker also knows every
+ * value any execution ever produced, and under which idempotency key.
+ */
+public final class ChaosWorkflow {
+  /** a, b, c. */
+  public static final String CHAIN = "chaos";
+  /** a, then waits for the event {@link #SIGNAL} (payload {@link #SIGNAL_DATA}), then b, c. */
+  public static final String SIGNALLED = "chaos-signal";
+  public static final String SIGNAL = "go";
+  public static final String SIGNAL_DATA = "go";
+
+  /** The output of both workflow types. */
+  public record Chain(String a, String b, String c) {}
+
+  private ChaosWorkflow() {}
+
+  public static String b(String a) {
+    return "b(" + a + ")";
+  }
+
+  public static String c(String b) {
+    return "c(" + b + ")";
+  }
+
+  /**
+   * The three-step chain. Each step first sleeps a random 0..{@code maxDelayMs} ms (a slow external
+   * call: keeps executions in flight when an instance is killed or paused), then records its effect.
+   */
+  public static Workflow<String, Chain> chain(EffectsLog effects, long maxDelayMs) {
+    return (ctx, input) -> {
+      String a = ctx.step("a", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString()));
+      String b = ctx.step("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a)));
+      String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b)));
+      return new Chain(a, b, c);
+    };
+  }
+
+  /** Like {@link #chain}, with a wait for an external event between a and b (signal-with-start). */
+  public static Workflow<String, Chain> signalled(EffectsLog effects, long maxDelayMs) {
+    return (ctx, input) -> {
+      String a = ctx.step("a", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString()));
+      String go = ctx.awaitEvent(SIGNAL, String.class, Duration.ofMinutes(10));
+      if (!SIGNAL_DATA.equals(go)) {
+        throw new IllegalStateException("run " + ctx.runId() + " received event " + SIGNAL + " with data '" + go + "', expected '" + SIGNAL_DATA + "'");
+      }
+      String b = ctx.step("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a)));
+      String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b)));
+      return new Chain(a, b, c);
+    };
+  }
+
+  private static String effect(EffectsLog effects, long maxDelayMs, String step, String key, String value) throws InterruptedException {
+    if (maxDelayMs > 0) {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(maxDelayMs + 1));
+    }
+    effects.record(step, key, value);
+    return value;
+  }
+}
