@@ -49,7 +49,11 @@ final class OutcomeHandler {
     }
     RunState state = store.run(outcome.getRunId());
     if (state == null) {
-      throw new InvalidInputException("UNKNOWN_RUN", "step outcome for run " + outcome.getRunId() + ", which this engine never started");
+      // typically an execution whose dispatch was rolled back with its run's start (a crash before
+      // the commit): its request is read again and starts the run afresh; nothing to apply
+      metrics.staleOutcomes.incrementAndGet();
+      ignore(outcome, AuditEventType.STALE_OUTCOME, "run " + outcome.getRunId() + " does not exist (its start was not committed)");
+      return;
     }
     if (RequestHandler.isFinished(state)) {
       ignore(outcome, AuditEventType.DUPLICATE_OUTCOME, "run already " + state.getStatus());
