@@ -1,16 +1,26 @@
 package io.stepstream.internal.codec;
 
+import io.stepstream.avro.ApprovalDecision;
+import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunState;
+import io.stepstream.avro.Signal;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -19,6 +29,11 @@ import org.apache.avro.specific.SpecificRecordBase;
 /**
  * Avro single-object encoding (magic {@code C3 01}, schema fingerprint, body) of the engine's
  * envelopes. Self-describing enough for any language that has the bundled schemas.
+ *
+ * <p>Records read from topics are checked before Avro decodes them ({@link AvroBodyCheck}): the
+ * fingerprint must be one of {@link #WRITER_SCHEMAS} and every length in the body must fit, so a
+ * malformed record costs a linear pass, never a huge allocation. External input (requests,
+ * commands, decisions, signals) that fails is an {@link InvalidInputException}.
  */
 public final class Envelopes {
   static {
@@ -26,16 +41,21 @@ public final class Envelopes {
   }
 
   /** One encoder per envelope class (the generated toByteBuffer() shares one too; no reflection per call). */
-  private static final java.util.Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new ConcurrentHashMap<>();
 
-  private static final byte[] COMMAND_FINGERPRINT = fingerprint(RunCommand.getClassSchema());
+  /**
+   * Every writer schema a record may carry, by fingerprint. Only the current versions today; an
+   * older released version must be added here as well as to its decoder ({@code addSchema}).
+   */
+  private static final Map<Long, Schema> WRITER_SCHEMAS = writerSchemas(
+      WorkflowRequest.getClassSchema(), RunCommand.getClassSchema(), ApprovalDecision.getClassSchema(),
+      Signal.getClassSchema(), ApprovalRequest.getClassSchema(), WorkflowResult.getClassSchema(),
+      AuditEvent.getClassSchema(), StepOutcome.getClassSchema(), JournalEntry.getClassSchema(),
+      RunState.getClassSchema(), DeadLetter.getClassSchema());
+
+  private static final long COMMAND_FINGERPRINT = SchemaNormalization.parsingFingerprint64(RunCommand.getClassSchema());
 
   private Envelopes() {}
-
-  private static byte[] fingerprint(org.apache.avro.Schema schema) {
-    long fp = org.apache.avro.SchemaNormalization.parsingFingerprint64(schema);
-    return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fp).array();
-  }
 
   /** First two bytes of every single-object encoded record. */
   public static boolean looksLikeAvro(byte[] bytes) {
@@ -57,59 +77,118 @@ public final class Envelopes {
   }
 
   public static WorkflowRequest request(byte[] bytes) {
-    return decode(WorkflowRequest.getDecoder(), bytes);
+    return decode(WorkflowRequest.getDecoder(), bytes, WorkflowRequest.getClassSchema());
   }
 
   /** True if the single-object encoded bytes carry a {@code RunCommand} (by schema fingerprint). */
   public static boolean isCommand(byte[] bytes) {
-    return looksLikeAvro(bytes) && java.util.Arrays.equals(bytes, 2, 10, COMMAND_FINGERPRINT, 0, 8);
+    return looksLikeAvro(bytes) && fingerprint(bytes) == COMMAND_FINGERPRINT;
   }
 
   public static RunCommand command(byte[] bytes) {
-    return decode(RunCommand.getDecoder(), bytes);
+    return decode(RunCommand.getDecoder(), bytes, RunCommand.getClassSchema());
   }
 
-  public static io.stepstream.avro.ApprovalDecision decision(byte[] bytes) {
-    return decode(io.stepstream.avro.ApprovalDecision.getDecoder(), bytes);
+  public static ApprovalDecision decision(byte[] bytes) {
+    return decode(ApprovalDecision.getDecoder(), bytes, ApprovalDecision.getClassSchema());
   }
 
-  public static io.stepstream.avro.ApprovalRequest approvalRequest(byte[] bytes) {
-    return decode(io.stepstream.avro.ApprovalRequest.getDecoder(), bytes);
+  public static ApprovalRequest approvalRequest(byte[] bytes) {
+    return decode(ApprovalRequest.getDecoder(), bytes, ApprovalRequest.getClassSchema());
   }
 
-  public static io.stepstream.avro.Signal signal(byte[] bytes) {
-    return decode(io.stepstream.avro.Signal.getDecoder(), bytes);
+  public static Signal signal(byte[] bytes) {
+    return decode(Signal.getDecoder(), bytes, Signal.getClassSchema());
   }
 
   public static WorkflowResult result(byte[] bytes) {
-    return decode(WorkflowResult.getDecoder(), bytes);
+    return decode(WorkflowResult.getDecoder(), bytes, WorkflowResult.getClassSchema());
   }
 
   public static StepOutcome outcome(byte[] bytes) {
-    return decode(StepOutcome.getDecoder(), bytes);
+    return decode(StepOutcome.getDecoder(), bytes, StepOutcome.getClassSchema());
   }
 
+  /** From the engine's own store: not checked (it wrote these bytes itself). */
   public static JournalEntry journalEntry(byte[] bytes) {
-    return decode(JournalEntry.getDecoder(), bytes);
+    return decodeTrusted(JournalEntry.getDecoder(), bytes);
   }
 
+  /** From the engine's own store: not checked (it wrote these bytes itself). */
   public static RunState runState(byte[] bytes) {
-    return decode(RunState.getDecoder(), bytes);
+    return decodeTrusted(RunState.getDecoder(), bytes);
   }
 
   public static AuditEvent auditEvent(byte[] bytes) {
-    return decode(AuditEvent.getDecoder(), bytes);
+    return decode(AuditEvent.getDecoder(), bytes, AuditEvent.getClassSchema());
   }
 
   public static DeadLetter deadLetter(byte[] bytes) {
-    return decode(DeadLetter.getDecoder(), bytes);
+    return decode(DeadLetter.getDecoder(), bytes, DeadLetter.getClassSchema());
   }
 
-  private static <T> T decode(BinaryMessageDecoder<T> decoder, byte[] bytes) {
+  /**
+   * Decodes a record that came from outside the engine (requests, commands, decisions, signals).
+   * Whatever is wrong with it is the producer's problem, so it becomes an {@link
+   * InvalidInputException} with {@code code} (it goes to the DLQ), never an engine error.
+   */
+  static <T> T decodeInput(BinaryMessageDecoder<T> decoder, byte[] bytes, Schema expected, String code, String jsonForm) {
+    String envelope = expected.getName();
+    Schema writer = WRITER_SCHEMAS.get(fingerprint(bytes));
+    if (writer == null || !writer.getFullName().equals(expected.getFullName())) {
+      throw new InvalidInputException(code,
+          "the record starts with the Avro single-object marker C3 01, but its schema fingerprint "
+              + String.format("%016x", fingerprint(bytes)) + " is not that of a " + envelope
+              + (writer == null ? " this engine knows" : " (it is a " + writer.getName() + ": written to the wrong topic?)")
+              + "; encode it with schemas/src/main/avro/" + envelope + ".avsc, or send JSON " + jsonForm);
+    }
+    String problem = AvroBodyCheck.problem(writer, bytes, 10);
+    try {
+      if (problem == null) {
+        return decoder.decode(bytes);
+      }
+    } catch (IOException | RuntimeException e) {
+      problem = String.valueOf(e.getMessage());
+    }
+    throw new InvalidInputException(code,
+        "the record starts with the Avro single-object header of a " + envelope + " (marker C3 01 and its fingerprint),"
+            + " but its body does not decode (" + problem + "); the producer did not write that schema:"
+            + " fix it and re-produce the record");
+  }
+
+  private static <T> T decode(BinaryMessageDecoder<T> decoder, byte[] bytes, Schema expected) {
+    if (!looksLikeAvro(bytes)) {
+      throw new IllegalArgumentException("cannot decode a " + expected.getName() + ": not Avro single-object encoded (no C3 01 marker)");
+    }
+    Schema writer = WRITER_SCHEMAS.get(fingerprint(bytes));
+    if (writer == null) {
+      throw new IllegalArgumentException("cannot decode a " + expected.getName() + ": unknown schema fingerprint "
+          + String.format("%016x", fingerprint(bytes)));
+    }
+    String problem = AvroBodyCheck.problem(writer, bytes, 10);
+    if (problem != null) {
+      throw new IllegalArgumentException("cannot decode a " + expected.getName() + ": " + problem);
+    }
+    return decodeTrusted(decoder, bytes);
+  }
+
+  private static <T> T decodeTrusted(BinaryMessageDecoder<T> decoder, byte[] bytes) {
     try {
       return decoder.decode(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot decode Avro record: " + e.getMessage(), e);
     }
+  }
+
+  private static long fingerprint(byte[] bytes) {
+    return ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+  }
+
+  private static Map<Long, Schema> writerSchemas(Schema... schemas) {
+    Map<Long, Schema> byFingerprint = new HashMap<>();
+    for (Schema s : List.of(schemas)) {
+      byFingerprint.put(SchemaNormalization.parsingFingerprint64(s), s);
+    }
+    return Map.copyOf(byFingerprint);
   }
 }
