@@ -19,6 +19,8 @@ class PayloadCodecTest {
   @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
   record Tolerant(String customer) {}
 
+  record Named(@com.fasterxml.jackson.annotation.JsonProperty(required = true) String customer, Integer amount) {}
+
   static final class Pojo {
     public String customer;
     public int amount;
@@ -67,6 +69,23 @@ class PayloadCodecTest {
     assertThatThrownBy(() -> PayloadCodec.decode(payload, Pojo.class))
         .isInstanceOf(PayloadCodec.PayloadException.class)
         .hasMessageContaining("\"amout\"");
+  }
+
+  @Test
+  void anUnknownPropertyOfARecordIsRefusedAndNamed() {
+    var payload = PayloadCodec.rawJson(utf8("{\"customer\":\"ada\",\"amount\":210,\"note\":\"x\"}"));
+
+    assertThatThrownBy(() -> PayloadCodec.decode(payload, Refund.class))
+        .isInstanceOf(PayloadCodec.PayloadException.class)
+        .hasMessageContaining("\"note\"");
+  }
+
+  @Test
+  void aMissingReferenceFieldIsNullUnlessMarkedRequired() {
+    assertThat(PayloadCodec.decode(PayloadCodec.rawJson(utf8("{\"customer\":\"ada\"}")), Named.class)).isEqualTo(new Named("ada", null));
+    assertThatThrownBy(() -> PayloadCodec.decode(PayloadCodec.rawJson(utf8("{\"amount\":210}")), Named.class))
+        .isInstanceOf(PayloadCodec.PayloadException.class)
+        .hasMessageContaining("\"customer\"");
   }
 
   @Test
