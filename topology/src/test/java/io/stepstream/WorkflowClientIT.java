@@ -1,19 +1,25 @@
 package io.stepstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.stepstream.avro.RunStatus;
+import io.stepstream.cli.StepstreamCli;
 import io.stepstream.it.TopicReader;
 import io.stepstream.kafka.EmbeddedKafka;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-/** {@link WorkflowClient} against a real engine on a real broker. */
+/** {@link WorkflowClient} and the CLI against a real engine on a real broker. */
 @Timeout(180)
 class WorkflowClientIT {
   record Order(String item, int quantity) {}
@@ -77,5 +83,22 @@ class WorkflowClientIT {
     assertThat(TopicReader.readAll(kafka.bootstrapServers(), engine.topics().results()))
         .filteredOn(r -> r.key().equals("dup-1"))
         .hasSize(1);
+  }
+
+  @Test
+  void theApprovalsCommandPrintsEachPendingApprovalsToken() {
+    engine.client().start("review", "review-1", "the post");
+    PendingApproval pending =
+        await().atMost(60, TimeUnit.SECONDS).until(
+            () -> engine.client().pendingApprovals(Duration.ofSeconds(10)).stream().filter(p -> p.runId().equals("review-1")).findFirst(),
+            java.util.Optional::isPresent).orElseThrow();
+
+    StringWriter out = new StringWriter();
+    int code = new CommandLine(new StepstreamCli()).setOut(new PrintWriter(out))
+        .execute("approvals", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", "wc");
+
+    assertThat(code).isZero();
+    assertThat(pending.token()).isNotBlank();
+    assertThat(out.toString()).contains("review-1").contains("go-live").contains("token: " + pending.token());
   }
 }
