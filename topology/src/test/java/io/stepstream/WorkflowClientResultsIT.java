@@ -124,6 +124,23 @@ class WorkflowClientResultsIT {
   }
 
   @Test
+  void aDuplicateOfARunThatStartedMomentsBeforeIsStillAnsweredWithItsResult() throws Exception {
+    Topics topics = createTopics("again");
+    writeEvent(topics, "again-1", AuditEventType.RUN_STARTED); // the first run: started and finished just now
+    writeResult(topics, "again-1", "first");
+    engine.flush();
+
+    try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(topics.prefix())
+        .duplicateCheckAfter(Duration.ofMillis(200)).build()) {
+      RunHandle again = client.start("w", "again-1", "second input");
+      writeEvent(topics, "again-1", AuditEventType.DUPLICATE_REQUEST); // after the first run's RUN_STARTED in the partition
+      engine.flush();
+
+      assertThat(again.await(Duration.ofSeconds(30)).output(String.class)).isEqualTo("first");
+    }
+  }
+
+  @Test
   void aThrowingListenerDoesNotStopTheResultsThread() throws Exception {
     Topics topics = createTopics("listener");
     try (WorkflowClient client = client(topics)) {

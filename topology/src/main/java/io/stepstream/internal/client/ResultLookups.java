@@ -36,14 +36,17 @@ import org.slf4j.LoggerFactory;
  *       exists starts nothing and gets no new result (exactly one result per run); the engine
  *       answers it with {@code DUPLICATE_REQUEST} on the events topic. If a start has no result
  *       after {@code startCheckDelay}, its events partition is read from shortly before the
- *       request was sent (by timestamp) until the engine's answer: {@code RUN_STARTED} (a new run:
- *       its result will come through the feed) or {@code DUPLICATE_REQUEST} (look the existing
- *       result up). Runs that finish within the delay never cost a read.
+ *       request was sent (by timestamp) until the engine's answer: {@code RUN_STARTED} stamped
+ *       after the send (a new run: its result will come through the feed), {@code
+ *       DUPLICATE_REQUEST} (look the existing result up), or a {@code RUN_STARTED} stamped before
+ *       the send, which may be an earlier run with the same id (look up, to be sure). Runs that
+ *       finish within the delay never cost a read.
  * </ul>
  *
- * <p>The events partition is located with {@code offsetsForTimes}, using the engine's clock for the
- * events and this client's for the request, so clocks more than {@link #CLOCK_SKEW_MS} apart can
- * make a duplicate go unnoticed (its await then times out).
+ * <p>Event timestamps are the engine's clock, the send time is this client's: clocks more than
+ * {@link #CLOCK_SKEW_MS} apart, or an engine clock ahead of this client's by more than the time
+ * between an earlier run's start and this request, can make a duplicate go unnoticed (its await
+ * then times out).
  */
 public final class ResultLookups implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultLookups.class);
@@ -197,11 +200,19 @@ public final class ResultLookups implements AutoCloseable {
       } catch (RuntimeException e) {
         continue;
       }
-      if (event.getType() == AuditEventType.DUPLICATE_REQUEST && r.timestamp() >= sentAt - CLOCK_SKEW_MS) {
+      if (r.timestamp() < sentAt - CLOCK_SKEW_MS) {
+        continue;
+      }
+      if (event.getType() == AuditEventType.DUPLICATE_REQUEST) {
         starts.remove(r.key(), sentAt);
         lookups.add(r.key()); // the run existed already: its result may be long committed
-      } else if (event.getType() == AuditEventType.RUN_STARTED && r.timestamp() >= sentAt) {
-        starts.remove(r.key(), sentAt); // a new run: its result comes through the feed
+      } else if (event.getType() == AuditEventType.RUN_STARTED) {
+        starts.remove(r.key(), sentAt);
+        if (r.timestamp() < sentAt) {
+          // Stamped before the send: an earlier run with this id (then ours is a duplicate whose answer
+          // comes later), or ours stamped with the engine's cached loop time. One look-up settles both.
+          lookups.add(r.key());
+        } // else a new run: its result comes through the feed
       }
     }
     stopReadingAnsweredPartitions(consumer);
@@ -294,11 +305,6 @@ public final class ResultLookups implements AutoCloseable {
       eventsReader = Consumers.readCommitted(consumerConfig);
     }
     return eventsReader;
-  }
-
-  /** Starts waiting for an answer (for tests). */
-  int unansweredStarts() {
-    return starts.size();
   }
 
   @Override
