@@ -38,7 +38,11 @@ public final class ExternalInputDecoder {
 
   public static ApprovalDecision decision(byte[] value) {
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.decodeInput(ApprovalDecision.getDecoder(), value, ApprovalDecision.getClassSchema(), "UNDECODABLE_DECISION", DECISION_JSON);
+      ApprovalDecision d = Envelopes.decodeInput(ApprovalDecision.getDecoder(), value, ApprovalDecision.getClassSchema(), "UNDECODABLE_DECISION", DECISION_JSON);
+      if (d.getTimedOut()) {
+        throw new InvalidInputException("INVALID_DECISION", "\"timedOut\" is set only by the engine (when the deadline passes); send a decision with timedOut=false");
+      }
+      return d;
     }
     requireNonEmpty(value, "UNDECODABLE_DECISION");
     JsonInput in = JsonInput.parse(value, "INVALID_DECISION", "UNDECODABLE_DECISION", "decision", DECISION_FIELDS,
@@ -64,7 +68,11 @@ public final class ExternalInputDecoder {
 
   public static Signal signal(byte[] value) {
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.decodeInput(Signal.getDecoder(), value, Signal.getClassSchema(), "UNDECODABLE_SIGNAL", SIGNAL_JSON);
+      Signal signal = Envelopes.decodeInput(Signal.getDecoder(), value, Signal.getClassSchema(), "UNDECODABLE_SIGNAL", SIGNAL_JSON);
+      if (signal.getTimedOut()) {
+        throw new InvalidInputException("INVALID_SIGNAL", "\"timedOut\" is set only by the engine (when the deadline passes); send the event with timedOut=false");
+      }
+      return signal;
     }
     requireNonEmpty(value, "UNDECODABLE_SIGNAL");
     JsonInput in = JsonInput.parse(value, "INVALID_SIGNAL", "UNDECODABLE_SIGNAL", "signal", SIGNAL_FIELDS,

@@ -78,6 +78,7 @@ public final class PayloadCodec {
     byte[] bytes = bytes(payload);
     try {
       if (payload.getEncoding() == PayloadEncoding.AVRO) {
+        checkAvroBody(bytes, type);
         return type.cast(avroDecoder(type).decode(bytes));
       }
       return JSON.readValue(bytes, type);
@@ -106,6 +107,21 @@ public final class PayloadCodec {
       problem = problem.replaceAll(" ?\\(set [^)]*to allow\\)", "");
     }
     return (path.length() == 0 ? "" : ": field \"" + path + "\"") + ": " + problem;
+  }
+
+  /**
+   * Avro allocates what a length in the bytes claims before reading it: check the body fits first
+   * (an Avro payload may come from any producer, inside a signal or decision).
+   */
+  private static void checkAvroBody(byte[] bytes, Class<?> type) {
+    Schema schema = SpecificData.get().getSchema(type);
+    if (bytes.length > 10 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01
+        && ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong() == org.apache.avro.SchemaNormalization.parsingFingerprint64(schema)) {
+      String problem = AvroBodyCheck.problem(schema, bytes, 10);
+      if (problem != null) {
+        throw new IllegalArgumentException("the Avro body does not decode: " + problem);
+      }
+    }
   }
 
   public static byte[] bytes(Payload payload) {

@@ -65,6 +65,19 @@ class ExternalInputDecoderTest {
   }
 
   @Test
+  void anAvroDecisionOrSignalClaimingToBeATimeoutIsRefused() {
+    byte[] decision = Envelopes.encode(ApprovalDecision.newBuilder().setApprovalName("a").setApproved(false).setApprover("x").setTimedOut(true).build());
+    byte[] signal = Envelopes.encode(Signal.newBuilder().setName("n").setTimedOut(true).build());
+
+    assertThatThrownBy(() -> ExternalInputDecoder.decision(decision))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_DECISION"))
+        .hasMessageContaining("timedOut");
+    assertThatThrownBy(() -> ExternalInputDecoder.signal(signal))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_SIGNAL"))
+        .hasMessageContaining("timedOut");
+  }
+
+  @Test
   void theDocumentedJsonSignalIsAccepted() {
     Signal s = ExternalInputDecoder.signal(utf8("{\"name\":\"payment\",\"data\":{\"amount\":42},\"signalId\":\"psp-1\",\"runId\":\"r1\",\"sentAt\":7}"));
 

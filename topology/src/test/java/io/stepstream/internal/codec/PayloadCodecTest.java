@@ -48,6 +48,19 @@ class PayloadCodecTest {
   }
 
   @Test
+  void anAvroPayloadWhoseLengthsDoNotFitIsRefusedBeforeDecoding() {
+    byte[] good = PayloadCodec.bytes(PayloadCodec.encode(ErrorInfo.newBuilder().setType("T").setMessage("m").setStep("s").build()));
+    byte[] bad = java.util.Arrays.copyOf(good, 10 + 5);
+    System.arraycopy(new byte[] {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07}, 0, bad, 10, 5); // a 2 GB string
+
+    var payload = new io.stepstream.avro.Payload(PayloadEncoding.AVRO, java.nio.ByteBuffer.wrap(bad), null);
+
+    assertThatThrownBy(() -> PayloadCodec.decode(payload, ErrorInfo.class))
+        .isInstanceOf(PayloadCodec.PayloadException.class)
+        .hasMessageContaining("bytes remain");
+  }
+
+  @Test
   void nullAndVoidStayNull() {
     assertThat(PayloadCodec.encode(null)).isNull();
     assertThat(PayloadCodec.decode(PayloadCodec.encode("x"), Void.class)).isNull();
