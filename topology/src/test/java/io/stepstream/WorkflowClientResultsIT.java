@@ -159,6 +159,7 @@ class WorkflowClientResultsIT {
       engine.flush();
 
       assertThat(second.await(Duration.ofSeconds(30)).output(String.class)).isEqualTo("2");
+      await().atMost(30, TimeUnit.SECONDS).until(() -> heard.size() == 2); // listeners run after waiters are completed
       assertThat(heard).containsExactly("first", "second");
     }
   }
