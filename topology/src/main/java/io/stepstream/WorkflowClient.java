@@ -7,6 +7,10 @@ import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.TopicScanner;
+import io.stepstream.internal.client.Consumers;
+import io.stepstream.internal.client.ResultLookups;
+import io.stepstream.internal.client.ResultWaiters;
+import io.stepstream.internal.client.ResultsFeed;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
 import java.time.Duration;
@@ -17,27 +21,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Starts runs and reads their results, against any cluster running Stepstream. Thread-safe; create
@@ -51,10 +48,27 @@ import org.apache.kafka.common.utils.Utils;
  * }
  * }</pre>
  *
- * <p>Results are read committed (only results of committed engine transactions). {@link #start}
- * and {@link #awaitResult} see results committed after the client was created; for older runs use
- * {@link #findResult}. Starting a run id that already exists starts nothing: the existing run's one
- * result answers both.
+ * <p>Results are read committed (only results of committed engine transactions). How a result
+ * reaches you:
+ *
+ * <ul>
+ *   <li>{@link RunHandle#await} / {@link RunHandle#result()}: a handle is registered before its
+ *       request is sent and keeps its run registered until the result arrives, so its result is
+ *       never missed, however many other results come first.
+ *   <li>Starting a run id that already exists starts nothing (the engine records {@code
+ *       DUPLICATE_REQUEST}); the existing run's one result answers both. If no result arrived
+ *       within {@code duplicateCheckAfter} (default 2 s), the client reads the run's events
+ *       partition for the engine's answer and, for a duplicate, looks the existing result up on
+ *       the run's results partition.
+ *   <li>{@link #awaitResult} for a run this client is not already waiting for: if the result is
+ *       not among the last 10,000 this client saw, it is looked up on the run's results partition
+ *       (from its beginning), so a result committed before the await, even before the client
+ *       existed, answers it. An await that times out leaves nothing registered.
+ *   <li>{@link #subscribe}: every result committed after the client was created.
+ * </ul>
+ *
+ * <p>The client may be created before the engine created its topics: it starts reading the
+ * results topic as soon as it exists.
  */
 public final class WorkflowClient implements AutoCloseable {
   private static final int RECENT_RESULTS = 10_000;
@@ -63,12 +77,10 @@ public final class WorkflowClient implements AutoCloseable {
   private final Map<String, Object> clientConfig;
   private final io.stepstream.internal.orchestrator.ApprovalTokens approvalTokens;
   private final KafkaProducer<String, byte[]> producer;
-  private final KafkaConsumer<String, byte[]> resultsConsumer;
-  private final Map<String, CompletableFuture<RunResult>> pending = new ConcurrentHashMap<>();
-  private final Map<String, RunResult> recent = synchronizedLru(RECENT_RESULTS);
+  private final ResultWaiters waiters = new ResultWaiters(RECENT_RESULTS);
   private final List<Consumer<RunResult>> listeners = new CopyOnWriteArrayList<>();
-  private final Thread resultsThread;
-  private volatile boolean closed;
+  private final ResultsFeed feed;
+  private final ResultLookups lookups;
 
   private WorkflowClient(Builder b) {
     this.topics = Topics.withPrefix(b.topicPrefix);
@@ -80,17 +92,8 @@ public final class WorkflowClient implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    this.resultsConsumer = resultsConsumer(clientConfig);
-    List<TopicPartition> partitions =
-        resultsConsumer.partitionsFor(topics.results(), Duration.ofSeconds(30)).stream()
-            .map(info -> new TopicPartition(info.topic(), info.partition()))
-            .collect(Collectors.toList());
-    resultsConsumer.assign(partitions);
-    resultsConsumer.seekToEnd(partitions);
-    partitions.forEach(resultsConsumer::position); // resolve now: results from here on are ours
-    this.resultsThread = new Thread(this::pollResults, "stepstream-client-results");
-    resultsThread.setDaemon(true);
-    resultsThread.start();
+    this.feed = new ResultsFeed(clientConfig, topics.results(), waiters, listeners);
+    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), waiters, b.duplicateCheckAfter);
   }
 
   public static Builder builder() {
@@ -117,23 +120,26 @@ public final class WorkflowClient implements AutoCloseable {
    * runs quickly: {@link #flush()} before relying on them being written.
    */
   public RunHandle startAsync(String workflowType, String runId, Object input) {
-    CompletableFuture<RunResult> future = futureFor(runId);
-    WorkflowRequest request =
+    byte[] value = Envelopes.encode(
         WorkflowRequest.newBuilder()
             .setRunId(runId)
             .setWorkflowType(workflowType)
             .setInput(PayloadCodec.encode(input))
             .setRequestedAt(System.currentTimeMillis())
-            .build();
+            .build());
+    ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the result cannot come first
+    long sentAt = System.currentTimeMillis();
+    if (!hold.future().isDone()) {
+      lookups.watchStart(runId, sentAt);
+    }
     producer.send(
-        new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(request)),
+        new ProducerRecord<>(topics.requests(), null, sentAt, runId, value),
         (meta, error) -> {
           if (error != null) {
-            pending.remove(runId, future);
-            future.completeExceptionally(new IllegalStateException("request for run " + runId + " was not written: " + error, error));
+            waiters.fail(hold, new IllegalStateException("request for run " + runId + " was not written: " + error, error));
           }
         });
-    return new RunHandle(runId, future, this);
+    return new RunHandle(runId, hold.future(), this);
   }
 
   public void flush() {
@@ -141,12 +147,29 @@ public final class WorkflowClient implements AutoCloseable {
   }
 
   /**
-   * Waits for the result of a run whose result is committed after this client was created.
+   * Waits for the result of a run, whenever it was committed: one this client has not seen is
+   * looked up on the run's partition of the results topic, then awaited.
    *
-   * @throws WorkflowTimeoutException if none arrives within {@code timeout}
+   * <pre>{@code
+   * RunResult r = client.awaitResult("order-42", Duration.ofMinutes(1)); // started by any producer
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if none arrives within {@code timeout} (nothing stays registered)
    */
   public RunResult awaitResult(String runId, Duration timeout) {
-    CompletableFuture<RunResult> future = futureFor(runId);
+    ResultWaiters.Hold hold = waiters.hold(runId);
+    try {
+      if (hold.needsLookup()) {
+        lookups.lookUp(runId);
+      }
+      return await(runId, hold.future(), timeout);
+    } finally {
+      waiters.release(hold);
+    }
+  }
+
+  /** Waits on a run's future; the handle's or an await's registration keeps it answered. */
+  RunResult await(String runId, CompletableFuture<RunResult> future, Duration timeout) {
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -158,6 +181,11 @@ public final class WorkflowClient implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /** Runs this client holds a registration for (handles without a result, awaits in progress): for tests. */
+  int pendingResults() {
+    return waiters.size();
   }
 
   /**
@@ -173,9 +201,36 @@ public final class WorkflowClient implements AutoCloseable {
    * @throws WorkflowTimeoutException if no answer arrives within {@code timeout} (is the engine running?)
    */
   public CancelResult cancel(String runId, String reason, Duration timeout) {
+    AuditEvent answer = command(runId, RunCommandType.CANCEL, reason, timeout, "cancelling");
+    return new CancelResult(runId, answer.getType() == AuditEventType.CANCEL_REQUESTED, answer.getDetail());
+  }
+
+  /**
+   * Resumes a parked run (non-determinism fixed, a type deployed again, the cause of repeated
+   * crashes removed) and waits for the engine's answer; the run then goes on with the code deployed
+   * now. A run that is not parked is not touched (the answer says so).
+   *
+   * <pre>{@code
+   * ResumeResult answer = client.resume("order-42", Duration.ofSeconds(10));
+   * if (!answer.accepted()) System.out.println(answer.detail()); // e.g. "run order-42 is COMPLETED, not PARKED; ..."
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if no answer arrives within {@code timeout} (is the engine running?)
+   */
+  public ResumeResult resume(String runId, Duration timeout) {
+    AuditEvent answer = command(runId, RunCommandType.RESUME, null, timeout, "resuming");
+    return new ResumeResult(runId, answer.getType() == AuditEventType.RESUME_REQUESTED, answer.getDetail());
+  }
+
+  /** Sends a command about a run and returns the audit event that answers it (matched by command id). */
+  private AuditEvent command(String runId, RunCommandType type, String reason, Duration timeout, String doing) {
     String commandId = UUID.randomUUID().toString();
-    try (KafkaConsumer<String, byte[]> events = resultsConsumer(clientConfig)) {
+    try (KafkaConsumer<String, byte[]> events = Consumers.readCommitted(clientConfig)) {
       int partitions = events.partitionsFor(topics.events(), timeout).size();
+      if (partitions == 0) {
+        throw new IllegalStateException("cannot act on run " + runId + ": topic " + topics.events()
+            + " does not exist; is a Stepstream engine running with topic prefix '" + topics.prefix() + "'?");
+      }
       TopicPartition tp = new TopicPartition(topics.events(), partitionOf(runId, partitions));
       events.assign(List.of(tp));
       events.seekToEnd(List.of(tp));
@@ -184,7 +239,7 @@ public final class WorkflowClient implements AutoCloseable {
           RunCommand.newBuilder()
               .setRunId(runId)
               .setCommandId(commandId)
-              .setType(RunCommandType.CANCEL)
+              .setType(type)
               .setReason(reason)
               .setRequestedBy(System.getProperty("user.name"))
               .setRequestedAt(System.currentTimeMillis())
@@ -193,20 +248,21 @@ public final class WorkflowClient implements AutoCloseable {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
-          AuditEvent event = Envelopes.auditEvent(r.value());
-          if (commandId.equals(event.getCommandId())) {
-            return new CancelResult(runId, event.getType() == AuditEventType.CANCEL_REQUESTED, event.getDetail());
+          AuditEvent event = decodeOrNull(Envelopes::auditEvent, r);
+          if (event != null && commandId.equals(event.getCommandId())) {
+            return event;
           }
         }
       }
-      throw new WorkflowTimeoutException("no answer to cancelling run " + runId + " within " + timeout + "; is a Stepstream engine running on " + topics.prefix() + "?");
+      throw new WorkflowTimeoutException("no answer to " + doing + " run " + runId + " within " + timeout + "; is a Stepstream engine running on " + topics.prefix() + "?");
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not send the cancel request for run " + runId + ": " + e, e);
+      throw new IllegalStateException("could not send the " + type + " command for run " + runId + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WorkflowTimeoutException("interrupted while cancelling run " + runId);
+      throw new WorkflowTimeoutException("interrupted while " + doing + " run " + runId);
     }
   }
+
 
   /**
    * Approvals runs are waiting for now: requests on the approval-requests topic without a decision,
@@ -215,14 +271,20 @@ public final class WorkflowClient implements AutoCloseable {
   public List<PendingApproval> pendingApprovals(Duration timeout) {
     Map<String, PendingApproval> pending = new LinkedHashMap<>();
     for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.approvalRequests(), -1, timeout)) {
-      io.stepstream.avro.ApprovalRequest a = Envelopes.approvalRequest(r.value());
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      if (a == null) {
+        continue;
+      }
       pending.put(a.getRunId() + "/" + a.getApprovalName(),
           new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(),
               PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
               java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
     }
     for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.events(), -1, timeout)) {
-      AuditEvent e = Envelopes.auditEvent(r.value());
+      AuditEvent e = decodeOrNull(Envelopes::auditEvent, r);
+      if (e == null) {
+        continue;
+      }
       switch (e.getType()) {
         case APPROVAL_DECIDED, APPROVAL_TIMED_OUT -> pending.remove(e.getRunId() + "/" + e.getStep());
         case RUN_COMPLETED, RUN_FAILED, RUN_CANCELLED -> pending.keySet().removeIf(k -> k.startsWith(e.getRunId() + "/"));
@@ -295,8 +357,8 @@ public final class WorkflowClient implements AutoCloseable {
     String token = null;
     for (ConsumerRecord<String, byte[]> r :
         TopicScanner.readAll(clientConfig, topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30))) {
-      io.stepstream.avro.ApprovalRequest a = Envelopes.approvalRequest(r.value());
-      if (a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      if (a != null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
         token = a.getToken();
       }
     }
@@ -325,12 +387,15 @@ public final class WorkflowClient implements AutoCloseable {
   }
 
   /**
-   * Looks a result up on the results topic from the beginning of the run's partition: for runs that
-   * finished before this client existed.
+   * Looks a result up on the results topic from the beginning of the run's partition, without
+   * waiting for one: empty if the run has no result (yet).
    */
   public Optional<RunResult> findResult(String runId, Duration timeout) {
-    try (KafkaConsumer<String, byte[]> consumer = resultsConsumer(clientConfig)) {
+    try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted(clientConfig)) {
       int partitions = consumer.partitionsFor(topics.results(), timeout).size();
+      if (partitions == 0) {
+        return Optional.empty(); // no results topic yet: no run has finished
+      }
       TopicPartition tp = new TopicPartition(topics.results(), partitionOf(runId, partitions));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
@@ -339,8 +404,9 @@ public final class WorkflowClient implements AutoCloseable {
       RunResult found = null;
       while (consumer.position(tp) < end && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (runId.equals(r.key())) {
-            found = new RunResult(Envelopes.result(r.value()));
+          WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(Envelopes::result, r) : null;
+          if (raw != null) {
+            found = new RunResult(raw);
           }
         }
       }
@@ -354,78 +420,24 @@ public final class WorkflowClient implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    resultsConsumer.wakeup();
-    try {
-      resultsThread.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    feed.close();
+    lookups.close();
+    waiters.failAll("the WorkflowClient was closed");
     producer.close(Duration.ofSeconds(5));
+  }
+
+  /** Engine topics hold only engine records; anything else (a stray producer) is skipped, not fatal for a tool. */
+  private static <T> T decodeOrNull(java.util.function.Function<byte[], T> decoder, ConsumerRecord<String, byte[]> r) {
+    try {
+      return decoder.apply(r.value());
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** Same as Kafka's default partitioner for keyed records. */
   static int partitionOf(String key, int partitions) {
-    return Utils.toPositive(Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
-  }
-
-  private CompletableFuture<RunResult> futureFor(String runId) {
-    CompletableFuture<RunResult> future = pending.computeIfAbsent(runId, id -> new CompletableFuture<>());
-    RunResult already = recent.get(runId);
-    if (already != null) {
-      future.complete(already);
-      pending.remove(runId, future);
-    }
-    return future;
-  }
-
-  private void pollResults() {
-    try {
-      while (!closed) {
-        for (ConsumerRecord<String, byte[]> record : resultsConsumer.poll(Duration.ofMillis(500))) {
-          deliver(record);
-        }
-      }
-    } catch (WakeupException e) {
-      // closing
-    } finally {
-      resultsConsumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void deliver(ConsumerRecord<String, byte[]> record) {
-    RunResult result;
-    try {
-      result = new RunResult(Envelopes.result(record.value()));
-    } catch (RuntimeException e) {
-      return; // not ours to judge: the engine only writes valid results; skip foreign records
-    }
-    recent.put(result.runId(), result);
-    CompletableFuture<RunResult> future = pending.remove(result.runId());
-    if (future != null) {
-      future.complete(result);
-    }
-    for (Consumer<RunResult> listener : listeners) {
-      listener.accept(result);
-    }
-  }
-
-  private static KafkaConsumer<String, byte[]> resultsConsumer(Map<String, Object> base) {
-    Map<String, Object> c = new HashMap<>(base);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-    return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-  }
-
-  private static <K, V> Map<K, V> synchronizedLru(int max) {
-    return java.util.Collections.synchronizedMap(
-        new LinkedHashMap<K, V>(1024, 0.75f, false) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-            return size() > max;
-          }
-        });
+    return Consumers.partitionOf(key, partitions);
   }
 
   /** Where the client connects. */
@@ -433,6 +445,17 @@ public final class WorkflowClient implements AutoCloseable {
     private String bootstrapServers = "127.0.0.1:9092";
     private String topicPrefix = Topics.DEFAULT_PREFIX;
     private String approvalSecret;
+    private Duration duplicateCheckAfter = Duration.ofSeconds(2);
+
+    /**
+     * How long a started run may go without a result before the client asks the events topic
+     * whether the engine reported it as a duplicate of an existing run (default 2 s). Runs that
+     * finish sooner cost no extra read.
+     */
+    public Builder duplicateCheckAfter(Duration delay) {
+      this.duplicateCheckAfter = delay;
+      return this;
+    }
 
     /** Lets the client sign approval tokens itself (automated approvers, decisions sent before the request). */
     public Builder approvalSecret(String secret) {

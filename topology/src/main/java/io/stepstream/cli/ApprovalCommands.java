@@ -3,35 +3,48 @@ package io.stepstream.cli;
 import io.stepstream.PendingApproval;
 import io.stepstream.WorkflowClient;
 import io.stepstream.internal.codec.PayloadCodec;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code stepstream approvals | approve | reject | signal}: the human side of human-in-the-loop. */
 final class ApprovalCommands {
   private ApprovalCommands() {}
 
-  @Command(name = "approvals", description = "List the approvals runs are waiting for.")
+  @Command(name = "approvals", description = "List the approvals runs are waiting for, with the token a decision must carry.")
   static final class ListPending implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
+
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
       try (WorkflowClient client = connection.client()) {
-        List<PendingApproval> pending = client.pendingApprovals(Duration.ofSeconds(30));
-        if (pending.isEmpty()) {
-          System.out.println("no pending approvals");
-        }
-        for (PendingApproval p : pending) {
-          System.out.printf("%s  %s  %s%n    details: %s%n    approvers: %s groups: %s  deadline: %s%n",
-              p.runId(), p.approvalName(), p.subject(), p.details(), p.approvers(), p.groups(), p.deadline());
-        }
+        print(client.pendingApprovals(Duration.ofSeconds(30)), spec.commandLine().getOut());
         return 0;
       }
+    }
+
+    /**
+     * One block per approval. The token is what a decision produced by any other tool must carry
+     * (the CLI's own approve/reject look it up themselves).
+     */
+    static void print(List<PendingApproval> pending, PrintWriter out) {
+      if (pending.isEmpty()) {
+        out.println("no pending approvals");
+      }
+      for (PendingApproval p : pending) {
+        out.printf("%s  %s  %s%n    details: %s%n    approvers: %s groups: %s  deadline: %s%n    token: %s%n",
+            p.runId(), p.approvalName(), p.subject(), p.details(), p.approvers(), p.groups(), p.deadline(), p.token());
+      }
+      out.flush();
     }
   }
 

@@ -48,7 +48,6 @@ public final class CrashTestInstance {
             .stateDir(stateDir)
             .partitions(2)
             .approvalSecret("crash-test-secret-0000")
-            .resumeDelay(Duration.ofMillis(500))
             // a killed member is noticed after this; the broker's minimum is 6 s
             .streamsConfig("consumer.session.timeout.ms", 6000)
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)

@@ -46,6 +46,8 @@ class StepstreamIT {
         return ctx.step("receipt", Receipt.class, s -> new Receipt(reservation + " " + s.idempotencyKey(), total));
       };
 
+  static final java.util.concurrent.atomic.AtomicBoolean BROKEN_DEPLOY = new java.util.concurrent.atomic.AtomicBoolean();
+
   @TempDir static Path dir;
   static EmbeddedKafka kafka;
   static Stepstream engine;
@@ -79,6 +81,16 @@ class StepstreamIT {
             .register("boom", String.class, (ctx, in) -> ctx.step("explode", String.class, s -> {
               throw new IllegalStateException("no luck for " + in);
             }), io.stepstream.RetryPolicy.noRetries())
+            .register("redeployed", String.class, (ctx, in) -> {
+              // a deploy while the run sleeps changes what "prepare" is: the run parks
+              if (BROKEN_DEPLOY.get()) {
+                ctx.sleep("prepare", Duration.ofMillis(1));
+              } else {
+                ctx.step("prepare", String.class, s -> "prepared");
+              }
+              ctx.sleep("nap", Duration.ofMillis(500));
+              return "done " + in;
+            })
             .build()
             .start();
   }
@@ -91,6 +103,31 @@ class StepstreamIT {
     if (kafka != null) {
       kafka.close();
     }
+  }
+
+  @Test
+  void aRunParkedByABadDeployGoesOnWhenAnOperatorResumesItAfterTheFix() throws Exception {
+    WorkflowClient client = engine.client();
+    client.start("redeployed", "redeploy-1", "x");
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("redeploy-1").contains(AuditEventType.RUN_WAITING));
+    BROKEN_DEPLOY.set(true);
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("redeploy-1").contains(AuditEventType.RUN_PARKED));
+
+    BROKEN_DEPLOY.set(false); // the fix is deployed
+    io.stepstream.ResumeResult answer = client.resume("redeploy-1", Duration.ofSeconds(30));
+
+    assertThat(answer.accepted()).as(answer.detail()).isTrue();
+    assertThat(answer.detail()).contains("NON_DETERMINISM");
+    assertThat(client.awaitResult("redeploy-1", Duration.ofSeconds(60)).output(String.class)).isEqualTo("done x");
+    assertThat(client.resume("redeploy-1", Duration.ofSeconds(30)).accepted()).as("only parked runs resume").isFalse();
+  }
+
+  private List<AuditEventType> eventTypes(String runId) {
+    return TopicReader.readAll(engine.bootstrapServers(), engine.topics().events()).stream()
+        .map(r -> Envelopes.auditEvent(r.value()))
+        .filter(e -> e.getRunId().equals(runId))
+        .map(AuditEvent::getType)
+        .toList();
   }
 
   @Test

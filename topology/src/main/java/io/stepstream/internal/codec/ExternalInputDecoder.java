@@ -3,87 +3,109 @@ package io.stepstream.internal.codec;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.Signal;
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Decodes approval decisions and signals, sent either as Avro single-object records or as JSON so a
- * console producer works:
+ * console producer works. The JSON forms (every field other than those marked required is optional;
+ * any other field is refused, naming it):
  *
  * <pre>
- * approvals: {"approvalName":"refund-review","approved":true,"approver":"alice","comment":"ok","token":"..."}
- * signals:   {"name":"payment-received","data":{"amount":42},"signalId":"psp-123"}
+ * approvals: {"approvalName":"refund-review", "approved":true, "approver":"alice",      (required)
+ *             "approverGroups":["support-leads"], "comment":"ok", "reason":null,
+ *             "editedPayload":{"customer":"ada","amount":210},   (the edited value itself, any JSON)
+ *             "token":"...", "runId":"r-42", "decidedAt":1767225600000}
+ * signals:   {"name":"payment-received",                                                (required)
+ *             "data":{"amount":42}, "signalId":"psp-123", "runId":"r-42", "sentAt":1767225600000}
  * </pre>
+ *
+ * <p>Anything undecodable is an {@link InvalidInputException} ({@code UNDECODABLE_DECISION},
+ * {@code INVALID_DECISION}, {@code UNDECODABLE_SIGNAL}, {@code INVALID_SIGNAL}), which the
+ * orchestrator dead-letters; nothing here is an engine error.
  */
 public final class ExternalInputDecoder {
+  static final List<String> DECISION_FIELDS =
+      List.of("approvalName", "approved", "approver", "approverGroups", "comment", "reason", "editedPayload", "token", "runId", "decidedAt");
+  static final List<String> SIGNAL_FIELDS = List.of("name", "data", "signalId", "runId", "sentAt");
+
+  private static final String DECISION_JSON = "{\"approvalName\":\"...\",\"approved\":true,\"approver\":\"...\",\"token\":\"...\"}";
+  private static final String SIGNAL_JSON = "{\"name\":\"...\",\"data\":...}";
+  private static final Set<String> PAYLOAD_WRAPPER_FIELDS = Set.of("encoding", "data", "javaType");
+
   private ExternalInputDecoder() {}
 
   public static ApprovalDecision decision(byte[] value) {
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.decision(value);
+      ApprovalDecision d = Envelopes.decodeInput(ApprovalDecision.getClassSchema(), value, "UNDECODABLE_DECISION", DECISION_JSON);
+      if (d.getTimedOut()) {
+        throw new InvalidInputException("INVALID_DECISION", "\"timedOut\" is set only by the engine (when the deadline passes); send a decision with timedOut=false");
+      }
+      return d;
     }
-    JsonNode n = json(value, "UNDECODABLE_DECISION");
-    if (!n.hasNonNull("approvalName") || !n.hasNonNull("approved") || !n.hasNonNull("approver")) {
-      throw new InvalidInputException("INVALID_DECISION", "a decision needs \"approvalName\", \"approved\" (true/false) and \"approver\"");
+    requireNonEmpty(value, "UNDECODABLE_DECISION");
+    JsonInput in = JsonInput.parse(value, "INVALID_DECISION", "UNDECODABLE_DECISION", "decision", DECISION_FIELDS,
+        Map.of("edited", "editedPayload", "groups", "approverGroups", "approvedBy", "approver"));
+    JsonNode edited = in.optionalValue("editedPayload");
+    if (edited != null && looksLikePayloadWrapper(edited)) {
+      throw in.invalid("\"editedPayload\" is the edited value itself as JSON (for example {\"customer\":\"ada\",\"amount\":210}),"
+          + " not the Avro Payload wrapper {\"encoding\":..,\"data\":..}; send the value, or the whole decision as Avro");
     }
-    List<String> groups = new ArrayList<>();
-    n.path("approverGroups").forEach(g -> groups.add(g.asText()));
     return ApprovalDecision.newBuilder()
-        .setRunId(n.path("runId").asText(""))
-        .setApprovalName(n.get("approvalName").asText())
-        .setApproved(n.get("approved").asBoolean())
-        .setApprover(n.get("approver").asText())
-        .setApproverGroups(groups)
-        .setComment(text(n, "comment"))
-        .setReason(text(n, "reason"))
-        .setEditedPayload(n.hasNonNull("editedPayload") ? PayloadCodec.rawJson(bytes(n.get("editedPayload"))) : null)
-        .setToken(text(n, "token"))
-        .setDecidedAt(n.path("decidedAt").asLong(System.currentTimeMillis()))
+        .setRunId(in.has("runId") ? in.requiredText("runId") : "")
+        .setApprovalName(in.requiredText("approvalName"))
+        .setApproved(in.requiredBoolean("approved"))
+        .setApprover(in.requiredText("approver"))
+        .setApproverGroups(in.optionalTextList("approverGroups"))
+        .setComment(in.optionalText("comment"))
+        .setReason(in.optionalText("reason"))
+        .setEditedPayload(edited == null ? null : PayloadCodec.rawJson(JsonInput.bytes(edited)))
+        .setToken(in.optionalText("token"))
+        .setDecidedAt(in.optionalLong("decidedAt", System.currentTimeMillis()))
         .build();
   }
 
   public static Signal signal(byte[] value) {
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.signal(value);
+      Signal signal = Envelopes.decodeInput(Signal.getClassSchema(), value, "UNDECODABLE_SIGNAL", SIGNAL_JSON);
+      if (signal.getTimedOut()) {
+        throw new InvalidInputException("INVALID_SIGNAL", "\"timedOut\" is set only by the engine (when the deadline passes); send the event with timedOut=false");
+      }
+      return signal;
     }
-    JsonNode n = json(value, "UNDECODABLE_SIGNAL");
-    if (!n.hasNonNull("name")) {
-      throw new InvalidInputException("INVALID_SIGNAL", "a signal needs a \"name\" (the name the workflow awaits)");
+    requireNonEmpty(value, "UNDECODABLE_SIGNAL");
+    JsonInput in = JsonInput.parse(value, "INVALID_SIGNAL", "UNDECODABLE_SIGNAL", "signal", SIGNAL_FIELDS,
+        Map.of("payload", "data", "value", "data", "id", "signalId", "event", "name"));
+    if (!in.has("name")) {
+      throw in.invalid("the JSON signal needs a \"name\" (the name the workflow awaits)");
     }
+    JsonNode data = in.optionalValue("data");
     return Signal.newBuilder()
-        .setRunId(n.path("runId").asText(""))
-        .setName(n.get("name").asText())
-        .setPayload(n.has("data") ? PayloadCodec.rawJson(bytes(n.get("data"))) : null)
-        .setSignalId(text(n, "signalId"))
-        .setSentAt(n.path("sentAt").asLong(0))
+        .setRunId(in.has("runId") ? in.requiredText("runId") : "")
+        .setName(in.requiredText("name"))
+        .setPayload(data == null ? null : PayloadCodec.rawJson(JsonInput.bytes(data)))
+        .setSignalId(in.optionalText("signalId"))
+        .setSentAt(in.optionalLong("sentAt", 0))
         .build();
   }
 
-  private static JsonNode json(byte[] value, String code) {
+  /** {@code {"encoding":"JSON","data":"..."}}: the schema's Payload record, which JSON input must not use. */
+  private static boolean looksLikePayloadWrapper(JsonNode edited) {
+    if (!edited.isObject() || !edited.has("encoding") || !edited.has("data")) {
+      return false;
+    }
+    for (var names = edited.fieldNames(); names.hasNext(); ) {
+      if (!PAYLOAD_WRAPPER_FIELDS.contains(names.next())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void requireNonEmpty(byte[] value, String code) {
     if (value == null || value.length == 0) {
       throw new InvalidInputException(code, "the record value is empty");
-    }
-    try {
-      JsonNode node = PayloadCodec.json().readTree(value);
-      if (node == null || !node.isObject()) {
-        throw new InvalidInputException(code, "expected a JSON object or an Avro record");
-      }
-      return node;
-    } catch (IOException e) {
-      throw new InvalidInputException(code, "neither Avro nor valid JSON: " + e.getMessage());
-    }
-  }
-
-  private static String text(JsonNode n, String field) {
-    return n.hasNonNull(field) ? n.get(field).asText() : null;
-  }
-
-  private static byte[] bytes(JsonNode node) {
-    try {
-      return PayloadCodec.json().writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new InvalidInputException("INVALID_INPUT", e.getMessage());
     }
   }
 }

@@ -20,13 +20,22 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Turns user values into {@link Payload}s and back: Avro generated types as Avro single-object
  * encoding, everything else (records, POJOs, strings, numbers) as JSON through Jackson.
+ *
+ * <p>JSON is bound strictly, because a lenient binding turns a wrongly shaped value (a typo'd field,
+ * the Avro {@code {encoding,data}} wrapper) into a record of nulls and zeros that a step then acts
+ * on: an unknown property, a missing or null primitive and a fraction for an integer are errors that
+ * name the field. A type that must tolerate removed fields (old journals after a DTO change) opts
+ * out with Jackson's {@code @JsonIgnoreProperties(ignoreUnknown = true)}.
  */
 public final class PayloadCodec {
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private static final Map<Class<?>, BinaryMessageDecoder<?>> AVRO_DECODERS = new ConcurrentHashMap<>();
 
@@ -69,12 +78,49 @@ public final class PayloadCodec {
     byte[] bytes = bytes(payload);
     try {
       if (payload.getEncoding() == PayloadEncoding.AVRO) {
+        checkAvroBody(bytes, type);
         return type.cast(avroDecoder(type).decode(bytes));
       }
       return JSON.readValue(bytes, type);
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      throw new PayloadException("cannot decode a JSON payload as " + type.getName() + explain(e), e);
     } catch (IOException | RuntimeException e) {
       throw new PayloadException(
           "cannot decode a " + payload.getEncoding() + " payload as " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Names the field (as a path: {@code items[2].price}) and the problem, without Jackson's advice to relax its settings. */
+  private static String explain(com.fasterxml.jackson.databind.JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    String problem = e.getOriginalMessage();
+    if (problem.startsWith("Cannot map `null` into type")) {
+      problem = "it is missing or null, but its type is a primitive (send a value, or declare a wrapper type such as Integer)";
+    } else {
+      problem = problem.replaceAll(" ?\\(set [^)]*to allow\\)", "");
+    }
+    return (path.length() == 0 ? "" : ": field \"" + path + "\"") + ": " + problem;
+  }
+
+  /**
+   * Avro allocates what a length in the bytes claims before reading it: check the body fits first
+   * (an Avro payload may come from any producer, inside a signal or decision).
+   */
+  private static void checkAvroBody(byte[] bytes, Class<?> type) {
+    Schema schema = SpecificData.get().getSchema(type);
+    if (bytes.length > 10 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01
+        && ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong() == org.apache.avro.SchemaNormalization.parsingFingerprint64(schema)) {
+      String problem = AvroBodyCheck.problem(schema, bytes, 10);
+      if (problem != null) {
+        throw new IllegalArgumentException("the Avro body does not decode: " + problem);
+      }
     }
   }
 

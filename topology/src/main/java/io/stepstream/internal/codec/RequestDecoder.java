@@ -5,17 +5,33 @@ import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Reads a request from the requests topic in either form:
+ * Reads a record of the requests topic in either form:
  *
  * <ul>
- *   <li>Avro single-object encoding of {@code WorkflowRequest} (what {@code WorkflowClient} writes);
- *   <li>JSON, so a console producer can start a run: {@code {"workflowType":"demo","input":{...}}}
- *       with the run id as the record key (or a {@code "runId"} field).
+ *   <li>Avro single-object encoding of {@code WorkflowRequest} or {@code RunCommand} (what {@code
+ *       WorkflowClient} writes);
+ *   <li>JSON, so a console producer can start, cancel or resume a run, keyed by the run id. Only these
+ *       fields are accepted (required ones marked); any other field is refused, naming it:
+ *       <pre>
+ * start:  {"workflowType":"order",                                     (required)
+ *          "input":{"item":"tea"}, "runId":"order-42", "requestedAt":1767225600000}
+ * cancel: {"command":"cancel"|"resume",                                         (required)
+ *          "reason":"customer changed their mind", "runId":"order-42", "commandId":"c-1",
+ *          "requestedBy":"ops", "requestedAt":1767225600000}</pre>
+ *       {@code input} is any JSON value; it is bound to the workflow's input type when the run
+ *       starts. {@code runId} defaults to the record key.
  * </ul>
  */
 public final class RequestDecoder {
+  static final List<String> REQUEST_FIELDS = List.of("workflowType", "input", "runId", "requestedAt");
+  static final List<String> COMMAND_FIELDS = List.of("command", "reason", "runId", "commandId", "requestedBy", "requestedAt");
+
+  private static final String REQUEST_JSON = "{\"workflowType\":\"...\",\"input\":{...}} keyed by the run id";
+
   private RequestDecoder() {}
 
   /** What a record on the requests topic asks for. */
@@ -24,7 +40,7 @@ public final class RequestDecoder {
   /** Start a run. */
   public record Start(WorkflowRequest request) implements Inbound {}
 
-  /** Act on an existing run (cancel). */
+  /** Act on an existing run (cancel, resume). */
   public record Command(RunCommand command) implements Inbound {}
 
   /** Decodes a start request; anything else is invalid here. */
@@ -41,7 +57,9 @@ public final class RequestDecoder {
       throw new InvalidInputException("EMPTY_REQUEST", "the request value is empty (a tombstone?)");
     }
     if (Envelopes.looksLikeAvro(value)) {
-      return Envelopes.isCommand(value) ? new Command(Envelopes.command(value)) : new Start(Envelopes.request(value));
+      return Envelopes.isCommand(value)
+          ? new Command(Envelopes.decodeInput(RunCommand.getClassSchema(), value, "UNDECODABLE_COMMAND", "{\"command\":\"cancel\"}"))
+          : new Start(Envelopes.decodeInput(WorkflowRequest.getClassSchema(), value, "UNDECODABLE_REQUEST", REQUEST_JSON));
     }
     if (firstNonBlank(value) == '{') {
       JsonNode node = parse(value);
@@ -49,56 +67,60 @@ public final class RequestDecoder {
     }
     throw new InvalidInputException(
         "UNDECODABLE_REQUEST",
-        "the request is neither JSON nor an Avro single-object encoded WorkflowRequest;"
-            + " send {\"workflowType\":\"...\",\"input\":{...}} keyed by the run id");
+        "the request is neither JSON nor an Avro single-object encoded WorkflowRequest; send " + REQUEST_JSON);
   }
 
   private static JsonNode parse(byte[] value) {
     try {
-      return PayloadCodec.json().readTree(value);
+      JsonNode node = PayloadCodec.json().readTree(value);
+      if (node == null || !node.isObject()) {
+        throw new InvalidInputException("UNDECODABLE_REQUEST", "expected one JSON object: " + REQUEST_JSON);
+      }
+      return node;
     } catch (IOException e) {
-      throw new InvalidInputException("UNDECODABLE_REQUEST", "invalid JSON: " + e.getMessage());
+      throw new InvalidInputException("UNDECODABLE_REQUEST", "invalid JSON: "
+          + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
   }
 
   private static RunCommand commandFromJson(JsonNode node) {
-    String command = text(node, "command", "");
-    if (!command.equalsIgnoreCase("cancel")) {
-      throw new InvalidInputException("INVALID_COMMAND", "unknown command '" + command + "'; the only command is \"cancel\"");
+    JsonInput in = JsonInput.of(node, "INVALID_COMMAND", "command", COMMAND_FIELDS, Map.of("type", "command", "why", "reason"));
+    String command = in.requiredText("command");
+    RunCommandType type;
+    if (command.equalsIgnoreCase("cancel")) {
+      type = RunCommandType.CANCEL;
+    } else if (command.equalsIgnoreCase("resume")) {
+      type = RunCommandType.RESUME;
+    } else {
+      throw in.invalid("unknown command '" + command + "'; the commands are \"cancel\" and \"resume\"");
     }
     return RunCommand.newBuilder()
-        .setRunId(text(node, "runId", ""))
-        .setCommandId(text(node, "commandId", java.util.UUID.randomUUID().toString()))
-        .setType(RunCommandType.CANCEL)
-        .setReason(text(node, "reason", null))
-        .setRequestedBy(text(node, "requestedBy", null))
-        .setRequestedAt(node.path("requestedAt").asLong(0))
+        .setRunId(in.has("runId") ? in.requiredText("runId") : "")
+        .setCommandId(in.has("commandId") ? in.requiredText("commandId") : java.util.UUID.randomUUID().toString())
+        .setType(type)
+        .setReason(in.optionalText("reason"))
+        .setRequestedBy(in.optionalText("requestedBy"))
+        .setRequestedAt(in.optionalLong("requestedAt", 0))
         .build();
   }
 
   private static WorkflowRequest fromJson(JsonNode node) {
-    String type = text(node, "workflowType", text(node, "type", null));
-    if (type == null || type.isBlank()) {
-      throw new InvalidInputException("INVALID_REQUEST", "the JSON request has no \"workflowType\" field");
+    JsonInput in = JsonInput.of(node, "INVALID_REQUEST", "request", REQUEST_FIELDS,
+        Map.of("type", "workflowType", "workflow", "workflowType", "payload", "input", "data", "input", "id", "runId"));
+    if (!in.has("workflowType")) {
+      throw in.invalid("the JSON request has no \"workflowType\" field: send " + REQUEST_JSON);
     }
-    JsonNode input = node.get("input");
-    byte[] inputJson;
-    try {
-      inputJson = input == null || input.isNull() ? null : PayloadCodec.json().writeValueAsBytes(input);
-    } catch (IOException e) {
-      throw new InvalidInputException("INVALID_REQUEST", "cannot re-encode input: " + e.getMessage());
+    String type = in.requiredText("workflowType");
+    if (type.isBlank()) {
+      throw in.invalid("\"workflowType\" is blank: name a registered workflow type");
     }
+    JsonNode input = in.optionalValue("input");
     return WorkflowRequest.newBuilder()
-        .setRunId(text(node, "runId", ""))
+        .setRunId(in.has("runId") ? in.requiredText("runId") : "")
         .setWorkflowType(type)
-        .setInput(inputJson == null ? null : PayloadCodec.rawJson(inputJson))
-        .setRequestedAt(node.path("requestedAt").asLong(0))
+        .setInput(input == null ? null : PayloadCodec.rawJson(JsonInput.bytes(input)))
+        .setRequestedAt(in.optionalLong("requestedAt", 0))
         .build();
-  }
-
-  private static String text(JsonNode node, String field, String fallback) {
-    JsonNode v = node.get(field);
-    return v == null || v.isNull() ? fallback : v.asText();
   }
 
   private static int firstNonBlank(byte[] value) {

@@ -1,12 +1,19 @@
 package io.stepstream.internal.codec;
 
+import static io.stepstream.internal.codec.ExternalInputDecoderTest.assertUndecodable;
+import static io.stepstream.internal.codec.ExternalInputDecoderTest.truncated;
+import static io.stepstream.internal.codec.ExternalInputDecoderTest.unknownFingerprint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class RequestDecoderTest {
 
   @Test
@@ -17,11 +24,12 @@ class RequestDecoderTest {
   }
 
   @Test
-  void acceptsJsonWithTypeAliasAndAnyInput() {
-    WorkflowRequest r = RequestDecoder.decode(utf8("  {\"type\":\"order\",\"input\":[1,2,3]}"));
+  void acceptsTheDocumentedJsonWithAnyInput() {
+    WorkflowRequest r = RequestDecoder.decode(utf8("  {\"workflowType\":\"order\",\"input\":[1,2,3],\"requestedAt\":9}"));
 
     assertThat(r.getWorkflowType()).isEqualTo("order");
     assertThat(r.getRunId()).isEmpty(); // the record key is used
+    assertThat(r.getRequestedAt()).isEqualTo(9L);
     assertThat(PayloadCodec.describe(r.getInput())).isEqualTo("[1,2,3]");
   }
 
@@ -33,12 +41,65 @@ class RequestDecoderTest {
   }
 
   @Test
+  void anUnknownRequestFieldIsNamedWithTheFieldsThatExist() {
+    assertThatThrownBy(() -> RequestDecoder.decode(utf8("{\"workflowType\":\"order\",\"inputs\":{}}")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_REQUEST"))
+        .hasMessageContaining("\"inputs\"")
+        .hasMessageContaining("workflowType, input");
+  }
+
+  @Test
+  void theUndocumentedTypeAliasIsRefusedWithAHint() {
+    assertThatThrownBy(() -> RequestDecoder.decode(utf8("{\"type\":\"order\",\"input\":1}")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_REQUEST"))
+        .hasMessageContaining("\"type\"")
+        .hasMessageContaining("\"workflowType\"");
+  }
+
+  @Test
+  void aWorkflowTypeThatIsNotTextIsInvalid() {
+    assertThatThrownBy(() -> RequestDecoder.decode(utf8("{\"workflowType\":{\"name\":\"order\"}}")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_REQUEST"))
+        .hasMessageContaining("\"workflowType\"")
+        .hasMessageContaining("must be a string");
+  }
+
+  @Test
+  void theDocumentedJsonCancelCommandIsAccepted() {
+    var inbound = RequestDecoder.decodeInbound(utf8("{\"command\":\"cancel\",\"reason\":\"changed my mind\",\"requestedBy\":\"ops\"}"));
+
+    assertThat(inbound).isInstanceOfSatisfying(RequestDecoder.Command.class, c -> {
+      assertThat(c.command().getType()).isEqualTo(RunCommandType.CANCEL);
+      assertThat(c.command().getReason()).isEqualTo("changed my mind");
+      assertThat(c.command().getCommandId()).isNotBlank();
+    });
+  }
+
+  @Test
+  void aCancelCommandWithAnUnknownFieldIsInvalid() {
+    assertThatThrownBy(() -> RequestDecoder.decodeInbound(utf8("{\"command\":\"cancel\",\"why\":\"x\"}")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_COMMAND"))
+        .hasMessageContaining("\"why\"")
+        .hasMessageContaining("reason");
+  }
+
+  @Test
   void brokenJsonAndRandomBytesAreUndecodable() {
     assertThatThrownBy(() -> RequestDecoder.decode(utf8("{not json")))
         .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("UNDECODABLE_REQUEST"));
     assertThatThrownBy(() -> RequestDecoder.decode(new byte[] {9, 9, 9}))
         .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("UNDECODABLE_REQUEST"))
         .hasMessageContaining("keyed by the run id");
+  }
+
+  @Test
+  void avroMarkedGarbageIsUndecodableNotAnEngineError() {
+    byte[] request = Envelopes.encode(new WorkflowRequest("r1", "order", null, 0L));
+    byte[] command = Envelopes.encode(RunCommand.newBuilder().setRunId("r1").setCommandId("c").setType(RunCommandType.CANCEL).build());
+
+    assertUndecodable(() -> RequestDecoder.decodeInbound(truncated(request)), "UNDECODABLE_REQUEST", "does not decode");
+    assertUndecodable(() -> RequestDecoder.decodeInbound(unknownFingerprint(request)), "UNDECODABLE_REQUEST", "fingerprint");
+    assertUndecodable(() -> RequestDecoder.decodeInbound(truncated(command)), "UNDECODABLE_COMMAND", "does not decode");
   }
 
   private static byte[] utf8(String s) {
