@@ -463,7 +463,7 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
-    /** A RUNNING run with no live execution that has not changed for this long is dispatched again (default 2 min). */
+    /** A run still RUNNING this long after its execution finished here (its completion was never applied) is dispatched again (default 2 min). */
     public Builder watchdogAfter(Duration d) {
       this.watchdogAfter = d;
       return this;

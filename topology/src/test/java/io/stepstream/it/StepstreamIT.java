@@ -88,7 +88,7 @@ class StepstreamIT {
               } else {
                 ctx.step("prepare", String.class, s -> "prepared");
               }
-              ctx.sleep("nap", Duration.ofMillis(500));
+              ctx.sleep("nap", Duration.ofSeconds(5));
               return "done " + in;
             })
             .build()

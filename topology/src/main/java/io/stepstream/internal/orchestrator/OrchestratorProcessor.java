@@ -69,7 +69,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     waits = new WaitResolver(runs, timers, outputs, dispatcher, tokens);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits);
-    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, this::onResumeMarker);
+    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker);
     external = new ExternalInputHandler(runs, outputs, waits, early, tokens);
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
@@ -156,8 +156,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     dispatcher.redispatchAbandoned();
     fireDueTimers(now);
     if (resumed && now >= nextWatchdogAt) {
+      // a pass every half period, overdue at the pass after the one that first saw it: within watchdogAfter
       nextWatchdogAt = now + settings.watchdogAfter().toMillis() / 2;
-      dispatcher.redispatchForgotten(now, settings.watchdogAfter().toMillis());
+      dispatcher.redispatchForgotten(now, settings.watchdogAfter().toMillis() / 2);
     }
   }
 

@@ -77,7 +77,8 @@ public final class OrchestratorTopology {
    * @param earlyInputTtl how long decisions and events for a run id with no request yet are kept
    * @param maxRedispatches dispatches in a row that may end without recording anything before the
    *     run is parked (each after a backoff)
-   * @param watchdogAfter a RUNNING run without a live execution for this long is dispatched again
+   * @param watchdogAfter a run still RUNNING this long after its execution finished (the completion
+   *     was never applied) is dispatched again
    * @param maxRecordBytes the largest record the engine writes (run state, results, dead letters)
    */
   public record Settings(

@@ -24,10 +24,12 @@ final class OutcomeHandler {
   private final EngineMetrics metrics;
   private final WaitResolver waits;
   private final java.util.function.Consumer<String> onResumeMarker;
+  private final RunDispatcher dispatcher;
 
   OutcomeHandler(
-      RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits,
+      RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits, RunDispatcher dispatcher,
       java.util.function.Consumer<String> onResumeMarker) {
+    this.dispatcher = dispatcher;
     this.onResumeMarker = onResumeMarker;
     this.waits = waits;
     this.store = store;
@@ -71,6 +73,7 @@ final class OutcomeHandler {
       apply(state, entry);
     }
     if (outcome.getCompletion() != null) {
+      dispatcher.completionApplied(state.getRunId());
       complete(state, outcome.getCompletion());
     }
     state.setUpdatedAt(outputs.now());

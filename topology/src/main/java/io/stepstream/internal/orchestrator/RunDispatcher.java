@@ -34,6 +34,7 @@ final class RunDispatcher implements ExecutionListener {
   private final int maxRedispatches;
   private final Map<String, Execution> live = new ConcurrentHashMap<>();
   private final Queue<Execution> needRedispatch = new ConcurrentLinkedQueue<>();
+  private final Map<String, Watched> finishedHere = new ConcurrentHashMap<>();
   /** Runs this task dispatched itself before its resume scan: they need no resuming. */
   private Set<String> dispatchedBeforeResumeScan = new HashSet<>();
   private volatile boolean closed;
@@ -208,23 +209,55 @@ final class RunDispatcher implements ExecutionListener {
   }
 
   /**
-   * The watchdog: a RUNNING run with no live execution here that has not changed for
-   * {@code stillFor} (its execution was lost without a trace) is dispatched again.
+   * The watchdog. An execution that finished here has published its completion; if, a while later,
+   * its run is still RUNNING under that same execution, the completion was never applied (lost
+   * without a trace) and the run is dispatched again. Only finished executions are watched, so this
+   * costs nothing per stored run. (Runs left RUNNING by a previous owner are resumed on assignment.)
+   *
+   * @param now the stream thread's wall clock
+   * @param afterMs how long a finished execution's run may stay RUNNING under it
    */
-  void redispatchForgotten(long now, long stillForMs) {
-    List<RunState> forgotten = new ArrayList<>();
-    store.forEachRun(state -> {
-      if (state.getStatus() == RunStatus.RUNNING && !isLive(state.getRunId()) && now - state.getUpdatedAt() >= stillForMs) {
-        forgotten.add(state);
+  void redispatchForgotten(long now, long afterMs) {
+    List<String> overdue = new ArrayList<>();
+    finishedHere.forEach((runId, watched) -> {
+      RunState state = store.run(runId);
+      if (state == null || state.getStatus() != RunStatus.RUNNING || !watched.executionId().equals(state.getExecutionId())) {
+        finishedHere.remove(runId, watched); // its completion was applied, or it was superseded
+      } else if (watched.seenAt() == 0) {
+        finishedHere.replace(runId, watched, new Watched(watched.executionId(), now));
+      } else if (now - watched.seenAt() >= afterMs) {
+        overdue.add(runId);
       }
     });
-    forgotten.forEach(state -> resume(state, "watchdog: RUNNING without a live execution for " + (now - state.getUpdatedAt()) + " ms"));
+    for (String runId : overdue) {
+      Watched watched = finishedHere.remove(runId);
+      RunState state = store.run(runId);
+      if (watched != null && state != null && !isLive(runId)) {
+        resume(state, "watchdog: execution " + watched.executionId() + " finished " + (now - watched.seenAt())
+            + " ms ago or more, but its completion was never applied");
+      }
+    }
   }
+
+  /** The run's completion was applied: its finished execution needs no watching. */
+  void completionApplied(String runId) {
+    if (!finishedHere.isEmpty()) {
+      finishedHere.remove(runId);
+    }
+  }
+
+  /** An execution that finished here, and when the watchdog first saw its run still RUNNING (0: not yet). */
+  private record Watched(String executionId, long seenAt) {}
 
   @Override
   public void onExecutionEnded(Execution execution, boolean finished) {
     live.remove(execution.runId(), execution);
-    if (!finished && !closed) {
+    if (closed) {
+      return;
+    }
+    if (finished) {
+      finishedHere.put(execution.runId(), new Watched(execution.executionId(), 0));
+    } else {
       needRedispatch.add(execution);
     }
   }

@@ -155,6 +155,22 @@ class PoisonRunsTest {
   }
 
   @Test
+  void aRunWhoseFinishedExecutionsCompletionIsNeverAppliedIsDispatchedAgainByTheWatchdog() {
+    harness.request("r1", "one", "x");
+    harness.runExecutions();
+    harness.publisher.drain(); // the completion is lost without a trace
+    harness.advanceAndSettle(Duration.ofSeconds(50), Duration.ofSeconds(1));
+    assertThat(harness.results()).isEmpty();
+
+    harness.advanceAndSettle(Duration.ofMinutes(3), Duration.ofSeconds(1));
+
+    assertThat(harness.events()).filteredOn(e -> e.getType() == RUN_RESUMED).singleElement()
+        .satisfies(e -> assertThat(e.getDetail()).startsWith("watchdog"));
+    assertThat(harness.results()).singleElement()
+        .satisfies(r -> assertThat(PayloadCodec.decode(r.getOutput(), String.class)).isEqualTo("done x"));
+  }
+
+  @Test
   void aRequestTooLargeForTheRunStateFailsTheRunWithAResultThatSaysSo() {
     try (OrchestratorHarness small = new OrchestratorHarness(new WorkflowRegistry().register("one", String.class, oneStep), null,
         OrchestratorTopology.Settings.defaults().withMaxRecordBytes(10_000))) {
