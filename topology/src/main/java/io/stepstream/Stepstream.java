@@ -61,6 +61,7 @@ public final class Stepstream implements AutoCloseable {
   private String bootstrapServers;
   private ExecutionPool pool;
   private KafkaOutcomePublisher publisher;
+  private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
 
@@ -85,7 +86,13 @@ public final class Stepstream implements AutoCloseable {
       pool = new ExecutionPool(config.executorThreads);
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
-      ResumeMarkers markers = (partition, markerId) -> publisher.sendMarker(partition, markerId);
+      // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
+      markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "stepstream-resume-markers");
+        t.setDaemon(true);
+        return t;
+      });
+      ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
       var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
@@ -152,6 +159,10 @@ public final class Stepstream implements AutoCloseable {
     if (pool != null) {
       pool.close();
       pool = null;
+    }
+    if (markerSender != null) {
+      markerSender.shutdownNow();
+      markerSender = null;
     }
     if (publisher != null) {
       publisher.close();

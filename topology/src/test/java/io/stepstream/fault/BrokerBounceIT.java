@@ -12,13 +12,17 @@ import org.junit.jupiter.api.Timeout;
  * default 50 ms commit interval a transaction is always open), and started again on the same log
  * directory 3 s later, while both engines and the client keep running. No acknowledged request may be
  * lost, and every run finishes once, consistently, after the heal, without restarting an engine.
+ *
+ * <p>Transaction timeout 30 s, not the default: the broker is away about 10 s, and transactions the
+ * coordinator aborts on timeout during such an outage left a hanging transaction in 3 of 7 runs on
+ * Kafka 4.4 (a task that never finished restoring). docs/reliability.md has the details.
  */
 @Timeout(300)
 class BrokerBounceIT {
 
   @Test
   void aBrokerKilledAndRestartedMidLoadLosesNoAcknowledgedRequest() throws Exception {
-    var settings = FaultCluster.Settings.defaults().option("stepDelayMs=20");
+    var settings = FaultCluster.Settings.defaults().option("stepDelayMs=20").option("transactionTimeoutMs=30000");
     try (FaultCluster cluster = FaultCluster.start("BrokerBounceIT", settings)) {
       cluster.startInstances("e1", "e2");
       LoadDriver load = cluster.startLoad("bb", 40);

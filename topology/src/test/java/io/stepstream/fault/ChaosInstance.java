@@ -16,6 +16,7 @@ import java.util.Map;
  *   partitions=6            partitions of the topics it creates
  *   stepDelayMs=0           each step sleeps a random 0..N ms before its effect
  *   earlyCommitBelow=N      Stepstream.Builder#earlyCommitBelow (0: results wait for the commit interval)
+ *   transactionTimeoutMs=N  the producers' transaction.timeout.ms (default: the engine's)
  * </pre>
  *
  * <p>Failover: session timeout 6 s (the broker's minimum), heartbeat 1 s. A commit interval above
@@ -58,7 +59,9 @@ public final class ChaosInstance {
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)
             .register(ChaosWorkflow.CHAIN, String.class, ChaosWorkflow.chain(effects, stepDelayMs))
             .register(ChaosWorkflow.SIGNALLED, String.class, ChaosWorkflow.signalled(effects, stepDelayMs));
-    if (commitMs > 2000) {
+    if (options.containsKey("transactionTimeoutMs")) {
+      builder.streamsConfig("producer.transaction.timeout.ms", Integer.parseInt(options.get("transactionTimeoutMs")));
+    } else if (commitMs > 2000) {
       builder.streamsConfig("producer.transaction.timeout.ms", (int) commitMs + 10_000);
     }
     if (options.containsKey("earlyCommitBelow")) {

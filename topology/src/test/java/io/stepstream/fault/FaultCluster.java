@@ -278,6 +278,23 @@ final class FaultCluster implements AutoCloseable {
     Thread.sleep(d.toMillis());
   }
 
+  /** A stall is read from where each live instance's threads are: jstack into threads-<name>.txt. */
+  private void dumpThreads() {
+    for (Instance i : instances.values()) {
+      if (i.process == null || !i.process.isAlive()) {
+        continue;
+      }
+      try {
+        Path out = dir.resolve("threads-" + i.name + ".txt");
+        new ProcessBuilder("jstack", Long.toString(i.process.pid())).redirectErrorStream(true).redirectOutput(out.toFile())
+            .start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        note("thread dump of " + i.name + " in " + out.getFileName());
+      } catch (Exception e) {
+        note("no thread dump of " + i.name + ": " + e);
+      }
+    }
+  }
+
   /**
    * Waits until every run in {@code runIds} has a committed result, or {@code bound} passed.
    *
@@ -298,6 +315,9 @@ final class FaultCluster implements AutoCloseable {
       while (!missing.isEmpty() && System.nanoTime() < deadline) {
         consumer.poll(Duration.ofMillis(200)).forEach(r -> missing.remove(r.key()));
       }
+    }
+    if (!missing.isEmpty()) {
+      dumpThreads();
     }
     note(missing.isEmpty()
         ? "all " + runIds.size() + " runs have a committed result"

@@ -30,6 +30,9 @@ public final class InstanceProcess implements AutoCloseable {
     command.add("-Xmx512m");
     command.addAll(jvmOptions);
     command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+    // state changes and rebalances of the child engine, so a stall after a fault can be read from its log
+    command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info");
+    command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StreamThread=info");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());
