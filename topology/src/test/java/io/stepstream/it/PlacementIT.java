@@ -126,6 +126,21 @@ class PlacementIT {
     assertThat(TopicReader.readAll(engine.bootstrapServers(), "placed.dlq")).isEmpty();
   }
 
+  @Test
+  void anEngineRefusesToStartWhenItsInputTopicsHaveDifferentPartitionCounts() throws Exception {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", engine.bootstrapServers()))) {
+      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("skewed.requests", 4, (short) 1),
+          new org.apache.kafka.clients.admin.NewTopic("skewed.signals", 2, (short) 1))).all().get();
+    }
+    Stepstream skewed = Stepstream.builder().bootstrapServers(engine.bootstrapServers()).topicPrefix("skewed")
+        .stateDir(dir.resolve("skewed")).partitions(4).approvalSecret(SECRET)
+        .register("two-steps", String.class, (ctx, in) -> in).build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(skewed::start)
+        .hasMessageContaining("skewed.requests has 4 partitions but skewed.signals has 2")
+        .hasMessageContaining("same count");
+  }
+
   private static String effect(String idempotencyKey, String value) {
     EFFECTS.computeIfAbsent(idempotencyKey, k -> new AtomicInteger()).incrementAndGet();
     return value;

@@ -281,6 +281,20 @@ class HumanInTheLoopTest {
   }
 
   @Test
+  void anEventTheRunEndsWithoutAwaitingIsRecordedAsIgnored() {
+    harness.request("r1", "payment", "x");
+    harness.settle();
+    harness.signal("r1", "refund-status", "late", "crm-1"); // nothing in this workflow waits for it
+    harness.signal("r1", "payment", 150, "psp-1");
+    harness.settle();
+
+    assertThat(harness.events()).filteredOn(e -> e.getType() == SIGNAL_IGNORED).singleElement().satisfies(e -> {
+      assertThat(e.getStep()).isEqualTo("refund-status");
+      assertThat(e.getDetail()).contains("without awaiting event 'refund-status'");
+    });
+  }
+
+  @Test
   void aStoredDecisionForAnApprovalTheRunNeverAsksIsRejectedWhenTheRunEnds() {
     harness.request("r1", "payment", "x");
     harness.decide(harness.decision("r1", "no-such-approval", true, "alice").build());
