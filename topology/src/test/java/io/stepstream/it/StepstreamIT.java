@@ -171,6 +171,25 @@ class StepstreamIT {
   }
 
   @Test
+  void aRequestAsLargeAsTheBrokerAcceptsFailsItsRunClearlyAndLaterRunsStillComplete() throws Exception {
+    // 1,048,470 bytes of valid JSON: the broker takes it, but the run state holding it would not fit in a record
+    String padding = "x".repeat(1_048_470 - "{\"workflowType\":\"order\",\"input\":{\"item\":\"\",\"quantity\":1}}".length());
+    byte[] big = ("{\"workflowType\":\"order\",\"input\":{\"item\":\"" + padding + "\",\"quantity\":1}}").getBytes(StandardCharsets.UTF_8);
+    assertThat(big).hasSize(1_048_470);
+    try (var producer = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, engine.bootstrapServers(),
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2_000_000), new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(engine.topics().requests(), "huge-1", big)).get();
+    }
+
+    RunResult result = engine.client().awaitResult("huge-1", Duration.ofSeconds(60));
+    assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(result.raw().getError().getType()).isEqualTo("INPUT_TOO_LARGE");
+    assertThat(result.raw().getError().getMessage()).contains("huge-1").contains("reference");
+    assertThat(engine.client().start("order", "after-huge", new Order("pen", 1)).await(Duration.ofSeconds(60)).isCompleted())
+        .as("the partition keeps going").isTrue();
+  }
+
+  @Test
   void aFailingStepFailsTheRunWithTheStepAndCause() {
     RunResult result = engine.client().start("boom", "boom-1", "ada").await(Duration.ofSeconds(60));
 
