@@ -9,7 +9,6 @@ import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.WorkflowRegistry;
-import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.RequestDecoder;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,6 +20,8 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class RequestHandler {
   static final int MAX_RUN_ID_LENGTH = 512;
+  /** Room for the run state's fields besides input, ids and type (numbers, status, small strings). */
+  private static final int RUN_STATE_FIXED_BYTES = 1_024;
 
   private final WorkflowRegistry registry;
   private final RunStore store;
@@ -181,17 +182,28 @@ final class RequestHandler {
               + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow");
       return;
     }
-    int size = Envelopes.encode(state).length;
+    int size = runStateSizeBound(state);
     if (size > outputs.maxRecordBytes()) {
       state.setInput(null); // what is kept must fit
       fail(state, "INPUT_TOO_LARGE",
-          "the input of run " + state.getRunId() + " is " + size + " bytes with its run state; the engine keeps a run's input in its"
+          "the input of run " + state.getRunId() + " makes its run state about " + size + " bytes; the engine keeps a run's input in its"
               + " state store, whose records may be at most " + outputs.maxRecordBytes() + " bytes. Pass a reference to data stored"
               + " elsewhere (object store, database) instead");
       return;
     }
     outputs.audit(state, AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
     dispatcher.dispatchFirst(state, hasEarlyInputs);
+  }
+
+  /**
+   * An upper bound of the run state's encoded size, from its parts: the input dominates, the other
+   * fields are ids, a type name and a few numbers. (Encoding the state here too would encode every
+   * new run twice: the store encodes it again when it is saved.)
+   */
+  private static int runStateSizeBound(RunState state) {
+    int input = state.getInput() == null ? 0 : state.getInput().getData().remaining()
+        + (state.getInput().getJavaType() == null ? 0 : state.getInput().getJavaType().length() * 3);
+    return input + 3 * (state.getRunId().length() + state.getWorkflowType().length()) + RUN_STATE_FIXED_BYTES;
   }
 
   /** The request cannot start a run: the run ends FAILED at once, with one result saying why. */
