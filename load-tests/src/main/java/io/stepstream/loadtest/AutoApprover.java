@@ -1,7 +1,7 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Topics;
-import io.stepstream.WorkflowClient;
+import io.stepstream.client.Topics;
+import io.stepstream.client.WorkflowClient;
 import io.stepstream.internal.codec.Envelopes;
 import java.time.Duration;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

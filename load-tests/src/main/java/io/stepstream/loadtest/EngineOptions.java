@@ -1,6 +1,6 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Stepstream;
-import io.stepstream.WorkflowClient;
+import io.stepstream.engine.Stepstream;
+import io.stepstream.client.WorkflowClient;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.LinkedHashMap;

@@ -70,7 +70,7 @@ public final class Environment {
   /** "name sha256:abcdef012345, ..." of the jars (or class directories) the engine classes were loaded from. */
   static String engineJars() {
     List<String> out = new java.util.ArrayList<>();
-    for (Class<?> c : new Class<?>[] {io.stepstream.Stepstream.class, io.stepstream.avro.RunStatus.class}) {
+    for (Class<?> c : new Class<?>[] {io.stepstream.engine.Stepstream.class, io.stepstream.avro.RunStatus.class}) {
       try {
         Path p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (Files.isRegularFile(p)) {

@@ -1,8 +1,8 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.WorkflowClient;
-import io.stepstream.internal.TopicScanner;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.internal.client.TopicScanner;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

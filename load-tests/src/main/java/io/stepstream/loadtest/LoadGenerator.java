@@ -1,8 +1,8 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.RunHandle;
-import io.stepstream.Topics;
-import io.stepstream.WorkflowClient;
+import io.stepstream.client.RunHandle;
+import io.stepstream.client.Topics;
+import io.stepstream.client.WorkflowClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

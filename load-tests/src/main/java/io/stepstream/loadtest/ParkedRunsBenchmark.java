@@ -1,12 +1,12 @@
 package io.stepstream.loadtest;
 
 import io.stepstream.ApprovalRequest;
-import io.stepstream.Stepstream;
-import io.stepstream.WorkflowClient;
+import io.stepstream.engine.Stepstream;
+import io.stepstream.client.WorkflowClient;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.internal.codec.Envelopes;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -184,7 +184,7 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
       long approveStart = System.currentTimeMillis();
       // the auto-approver signs with the shared secret, as an automated approval service would; raw sends,
       // not WorkflowClient.approve, which waits for each acknowledgement
-      var tokens = io.stepstream.internal.orchestrator.ApprovalTokens.withSecret(SECRET.getBytes());
+      var tokens = io.stepstream.internal.approvals.ApprovalTokens.withSecret(SECRET.getBytes());
       try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
         for (int i = 0; i < runs; i++) {
           var decision = io.stepstream.avro.ApprovalDecision.newBuilder().setRunId("a-" + i).setApprovalName("ok").setApproved(true)
@@ -209,7 +209,7 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
    */
   private void warmUp(WorkflowClient client) {
     Set<Integer> covered = new java.util.HashSet<>();
-    List<io.stepstream.RunHandle> handles = new ArrayList<>();
+    List<io.stepstream.client.RunHandle> handles = new ArrayList<>();
     long salt = System.nanoTime();
     for (int i = 0; covered.size() < partitions && i < 10_000; i++) {
       String runId = "warm-up-" + salt + "-" + i;

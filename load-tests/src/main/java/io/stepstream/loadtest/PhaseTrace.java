@@ -1,6 +1,6 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Topics;
+import io.stepstream.client.Topics;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;

@@ -2,7 +2,7 @@ package io.stepstream.loadtest;
 
 import io.stepstream.Approval;
 import io.stepstream.ApprovalRequest;
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import io.stepstream.Workflow;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package io.stepstream.loadtest;
 
-import io.stepstream.Stepstream;
-import io.stepstream.WorkflowClient;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.engine.Stepstream;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

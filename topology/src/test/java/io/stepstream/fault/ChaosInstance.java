@@ -1,6 +1,6 @@
 package io.stepstream.fault;
 
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

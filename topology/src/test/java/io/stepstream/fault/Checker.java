@@ -1,6 +1,6 @@
 package io.stepstream.fault;
 
-import io.stepstream.Topics;
+import io.stepstream.client.Topics;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.JournalEntry;

@@ -1,6 +1,6 @@
 package io.stepstream.fault;
 
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import io.stepstream.Workflow;
 import java.nio.file.Files;
 import java.nio.file.Path;

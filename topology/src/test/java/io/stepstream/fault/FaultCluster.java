@@ -1,8 +1,8 @@
 package io.stepstream.fault;
 
-import io.stepstream.Topics;
-import io.stepstream.WorkflowClient;
-import io.stepstream.kafka.BrokerProcess;
+import io.stepstream.client.Topics;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.devkafka.BrokerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.stepstream.RunResult;
-import io.stepstream.WorkflowClient;
+import io.stepstream.client.WorkflowClient;
 import io.stepstream.avro.AuditEventType;
-import io.stepstream.avro.RunStatus;
+import io.stepstream.RunStatus;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.it.TopicReader;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +93,7 @@ class InstanceCrashIT {
           RunResult slept = client.awaitResult("sleepy-1", Duration.ofSeconds(90));
           RunResult retried = client.awaitResult("retry-1", Duration.ofSeconds(90));
           assertThat(slept.output(String.class)).isEqualTo("woke");
-          assertThat(slept.raw().getFinishedAt()).as("not before the sleep ended").isGreaterThanOrEqualTo(started + 4_000);
+          assertThat(slept.finishedAt().toEpochMilli()).as("not before the sleep ended").isGreaterThanOrEqualTo(started + 4_000);
           assertThat(retried.output(String.class)).isEqualTo("ok after 3");
         }
       }

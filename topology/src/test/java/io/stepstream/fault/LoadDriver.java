@@ -1,7 +1,7 @@
 package io.stepstream.fault;
 
-import io.stepstream.RunHandle;
-import io.stepstream.WorkflowClient;
+import io.stepstream.client.RunHandle;
+import io.stepstream.client.WorkflowClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

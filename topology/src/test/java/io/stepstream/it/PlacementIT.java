@@ -3,11 +3,11 @@ package io.stepstream.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stepstream.RunResult;
-import io.stepstream.Stepstream;
-import io.stepstream.WorkflowClient;
-import io.stepstream.avro.RunStatus;
-import io.stepstream.internal.orchestrator.ApprovalTokens;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.engine.Stepstream;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.RunStatus;
+import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,10 +112,10 @@ class PlacementIT {
 
       for (int i = 0; i < 20; i++) {
         RunResult r = client.awaitResult("steps-" + i, Duration.ofSeconds(60));
-        assertThat(r.status()).as("%s", r.raw()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(r.status()).as("%s", r).isEqualTo(RunStatus.COMPLETED);
         assertThat(r.output(String.class)).isEqualTo("b(a(" + i + "))");
         RunResult w = client.awaitResult("waits-" + i, Duration.ofSeconds(60));
-        assertThat(w.status()).as("%s", w.raw()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(w.status()).as("%s", w).isEqualTo(RunStatus.COMPLETED);
         assertThat(w.output(String.class)).isEqualTo("paid " + (100 + i) + ", approved by alice");
       }
     }

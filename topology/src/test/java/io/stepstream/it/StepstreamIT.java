@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.stepstream.CancelResult;
-import io.stepstream.RunHandle;
+import io.stepstream.client.RunHandle;
 import io.stepstream.RunResult;
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import io.stepstream.Workflow;
-import io.stepstream.WorkflowClient;
+import io.stepstream.client.WorkflowClient;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
-import io.stepstream.avro.RunStatus;
+import io.stepstream.RunStatus;
 import io.stepstream.internal.codec.Envelopes;
-import io.stepstream.kafka.EmbeddedKafka;
+import io.stepstream.devkafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -183,8 +183,8 @@ class StepstreamIT {
 
     RunResult result = engine.client().awaitResult("huge-1", Duration.ofSeconds(60));
     assertThat(result.status()).isEqualTo(RunStatus.FAILED);
-    assertThat(result.raw().getError().getType()).isEqualTo("INPUT_TOO_LARGE");
-    assertThat(result.raw().getError().getMessage()).contains("huge-1").contains("reference");
+    assertThat(result.errorType()).isEqualTo("INPUT_TOO_LARGE");
+    assertThat(result.errorMessage()).contains("huge-1").contains("reference");
     assertThat(engine.client().start("order", "after-huge", new Order("pen", 1)).await(Duration.ofSeconds(60)).isCompleted())
         .as("the partition keeps going").isTrue();
   }

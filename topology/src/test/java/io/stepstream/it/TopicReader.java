@@ -1,6 +1,6 @@
 package io.stepstream.it;
 
-import io.stepstream.internal.TopicScanner;
+import io.stepstream.internal.client.TopicScanner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.stepstream.readme;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stepstream.RunResult;
-import io.stepstream.Stepstream;
+import io.stepstream.engine.Stepstream;
 import io.stepstream.Workflow;
 import io.stepstream.WorkflowContext;
 import java.nio.file.Files;

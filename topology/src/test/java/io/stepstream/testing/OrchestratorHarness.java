@@ -1,16 +1,16 @@
 package io.stepstream.testing;
 
-import io.stepstream.Topics;
+import io.stepstream.client.Topics;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
-import io.stepstream.internal.orchestrator.ApprovalTokens;
+import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;

@@ -9,7 +9,7 @@ import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.RunCompletion;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
-import io.stepstream.internal.WorkflowRegistry.Registration;
+import io.stepstream.internal.engine.WorkflowRegistry.Registration;
 import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.PayloadCodec;
 import java.io.PrintWriter;

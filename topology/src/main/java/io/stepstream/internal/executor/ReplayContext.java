@@ -20,6 +20,7 @@ import io.stepstream.avro.Payload;
 import io.stepstream.avro.Signal;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.codec.PayloadValue;
 import io.stepstream.internal.executor.AttemptRunner.Attempt;
 import io.stepstream.internal.executor.AttemptRunner.Limits;
 import java.time.Clock;
@@ -169,7 +170,7 @@ final class ReplayContext implements WorkflowContext {
       if (d.getTimedOut() && ask.throwOnTimeout()) {
         throw new ApprovalTimeoutException("approval '" + name + "' of run " + request.runId() + " was not decided before its deadline");
       }
-      return new Approval(d.getApproved(), d.getTimedOut(), d.getApprover(), d.getComment(), d.getReason(), d.getEditedPayload(),
+      return new Approval(d.getApproved(), d.getTimedOut(), d.getApprover(), d.getComment(), d.getReason(), PayloadValue.of(d.getEditedPayload()),
           Instant.ofEpochMilli(d.getDecidedAt()));
     }
     checkCancelRequested(name);

@@ -1,5 +1,6 @@
 package io.stepstream.internal.orchestrator;
 
+import io.stepstream.client.Topics;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.EntryKind;
@@ -28,9 +29,9 @@ final class EarlyInputs {
   private final TimerStore timers;
   private final Outputs outputs;
   private final Duration ttl;
-  private final io.stepstream.Topics topics;
+  private final io.stepstream.client.Topics topics;
 
-  EarlyInputs(RunStore store, TimerStore timers, Outputs outputs, Duration ttl, io.stepstream.Topics topics) {
+  EarlyInputs(RunStore store, TimerStore timers, Outputs outputs, Duration ttl, io.stepstream.client.Topics topics) {
     this.topics = topics;
     this.store = store;
     this.timers = timers;

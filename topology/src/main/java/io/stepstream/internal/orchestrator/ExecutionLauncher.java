@@ -1,6 +1,6 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.executor.Execution;
 import io.stepstream.internal.executor.ExecutionListener;
 import io.stepstream.internal.executor.ExecutionRequest;

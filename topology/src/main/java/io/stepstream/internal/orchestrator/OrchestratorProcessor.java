@@ -1,6 +1,7 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.Topics;
+import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.client.Topics;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.codec.InvalidInputException;

@@ -8,7 +8,7 @@ import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.RequestDecoder;
 import org.apache.kafka.streams.processor.api.Record;

@@ -1,5 +1,6 @@
 package io.stepstream.internal.orchestrator;
 
+import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.AuditEventType;

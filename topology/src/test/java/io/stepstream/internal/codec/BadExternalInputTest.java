@@ -14,7 +14,7 @@ import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.Signal;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.testing.OrchestratorHarness;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.testing.RecordingPublisher;
 import java.time.Clock;

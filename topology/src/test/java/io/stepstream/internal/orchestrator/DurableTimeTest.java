@@ -26,7 +26,7 @@ import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.testing.OrchestratorHarness;
 import java.time.Duration;

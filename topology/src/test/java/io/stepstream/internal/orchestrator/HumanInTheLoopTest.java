@@ -25,7 +25,7 @@ import io.stepstream.Workflow;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.RunStatus;
-import io.stepstream.internal.WorkflowRegistry;
+import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.testing.OrchestratorHarness;
 import java.nio.charset.StandardCharsets;

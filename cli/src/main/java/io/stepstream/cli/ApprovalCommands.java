@@ -1,0 +1,162 @@
+package io.stepstream.cli;
+
+import io.stepstream.PendingApproval;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.internal.codec.PayloadCodec;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code stepstream approvals | approve | reject | signal}: the human side of human-in-the-loop. */
+final class ApprovalCommands {
+  private ApprovalCommands() {}
+
+  @Command(name = "approvals", description = "List the approvals runs are waiting for, with the token a decision must carry.")
+  static final class ListPending implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (WorkflowClient client = connection.client()) {
+        print(client.pendingApprovals(Duration.ofSeconds(30)), spec.commandLine().getOut());
+        return 0;
+      }
+    }
+
+    /**
+     * One block per approval. The token is what a decision produced by any other tool must carry
+     * (the CLI's own approve/reject look it up themselves).
+     */
+    static void print(List<PendingApproval> pending, PrintWriter out) {
+      if (pending.isEmpty()) {
+        out.println("no pending approvals");
+      }
+      for (PendingApproval p : pending) {
+        out.printf("%s  %s  %s%n    details: %s%n    approvers: %s groups: %s  deadline: %s%n    token: %s%n",
+            p.runId(), p.approvalName(), p.subject(), p.details(), p.approvers(), p.groups(), p.deadline(), p.token());
+      }
+      out.flush();
+    }
+  }
+
+  /** Shared by approve and reject. */
+  abstract static class Decide implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+
+    @Parameters(index = "0", description = "Run id.")
+    String runId;
+
+    @Parameters(index = "1", description = "Approval name.")
+    String approvalName;
+
+    @Option(names = "--as", defaultValue = "${sys:user.name}", description = "Approver (default: your user name).")
+    String approver;
+
+    @Option(names = "--group", description = "A group the approver acts for (repeatable).")
+    List<String> groups = List.of();
+
+    abstract boolean approved();
+
+    String comment() {
+      return null;
+    }
+
+    String reason() {
+      return null;
+    }
+
+    Object edited() {
+      return null;
+    }
+
+    @Override
+    public Integer call() {
+      try (WorkflowClient client = connection.client()) {
+        client.decide(runId, approvalName, approved(), approver, groups, comment(), reason(), edited());
+        System.out.println((approved() ? "approval" : "rejection") + " of " + approvalName + " for run " + runId
+            + " sent; the events topic shows whether it was applied (APPROVAL_DECIDED) or why not");
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "approve", description = "Approve: stepstream approve RUN NAME [--comment ...] [--edited JSON].")
+  static final class Approve extends Decide {
+    @Option(names = "--comment")
+    String comment;
+
+    @Option(names = "--edited", description = "Approve with changes: the corrected details as JSON.")
+    String edited;
+
+    @Override
+    boolean approved() {
+      return true;
+    }
+
+    @Override
+    String comment() {
+      return comment;
+    }
+
+    @Override
+    Object edited() {
+      try {
+        return edited == null ? null : PayloadCodec.json().readTree(edited);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("--edited is not valid JSON: " + e.getMessage());
+      }
+    }
+  }
+
+  @Command(name = "reject", description = "Reject: stepstream reject RUN NAME [--reason ...].")
+  static final class Reject extends Decide {
+    @Option(names = "--reason")
+    String reason;
+
+    @Override
+    boolean approved() {
+      return false;
+    }
+
+    @Override
+    String reason() {
+      return reason;
+    }
+  }
+
+  @Command(name = "signal", description = "Send an event to a run: stepstream signal RUN NAME --data JSON [--id ID].")
+  static final class SendSignal implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+
+    @Parameters(index = "0", description = "Run id.")
+    String runId;
+
+    @Parameters(index = "1", description = "Event name (what the workflow awaits).")
+    String name;
+
+    @Option(names = "--data", defaultValue = "null", description = "Payload as JSON.")
+    String data;
+
+    @Option(names = "--id", description = "Deduplication id.")
+    String signalId;
+
+    @Override
+    public Integer call() throws Exception {
+      try (WorkflowClient client = connection.client()) {
+        var json = PayloadCodec.json().readTree(data);
+        client.signal(runId, name, json.isNull() ? null : json, signalId);
+        System.out.println("event " + name + " sent to run " + runId);
+        return 0;
+      }
+    }
+  }
+}

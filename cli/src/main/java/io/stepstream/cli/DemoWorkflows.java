@@ -1,0 +1,91 @@
+package io.stepstream.cli;
+
+import io.stepstream.Approval;
+import io.stepstream.ApprovalRequest;
+import io.stepstream.engine.Stepstream;
+import io.stepstream.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The demo: a support-ticket agent with three steps. The "LLM" and "CRM" are simulated (a short
+ * sleep, like a remote call) so the demo needs no network; swap them for real clients and nothing
+ * else changes.
+ */
+public final class DemoWorkflows {
+  public static final String TRIAGE = "support-triage";
+  public static final String REFUND = "refund-approval";
+
+  /** A refund an agent proposes and a human must approve. */
+  public record Refund(String customer, int amount) {}
+
+  /** A support ticket. */
+  public record Ticket(String id, String customer, String text) {}
+
+  /** What the classifier decided. */
+  public record Triage(String category, double confidence) {}
+
+  /** The agent's answer. */
+  public record Reply(String ticketId, String category, String reply, Instant draftedAt) {}
+
+  /** Classify, look up the customer, draft a reply: each a durable step. */
+  public static final Workflow<Ticket, Reply> TRIAGE_WORKFLOW =
+      (ctx, ticket) -> {
+        Triage triage = ctx.step("classify", Triage.class, s -> classify(ticket.text()));
+        String history = ctx.step("lookup-customer", String.class, s -> lookupCustomer(ticket.customer()));
+        String reply = ctx.step("draft-reply", String.class, s -> draft(triage, history, s.idempotencyKey()));
+        return new Reply(ticket.id(), triage.category(), reply, ctx.now());
+      };
+
+  /** Asks a human (for a day) before paying; pays the amount they approved, possibly edited. */
+  public static final Workflow<Refund, String> REFUND_WORKFLOW =
+      (ctx, refund) -> {
+        Approval a =
+            ctx.awaitApproval("refund-review",
+                ApprovalRequest.of("Refund " + refund.amount() + " to " + refund.customer()).details(refund).timedOutDecisionOnTimeout(),
+                Duration.ofDays(1));
+        if (a.timedOut()) {
+          return "no decision within a day: nothing refunded";
+        }
+        if (!a.approved()) {
+          return "refund rejected by " + a.approver() + ": " + a.reason();
+        }
+        Refund approved = a.edited(Refund.class).orElse(refund);
+        return ctx.step("pay", String.class, s -> "refunded " + approved.amount() + " to " + approved.customer()
+            + " (approved by " + a.approver() + ", payment key " + s.idempotencyKey() + ")");
+      };
+
+  private DemoWorkflows() {}
+
+  public static Stepstream.Builder registerAll(Stepstream.Builder builder) {
+    return builder.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW).register(REFUND, Refund.class, REFUND_WORKFLOW);
+  }
+
+  static Triage classify(String text) throws InterruptedException {
+    simulatedLatency();
+    String t = text.toLowerCase(Locale.ROOT);
+    if (t.contains("refund") || t.contains("charge")) {
+      return new Triage("billing", 0.92);
+    }
+    if (t.contains("error") || t.contains("crash")) {
+      return new Triage("bug", 0.81);
+    }
+    return new Triage("question", 0.64);
+  }
+
+  static String lookupCustomer(String customer) throws InterruptedException {
+    simulatedLatency();
+    return customer + " has been a customer for " + (2 + Math.abs(customer.hashCode() % 7)) + " years";
+  }
+
+  static String draft(Triage triage, String history, String idempotencyKey) throws InterruptedException {
+    simulatedLatency();
+    return "[" + triage.category() + "] Thanks for reaching out. (" + history + "; reply " + idempotencyKey + ")";
+  }
+
+  private static void simulatedLatency() throws InterruptedException {
+    Thread.sleep(ThreadLocalRandom.current().nextInt(20, 80));
+  }
+}

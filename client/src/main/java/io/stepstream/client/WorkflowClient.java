@@ -1,0 +1,488 @@
+package io.stepstream.client;
+
+import io.stepstream.CancelResult;
+import io.stepstream.PendingApproval;
+import io.stepstream.ResumeResult;
+import io.stepstream.WorkflowTimeoutException;
+import io.stepstream.RunResult;
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.AuditEventType;
+import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.client.TopicScanner;
+import io.stepstream.internal.client.Consumers;
+import io.stepstream.internal.client.ResultLookups;
+import io.stepstream.internal.client.ResultWaiters;
+import io.stepstream.internal.client.ResultsFeed;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.codec.Results;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Starts runs and reads their results, against any cluster running Stepstream. Thread-safe; create
+ * one per application and close it at the end.
+ *
+ * <pre>{@code
+ * try (WorkflowClient client = WorkflowClient.builder().bootstrapServers("127.0.0.1:9092").build()) {
+ *   RunHandle run = client.start("order", "order-42", new Order("book", 2));
+ *   RunResult result = run.await(Duration.ofMinutes(1));
+ *   Receipt receipt = result.outputOrThrow(Receipt.class);
+ * }
+ * }</pre>
+ *
+ * <p>Results are read committed (only results of committed engine transactions). How a result
+ * reaches you:
+ *
+ * <ul>
+ *   <li>{@link RunHandle#await} / {@link RunHandle#result()}: a handle is registered before its
+ *       request is sent and keeps its run registered until the result arrives, so its result is
+ *       never missed, however many other results come first.
+ *   <li>Starting a run id that already exists starts nothing (the engine records {@code
+ *       DUPLICATE_REQUEST}); the existing run's one result answers both. If no result arrived
+ *       within {@code duplicateCheckAfter} (default 30 s), the client reads the run's events
+ *       partition for the engine's answer and, for a duplicate, looks the existing result up on
+ *       the run's results partition.
+ *   <li>{@link #awaitResult} for a run this client is not already waiting for: if the result is
+ *       not among the last 10,000 this client saw, it is looked up on the run's results partition
+ *       (from its beginning), so a result committed before the await, even before the client
+ *       existed, answers it. An await that times out leaves nothing registered.
+ *   <li>{@link #subscribe}: every result committed after the client was created.
+ * </ul>
+ *
+ * <p>The client may be created before the engine created its topics: it starts reading the
+ * results topic as soon as it exists.
+ */
+public final class WorkflowClient implements AutoCloseable {
+  private static final int RECENT_RESULTS = 10_000;
+
+  private final Topics topics;
+  private final Map<String, Object> clientConfig;
+  private final io.stepstream.internal.approvals.ApprovalTokens approvalTokens;
+  private final KafkaProducer<String, byte[]> producer;
+  private final ResultWaiters waiters = new ResultWaiters(RECENT_RESULTS);
+  private final List<Consumer<RunResult>> listeners = new CopyOnWriteArrayList<>();
+  private final ResultsFeed feed;
+  private final ResultLookups lookups;
+
+  private WorkflowClient(Builder b) {
+    this.topics = Topics.withPrefix(b.topicPrefix);
+    this.clientConfig = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+    this.approvalTokens =
+        b.approvalSecret == null ? null : io.stepstream.internal.approvals.ApprovalTokens.withSecret(b.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Map<String, Object> p = new HashMap<>(clientConfig);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.feed = new ResultsFeed(clientConfig, topics.results(), waiters, listeners);
+    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), waiters, b.duplicateCheckAfter);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a run with a random run id. */
+  public RunHandle start(String workflowType, Object input) {
+    return start(workflowType, UUID.randomUUID().toString(), input);
+  }
+
+  /** Starts a run and returns once the request is durably written (acks=all). */
+  public RunHandle start(String workflowType, String runId, Object input) {
+    RunHandle handle = startAsync(workflowType, runId, input);
+    producer.flush();
+    if (handle.result().isCompletedExceptionally()) {
+      handle.result().join(); // throws the send error
+    }
+    return handle;
+  }
+
+  /**
+   * Sends the request; the handle's result completes when the run finishes. Use it to start many
+   * runs quickly: {@link #flush()} before relying on them being written.
+   */
+  public RunHandle startAsync(String workflowType, String runId, Object input) {
+    byte[] value = Envelopes.encode(
+        WorkflowRequest.newBuilder()
+            .setRunId(runId)
+            .setWorkflowType(workflowType)
+            .setInput(PayloadCodec.encode(input))
+            .setRequestedAt(System.currentTimeMillis())
+            .build());
+    ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the result cannot come first
+    long sentAt = System.currentTimeMillis();
+    if (!hold.future().isDone()) {
+      lookups.watchStart(runId, sentAt);
+    }
+    producer.send(
+        new ProducerRecord<>(topics.requests(), null, sentAt, runId, value),
+        (meta, error) -> {
+          if (error != null) {
+            waiters.fail(hold, new IllegalStateException("request for run " + runId + " was not written: " + error, error));
+          }
+        });
+    return new RunHandle(runId, hold.future(), this);
+  }
+
+  public void flush() {
+    producer.flush();
+  }
+
+  /**
+   * Waits for the result of a run, whenever it was committed: one this client has not seen is
+   * looked up on the run's partition of the results topic, then awaited.
+   *
+   * <pre>{@code
+   * RunResult r = client.awaitResult("order-42", Duration.ofMinutes(1)); // started by any producer
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if none arrives within {@code timeout} (nothing stays registered)
+   */
+  public RunResult awaitResult(String runId, Duration timeout) {
+    ResultWaiters.Hold hold = waiters.hold(runId);
+    try {
+      if (hold.needsLookup()) {
+        lookups.lookUp(runId);
+      }
+      return await(runId, hold.future(), timeout);
+    } finally {
+      waiters.release(hold);
+    }
+  }
+
+  /** Waits on a run's future; the handle's or an await's registration keeps it answered. */
+  RunResult await(String runId, CompletableFuture<RunResult> future, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new WorkflowTimeoutException("no result for run " + runId + " within " + timeout
+          + "; the run may still be going: see the events topic " + topics.events() + " for its progress");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkflowTimeoutException("interrupted while waiting for run " + runId);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Runs this client holds a registration for (handles without a result, awaits in progress): for tests. */
+  int pendingResults() {
+    return waiters.size();
+  }
+
+  /**
+   * Cancels a run and waits for the engine's answer. An accepted cancel means the run stops at its
+   * next step boundary (a running step is interrupted), runs its compensations, and publishes a
+   * CANCELLED result; await it with {@link #awaitResult}.
+   *
+   * <pre>{@code
+   * CancelResult answer = client.cancel("order-42", "customer changed their mind", Duration.ofSeconds(10));
+   * if (!answer.accepted()) System.out.println(answer.detail()); // e.g. "run order-42 already ended COMPLETED; nothing to cancel"
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if no answer arrives within {@code timeout} (is the engine running?)
+   */
+  public CancelResult cancel(String runId, String reason, Duration timeout) {
+    AuditEvent answer = command(runId, RunCommandType.CANCEL, reason, timeout, "cancelling");
+    return new CancelResult(runId, answer.getType() == AuditEventType.CANCEL_REQUESTED, answer.getDetail());
+  }
+
+  /**
+   * Resumes a parked run (non-determinism fixed, a type deployed again, the cause of repeated
+   * crashes removed) and waits for the engine's answer; the run then goes on with the code deployed
+   * now. A run that is not parked is not touched (the answer says so).
+   *
+   * <pre>{@code
+   * ResumeResult answer = client.resume("order-42", Duration.ofSeconds(10));
+   * if (!answer.accepted()) System.out.println(answer.detail()); // e.g. "run order-42 is COMPLETED, not PARKED; ..."
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if no answer arrives within {@code timeout} (is the engine running?)
+   */
+  public ResumeResult resume(String runId, Duration timeout) {
+    AuditEvent answer = command(runId, RunCommandType.RESUME, null, timeout, "resuming");
+    return new ResumeResult(runId, answer.getType() == AuditEventType.RESUME_REQUESTED, answer.getDetail());
+  }
+
+  /** Sends a command about a run and returns the audit event that answers it (matched by command id). */
+  private AuditEvent command(String runId, RunCommandType type, String reason, Duration timeout, String doing) {
+    String commandId = UUID.randomUUID().toString();
+    try (KafkaConsumer<String, byte[]> events = Consumers.readCommitted(clientConfig)) {
+      int partitions = events.partitionsFor(topics.events(), timeout).size();
+      if (partitions == 0) {
+        throw new IllegalStateException("cannot act on run " + runId + ": topic " + topics.events()
+            + " does not exist; is a Stepstream engine running with topic prefix '" + topics.prefix() + "'?");
+      }
+      TopicPartition tp = new TopicPartition(topics.events(), partitionOf(runId, partitions));
+      events.assign(List.of(tp));
+      events.seekToEnd(List.of(tp));
+      events.position(tp); // answers come after this point
+      RunCommand command =
+          RunCommand.newBuilder()
+              .setRunId(runId)
+              .setCommandId(commandId)
+              .setType(type)
+              .setReason(reason)
+              .setRequestedBy(System.getProperty("user.name"))
+              .setRequestedAt(System.currentTimeMillis())
+              .build();
+      producer.send(new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(command))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
+          AuditEvent event = decodeOrNull(Envelopes::auditEvent, r);
+          if (event != null && commandId.equals(event.getCommandId())) {
+            return event;
+          }
+        }
+      }
+      throw new WorkflowTimeoutException("no answer to " + doing + " run " + runId + " within " + timeout + "; is a Stepstream engine running on " + topics.prefix() + "?");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not send the " + type + " command for run " + runId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkflowTimeoutException("interrupted while " + doing + " run " + runId);
+    }
+  }
+
+
+  /**
+   * Approvals runs are waiting for now: requests on the approval-requests topic without a decision,
+   * timeout or end of run on the events topic. Reads both topics; meant for tools, not hot paths.
+   */
+  public List<PendingApproval> pendingApprovals(Duration timeout) {
+    Map<String, PendingApproval> pending = new LinkedHashMap<>();
+    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.approvalRequests(), -1, timeout)) {
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      if (a == null) {
+        continue;
+      }
+      pending.put(a.getRunId() + "/" + a.getApprovalName(),
+          new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(),
+              PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
+              java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
+    }
+    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.events(), -1, timeout)) {
+      AuditEvent e = decodeOrNull(Envelopes::auditEvent, r);
+      if (e == null) {
+        continue;
+      }
+      switch (e.getType()) {
+        case APPROVAL_DECIDED, APPROVAL_TIMED_OUT -> pending.remove(e.getRunId() + "/" + e.getStep());
+        case RUN_COMPLETED, RUN_FAILED, RUN_CANCELLED -> pending.keySet().removeIf(k -> k.startsWith(e.getRunId() + "/"));
+        default -> { }
+      }
+    }
+    return List.copyOf(pending.values());
+  }
+
+  /** Approves; see {@link #decide}. */
+  public void approve(String runId, String approvalName, String approver, String comment) {
+    decide(runId, approvalName, true, approver, List.of(), comment, null, null);
+  }
+
+  /** Rejects; see {@link #decide}. */
+  public void reject(String runId, String approvalName, String approver, String reason) {
+    decide(runId, approvalName, false, approver, List.of(), null, reason, null);
+  }
+
+  /**
+   * Sends a decision to the approvals topic, with the approval's token: signed here if the client
+   * has the approval secret, otherwise copied from the approval request (which must then exist).
+   * Whether it is applied (first valid decision wins) shows on the events topic.
+   *
+   * <pre>{@code
+   * client.decide("r-42", "refund-review", true, "alice", List.of("support-leads"), "ok, half", null, new Refund("ada", 210));
+   * }</pre>
+   */
+  public void decide(
+      String runId, String approvalName, boolean approved, String approver, List<String> groups, String comment, String reason, Object edited) {
+    io.stepstream.avro.ApprovalDecision decision =
+        io.stepstream.avro.ApprovalDecision.newBuilder()
+            .setRunId(runId)
+            .setApprovalName(approvalName)
+            .setApproved(approved)
+            .setApprover(approver)
+            .setApproverGroups(groups)
+            .setComment(comment)
+            .setReason(reason)
+            .setEditedPayload(PayloadCodec.encode(edited))
+            .setToken(tokenFor(runId, approvalName))
+            .setDecidedAt(System.currentTimeMillis())
+            .build();
+    send(topics.approvals(), runId, Envelopes.encode(decision), "decision on " + approvalName);
+  }
+
+  /** Sends an event to a run (for {@code ctx.awaitEvent(name, ...)}); the id defaults to its position on the topic. */
+  public void signal(String runId, String name, Object data) {
+    signal(runId, name, data, null);
+  }
+
+  /** Same, with a deduplication id: a second event with the same id for the run is ignored. */
+  public void signal(String runId, String name, Object data, String signalId) {
+    io.stepstream.avro.Signal signal =
+        io.stepstream.avro.Signal.newBuilder()
+            .setRunId(runId)
+            .setName(name)
+            .setPayload(PayloadCodec.encode(data))
+            .setSignalId(signalId)
+            .setSentAt(System.currentTimeMillis())
+            .build();
+    send(topics.signals(), runId, Envelopes.encode(signal), "event " + name);
+  }
+
+  private String tokenFor(String runId, String approvalName) {
+    if (approvalTokens != null) {
+      return approvalTokens.sign(runId, approvalName);
+    }
+    int partitions = producer.partitionsFor(topics.approvalRequests()).size();
+    String token = null;
+    for (ConsumerRecord<String, byte[]> r :
+        TopicScanner.readAll(clientConfig, topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30))) {
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      if (a != null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
+        token = a.getToken();
+      }
+    }
+    if (token == null) {
+      throw new IllegalStateException("run " + runId + " has not asked for approval '" + approvalName + "' (yet);"
+          + " a decision sent before the request needs a client built with approvalSecret(...)");
+    }
+    return token;
+  }
+
+  private void send(String topic, String key, byte[] value, String what) {
+    try {
+      producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not send the " + what + " for run " + key + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted sending the " + what + " for run " + key);
+    }
+  }
+
+  /** Calls {@code listener} for every result committed from now on (on the client's results thread). */
+  public AutoCloseable subscribe(Consumer<RunResult> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /**
+   * Looks a result up on the results topic from the beginning of the run's partition, without
+   * waiting for one: empty if the run has no result (yet).
+   */
+  public Optional<RunResult> findResult(String runId, Duration timeout) {
+    try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted(clientConfig)) {
+      int partitions = consumer.partitionsFor(topics.results(), timeout).size();
+      if (partitions == 0) {
+        return Optional.empty(); // no results topic yet: no run has finished
+      }
+      TopicPartition tp = new TopicPartition(topics.results(), partitionOf(runId, partitions));
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      RunResult found = null;
+      while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(Envelopes::result, r) : null;
+          if (raw != null) {
+            found = Results.toRunResult(raw);
+          }
+        }
+      }
+      return Optional.ofNullable(found);
+    }
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  @Override
+  public void close() {
+    feed.close();
+    lookups.close();
+    waiters.failAll("the WorkflowClient was closed");
+    producer.close(Duration.ofSeconds(5));
+  }
+
+  /** Engine topics hold only engine records; anything else (a stray producer) is skipped, not fatal for a tool. */
+  private static <T> T decodeOrNull(java.util.function.Function<byte[], T> decoder, ConsumerRecord<String, byte[]> r) {
+    try {
+      return decoder.apply(r.value());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Same as Kafka's default partitioner for keyed records. */
+  static int partitionOf(String key, int partitions) {
+    return Consumers.partitionOf(key, partitions);
+  }
+
+  /** Where the client connects. */
+  public static final class Builder {
+    private String bootstrapServers = "127.0.0.1:9092";
+    private String topicPrefix = Topics.DEFAULT_PREFIX;
+    private String approvalSecret;
+    private Duration duplicateCheckAfter = Duration.ofSeconds(30);
+
+    /**
+     * How long a started run may go without a result before the client asks the events topic
+     * whether the engine reported it as a duplicate of an existing run (default 30 s). Runs that
+     * finish sooner cost no extra read. Keep it longer than runs usually take in your bursts: every
+     * run still unanswered then makes the client read its events partition (in a 50,000-run burst,
+     * where runs wait up to 14 s, a 2 s delay meant an events read for nearly every run).
+     */
+    public Builder duplicateCheckAfter(Duration delay) {
+      this.duplicateCheckAfter = delay;
+      return this;
+    }
+
+    /** Lets the client sign approval tokens itself (automated approvers, decisions sent before the request). */
+    public Builder approvalSecret(String secret) {
+      this.approvalSecret = secret;
+      return this;
+    }
+
+    public Builder bootstrapServers(String servers) {
+      this.bootstrapServers = servers;
+      return this;
+    }
+
+    public Builder topicPrefix(String prefix) {
+      this.topicPrefix = prefix;
+      return this;
+    }
+
+    public WorkflowClient build() {
+      return new WorkflowClient(this);
+    }
+  }
+}

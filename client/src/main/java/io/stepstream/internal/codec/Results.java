@@ -1,0 +1,30 @@
+package io.stepstream.internal.codec;
+
+import io.stepstream.RunResult;
+import io.stepstream.RunStatus;
+import io.stepstream.avro.WorkflowResult;
+import java.time.Instant;
+
+/** The results topic's Avro envelope as the API's {@link RunResult}: no generated type reaches users. */
+public final class Results {
+  private Results() {}
+
+  public static RunResult toRunResult(WorkflowResult raw) {
+    var error = raw.getError();
+    return new RunResult(
+        raw.getRunId(),
+        raw.getWorkflowType(),
+        status(raw.getStatus()),
+        PayloadValue.of(raw.getOutput()),
+        error == null ? null : error.getStep(),
+        error == null ? null : error.getType(),
+        error == null ? null : error.getMessage(),
+        Instant.ofEpochMilli(raw.getStartedAt()),
+        Instant.ofEpochMilli(raw.getFinishedAt()));
+  }
+
+  /** The two enums share their symbols; a symbol added to the schema must be added to the API too (this fails loudly if not). */
+  public static RunStatus status(io.stepstream.avro.RunStatus status) {
+    return RunStatus.valueOf(status.name());
+  }
+}

@@ -1,0 +1,543 @@
+package io.stepstream.engine;
+
+import io.stepstream.RetryPolicy;
+import io.stepstream.Workflow;
+import io.stepstream.client.Topics;
+import io.stepstream.client.WorkflowClient;
+import io.stepstream.internal.engine.TopicProvisioner;
+import io.stepstream.internal.engine.WorkflowRegistry;
+import io.stepstream.internal.executor.ExecutionPool;
+import io.stepstream.internal.executor.KafkaOutcomePublisher;
+import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.internal.orchestrator.EngineMetrics;
+import io.stepstream.internal.orchestrator.ExecutionLauncher;
+import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.internal.orchestrator.ResumeMarkers;
+import io.stepstream.devkafka.EmbeddedKafka;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Stepstream engine instance: the orchestrator (Kafka Streams, exactly-once v2) plus the executor
+ * pool that runs workflow code. Start as many instances with the same {@code applicationId} as you
+ * like; Kafka spreads the runs over them.
+ *
+ * <pre>{@code
+ * try (Stepstream engine = Stepstream.builder()
+ *         .bootstrapServers("127.0.0.1:9092")          // omit to run an embedded broker
+ *         .register("greet", String.class, (ctx, name) ->
+ *             ctx.step("hello", String.class, s -> "hello " + name))
+ *         .build()
+ *         .start()) {
+ *   RunResult result = engine.client().start("greet", "run-1", "ada").await(Duration.ofSeconds(30));
+ *   System.out.println(result.output(String.class)); // hello ada
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@code build()} -> {@code start()} (creates missing topics, starts processing, returns
+ * once the instance is RUNNING) -> {@code close()} (stops executions at their next step boundary,
+ * commits, leaves the group, stops the embedded broker if it started one).
+ */
+public final class Stepstream implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Stepstream.class);
+
+  private final Builder config;
+  private final EngineMetrics metrics = new EngineMetrics();
+  private EmbeddedKafka embedded;
+  private String bootstrapServers;
+  private ExecutionPool pool;
+  private KafkaOutcomePublisher publisher;
+  private java.util.concurrent.ExecutorService markerSender;
+  private KafkaStreams streams;
+  private WorkflowClient client;
+
+  private Stepstream(Builder config) {
+    this.config = config;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Creates missing topics and starts processing; returns when this instance is RUNNING. */
+  public synchronized Stepstream start() {
+    try {
+      bootstrapServers = config.bootstrapServers;
+      if (bootstrapServers == null) {
+        embedded = EmbeddedKafka.start(config.embeddedDataDir());
+        bootstrapServers = embedded.bootstrapServers();
+        LOG.info("started an embedded Kafka broker at {} (data in {})", bootstrapServers, config.embeddedDataDir());
+      }
+      provisionTopics();
+      pool = new ExecutionPool(config.executorThreads);
+      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
+      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
+      // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
+      markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "stepstream-resume-markers");
+        t.setDaemon(true);
+        return t;
+      });
+      ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens(), markers);
+      streams = new KafkaStreams(topology, streamsConfig());
+      awaitRunning();
+      return this;
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    } catch (Exception e) {
+      close();
+      throw new IllegalStateException("could not start Stepstream against " + bootstrapServers + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A client bound to this instance's cluster and topics (created on first use, closed with the engine). */
+  public synchronized WorkflowClient client() {
+    if (client == null) {
+      client = WorkflowClient.builder().bootstrapServers(bootstrapServers()).topicPrefix(config.topicPrefix).build();
+    }
+    return client;
+  }
+
+  public String bootstrapServers() {
+    if (bootstrapServers == null) {
+      throw new IllegalStateException("not started: call start() first");
+    }
+    return bootstrapServers;
+  }
+
+  public Topics topics() {
+    return config.topics();
+  }
+
+  /** Counters of this instance: runs started and finished, duplicates and stale outcomes ignored, dead letters. */
+  public String metricsSummary() {
+    return metrics.toString();
+  }
+
+  /** Duplicate step outcomes ignored by this instance (first outcome per step wins). */
+  public long duplicateOutcomesIgnored() {
+    return metrics.duplicateOutcomes.get();
+  }
+
+  public KafkaStreams.State state() {
+    return streams == null ? KafkaStreams.State.NOT_RUNNING : streams.state();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+    if (streams != null) {
+      // leave the group so a restarted instance does not wait a session timeout for this one
+      streams.close(
+          org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                  org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+              .withTimeout(Duration.ofSeconds(30)));
+      streams = null;
+    }
+    if (pool != null) {
+      pool.close();
+      pool = null;
+    }
+    if (markerSender != null) {
+      markerSender.shutdownNow();
+      markerSender = null;
+    }
+    if (publisher != null) {
+      publisher.close();
+      publisher = null;
+    }
+    if (embedded != null) {
+      embedded.close();
+      embedded = null;
+    }
+  }
+
+  /**
+   * Approval tokens need a secret shared by every instance. Without one, only a single dev instance
+   * on the embedded broker may make one up (kept in its state dir); anything else must choose.
+   */
+  private ApprovalTokens approvalTokens() throws IOException {
+    if (config.approvalSecret != null) {
+      return ApprovalTokens.withSecret(config.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    if (config.approvalVerificationDisabled) {
+      LOG.warn("approval token verification is DISABLED: anyone who can write to {} can decide any approval", config.topics().approvals());
+      return ApprovalTokens.verificationDisabled();
+    }
+    if (embedded == null) {
+      throw new IllegalStateException(
+          "no approval secret: set Stepstream.builder().approvalSecret(...) to the same secret (16+ bytes) on every instance,"
+              + " or call disableApprovalTokenVerification() if every writer of " + config.topics().approvals() + " is trusted");
+    }
+    java.nio.file.Path file = config.stateDir().resolve("approval-secret");
+    if (!java.nio.file.Files.exists(file)) {
+      java.nio.file.Files.createDirectories(file.getParent());
+      byte[] random = new byte[32];
+      new java.security.SecureRandom().nextBytes(random);
+      java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(random));
+      LOG.info("dev mode: generated an approval secret in {}", file);
+    }
+    return ApprovalTokens.withSecret(java.nio.file.Files.readString(file).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private void provisionTopics() throws Exception {
+    try (Admin admin = Admin.create(clientConfig())) {
+      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
+      config.effectiveReplicationFactor = rf;
+    }
+  }
+
+  private Map<String, Object> clientConfig() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return c;
+  }
+
+  private Properties streamsConfig() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval.toMillis());
+    p.put(StreamsConfig.POLL_MS_CONFIG, config.pollInterval.toMillis());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.effectiveReplicationFactor);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+    // a task reads four co-partitioned topics; there is no cross-topic time order to wait for, so
+    // never hold back a record because another of the task's partitions has not been fetched yet
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // record order: arrival (wall clock), set per source by the topology (ArrivalTimeExtractor, ADR 0005)
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    // A transaction that starts while the previous one's markers are still being written is told
+    // CONCURRENT_TRANSACTIONS and retries after retry.backoff.ms: 100 ms by default, which became the
+    // p99 of single runs once results commit at once (CommitPacer; measured: 1 % of single runs
+    // waited ~100 ms). Retry after 5 ms instead.
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
+    // An instance that dies mid-transaction leaves it open, and every read_committed reader of the
+    // partitions it wrote (clients reading results, among others) is held at that point until the
+    // transaction coordinator aborts it: transaction.timeout.ms after it began, at its next cleanup
+    // pass (broker: transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default).
+    // Transactions here last one commit interval (50 ms), so 5 s plus two intervals instead of
+    // Streams' 10 s is ample (derived from the commit interval: see Builder.transactionTimeoutMs).
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeoutMs());
+    // Failover: a killed instance's partitions move once the group notices it is gone, after
+    // session.timeout.ms (Kafka's default 45 s; measured: 44-52 s of stalled runs). 6 s is the
+    // broker's minimum by default; the cost is that a JVM pause longer than that (GC, CPU
+    // starvation) also moves partitions, which is safe (fenced, resumed) but costs a rebalance.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
+    // poison input never stops a partition: records that fail outside our own handling go to the DLQ
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    p.putAll(config.streamsOverrides);
+    return p;
+  }
+
+  private void awaitRunning() throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.RUNNING) {
+            running.countDown();
+          }
+        });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("a stream thread died; replacing it", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.start();
+    if (!running.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "Stepstream did not reach RUNNING within " + config.startTimeout + " (state " + streams.state()
+              + "); check that " + bootstrapServers + " is reachable");
+    }
+  }
+
+  /** Configuration of one instance. Every setting has a default that works on one machine. */
+  public static final class Builder {
+    private final WorkflowRegistry registry = new WorkflowRegistry();
+    // registrations are applied at build(), so defaultRetryPolicy may come after register
+    private final java.util.List<java.util.function.Consumer<WorkflowRegistry>> pending = new java.util.ArrayList<>();
+    private final Map<String, Object> streamsOverrides = new HashMap<>();
+    private String bootstrapServers;
+    private Path embeddedDataDir;
+    private String topicPrefix = Topics.DEFAULT_PREFIX;
+    private String applicationId;
+    private Path stateDir;
+    private int partitions = 6;
+    private short replicationFactor = -1;
+    private short effectiveReplicationFactor = 1;
+    private int executorThreads = 256;
+    private int streamThreads = 1;
+    private Duration commitInterval = Duration.ofMillis(50);
+    private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
+    private Duration pollInterval = Duration.ofMillis(10);
+    private Duration outcomeAckTimeout = Duration.ofSeconds(30);
+    private Duration resumeDelay = Duration.ofSeconds(30);
+    private Duration earlyInputTtl = Duration.ofMinutes(10);
+    private int maxRedispatches = 5;
+    private Duration watchdogAfter = Duration.ofMinutes(2);
+    private int partitionsInForce = -1;
+    private Duration timerTick = Duration.ofMillis(20);
+    private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
+    private String approvalSecret;
+    private boolean approvalVerificationDisabled;
+    private Duration startTimeout = Duration.ofSeconds(120);
+
+    private Builder() {}
+
+    /** Registers a workflow type under the name requests use; its steps retry with {@link #defaultRetryPolicy}. */
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
+      return register(workflowType, inputType, workflow, null);
+    }
+
+    /** Registers a workflow type whose steps retry with {@code retry} unless a step sets its own. */
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
+      pending.add(r -> r.register(workflowType, inputType, workflow, retry != null ? retry : defaultRetry));
+      return this;
+    }
+
+    /** The retry policy of steps of workflows registered without one (default {@link RetryPolicy#DEFAULT}). */
+    public Builder defaultRetryPolicy(RetryPolicy policy) {
+      this.defaultRetry = java.util.Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * The secret approval tokens are signed with (HMAC-SHA256); the same on every instance, 16+ bytes.
+     * Required unless running on the embedded broker (dev, a secret is generated) or verification is
+     * explicitly disabled.
+     */
+    public Builder approvalSecret(String secret) {
+      if (secret == null || secret.length() < 16) {
+        throw new IllegalArgumentException("the approval secret must be at least 16 characters");
+      }
+      this.approvalSecret = secret;
+      return this;
+    }
+
+    /** Accept decisions without checking their token: only when every writer of the approvals topic is trusted. */
+    public Builder disableApprovalTokenVerification() {
+      this.approvalVerificationDisabled = true;
+      return this;
+    }
+
+    /** How often due timers (sleeps, retry backoffs) are looked for (default 20 ms): about their lateness. */
+    public Builder timerTick(Duration d) {
+      this.timerTick = d;
+      return this;
+    }
+
+    /** An existing cluster. Without it, an embedded single-node broker is started. */
+    public Builder bootstrapServers(String servers) {
+      this.bootstrapServers = servers;
+      return this;
+    }
+
+    /** Where the embedded broker keeps its log (default {@code <stateDir>/kafka}); survives restarts. */
+    public Builder embeddedKafkaDataDir(Path dir) {
+      this.embeddedDataDir = dir;
+      return this;
+    }
+
+    public Builder topicPrefix(String prefix) {
+      this.topicPrefix = prefix;
+      return this;
+    }
+
+    /** Kafka Streams application id (default {@code <prefix>-engine}); instances with the same id share the work. */
+    public Builder applicationId(String id) {
+      this.applicationId = id;
+      return this;
+    }
+
+    /** Local RocksDB state (default {@code ./.stepstream}); rebuilt from changelogs if lost. */
+    public Builder stateDir(Path dir) {
+      this.stateDir = dir;
+      return this;
+    }
+
+    /** Partitions of topics this instance creates (default 6): the most instances that can share the work. */
+    public Builder partitions(int n) {
+      this.partitions = n;
+      return this;
+    }
+
+    /** Replication factor of created topics (default: min(3, brokers)). */
+    public Builder replicationFactor(int rf) {
+      this.replicationFactor = (short) rf;
+      return this;
+    }
+
+    /** Threads running workflow code (default 256): the most steps in flight on this instance. */
+    public Builder executorThreads(int n) {
+      this.executorThreads = n;
+      return this;
+    }
+
+    public Builder streamThreads(int n) {
+      this.streamThreads = n;
+      return this;
+    }
+
+    /**
+     * How often the orchestrator commits its transaction under load (default 50 ms). Results become
+     * visible at commit; steps do not wait for it. Larger = more runs per transaction (throughput), more
+     * result latency under load. At low load results do not wait for it: see {@link #earlyCommitBelow}.
+     */
+    public Builder commitInterval(Duration d) {
+      this.commitInterval = d;
+      return this;
+    }
+
+    /**
+     * Below this many orchestrator input records per second (requests, step outcomes, decisions,
+     * signals; default 2,000, about 500 three-step runs/s), a result or approval request is committed at
+     * once instead of at the next {@link #commitInterval}: low latency when the engine is idle enough
+     * to afford a commit per result, batching when it is not. 0 always waits for the interval.
+     *
+     * <pre>{@code
+     * Stepstream.builder().earlyCommitBelow(0)   // results always wait for the commit interval
+     * }</pre>
+     */
+    public Builder earlyCommitBelow(int inputRecordsPerSecond) {
+      if (inputRecordsPerSecond < 0) {
+        throw new IllegalArgumentException("earlyCommitBelow must be >= 0, was " + inputRecordsPerSecond);
+      }
+      this.earlyCommitBelow = inputRecordsPerSecond;
+      return this;
+    }
+
+    /** Kafka Streams {@code poll.ms} (default 10 ms): with an idle thread, commits happen no faster than this. */
+    public Builder pollInterval(Duration d) {
+      this.pollInterval = d;
+      return this;
+    }
+
+    /**
+     * After taking over a partition, unfinished runs are resumed as soon as the step outcomes that
+     * were published before are read (so their steps do not run again); if that cannot be
+     * confirmed, after this delay at the latest (default 30 s).
+     */
+    public Builder resumeDelay(Duration d) {
+      this.resumeDelay = d;
+      return this;
+    }
+
+    /**
+     * How long approval decisions and events for a run id with no request yet are kept for it
+     * (default 10 minutes); then they go to the DLQ as {@code UNKNOWN_RUN}. This is what makes
+     * signal-with-start work: an event sent right after {@code start()} may be read before the request.
+     */
+    public Builder earlyInputTtl(Duration d) {
+      this.earlyInputTtl = d;
+      return this;
+    }
+
+    /**
+     * How many dispatches in a row may end without recording anything (the process died in the
+     * step, the outcome could not be published) before the run is parked (default 5). They back off
+     * 1 s, 2 s, 4 s, ... in between.
+     */
+    public Builder maxRedispatches(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRedispatches must be at least 1, was " + n);
+      }
+      this.maxRedispatches = n;
+      return this;
+    }
+
+    /** A run still RUNNING this long after its execution finished here (its completion was never applied) is dispatched again (default 2 min). */
+    public Builder watchdogAfter(Duration d) {
+      this.watchdogAfter = d;
+      return this;
+    }
+
+    public Builder startTimeout(Duration d) {
+      this.startTimeout = d;
+      return this;
+    }
+
+    /** Any Kafka Streams property (also {@code producer.*}, {@code consumer.*}); wins over the defaults. */
+    public Builder streamsConfig(String key, Object value) {
+      streamsOverrides.put(key, value);
+      return this;
+    }
+
+    public Stepstream build() {
+      pending.forEach(p -> p.accept(registry));
+      pending.clear();
+      if (registry.types().isEmpty()) {
+        throw new IllegalStateException("register at least one workflow type before build()");
+      }
+      return new Stepstream(this);
+    }
+
+    Topics topics() {
+      return Topics.withPrefix(topicPrefix);
+    }
+
+    String applicationId() {
+      return applicationId != null ? applicationId : topicPrefix + "-engine";
+    }
+
+    Path stateDir() {
+      return stateDir != null ? stateDir : Path.of(".stepstream");
+    }
+
+    Path embeddedDataDir() {
+      return embeddedDataDir != null ? embeddedDataDir : stateDir().resolve("kafka");
+    }
+
+    OrchestratorTopology.Settings orchestratorSettings() {
+      return OrchestratorTopology.Settings.defaults()
+          .withTiming(timerTick, earlyCommitBelow)
+          .withResumeDelay(resumeDelay)
+          .withPartitions(partitionsInForce > 0 ? partitionsInForce : partitions)
+          .withEarlyInputTtl(earlyInputTtl)
+          .withMaxRedispatches(maxRedispatches)
+          .withWatchdogAfter(watchdogAfter);
+    }
+
+    /**
+     * The transaction timeout follows the commit interval: a transaction lasts about one interval,
+     * and the broker aborts one that outlives the timeout (fencing a live instance). 5 s plus two
+     * intervals keeps that rare while an instance killed mid-transaction holds read_committed
+     * readers for as short a time as possible.
+     */
+    long transactionTimeoutMs() {
+      return 5_000 + 2 * commitInterval.toMillis();
+    }
+  }
+}

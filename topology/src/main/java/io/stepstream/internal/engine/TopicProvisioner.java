@@ -1,0 +1,90 @@
+package io.stepstream.internal.engine;
+
+import io.stepstream.client.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Creates the deployment's topics when missing, all with the same partition count (a run's records
+ * must meet on one task), and refuses to start when existing topics disagree.
+ */
+public final class TopicProvisioner {
+  private static final long SEVEN_DAYS_MS = 7L * 24 * 3600 * 1000;
+  private static final long THIRTY_DAYS_MS = 30L * 24 * 3600 * 1000;
+
+  private TopicProvisioner() {}
+
+  /** @return the partition count in force */
+  public static int ensure(Admin admin, Topics topics, int partitions, short replicationFactor) throws Exception {
+    Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    List<NewTopic> missing = new ArrayList<>();
+    for (String name : topics.all()) {
+      if (!existing.contains(name)) {
+        missing.add(new NewTopic(name, partitions, replicationFactor).configs(configFor(topics, name, replicationFactor)));
+      }
+    }
+    try {
+      admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e; // another instance creating them at the same time is fine
+      }
+    }
+    return checkCoPartitioned(admin, topics);
+  }
+
+  private static Map<String, String> configFor(Topics topics, String name, short replicationFactor) {
+    String minIsr = Integer.toString(Math.max(1, Math.min(2, replicationFactor - 1)));
+    if (name.equals(topics.deadLetters())) {
+      return Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(THIRTY_DAYS_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr);
+    }
+    // outcomes must outlive any plausible outage of the engine: they are replayed after a crash
+    return Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(SEVEN_DAYS_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr);
+  }
+
+  private static int checkCoPartitioned(Admin admin, Topics topics) throws Exception {
+    Map<String, TopicDescription> described = describeWhenVisible(admin, topics);
+    int requests = described.get(topics.requests()).partitions().size();
+    for (String input : List.of(topics.stepOutcomes(), topics.approvals(), topics.signals())) {
+      int n = described.get(input).partitions().size();
+      if (n != requests) {
+        throw new IllegalStateException(
+            topics.requests() + " has " + requests + " partitions but " + input + " has " + n
+                + "; every input topic must have the same count so a run's request, outcomes, decisions and events meet on"
+                + " one task. Expand the smaller ones to " + Math.max(n, requests) + " partitions (kafka-topics.sh --alter"
+                + " --partitions) or recreate them, on a deployment with no runs in flight: a new partition count moves run ids"
+                + " to other partitions than their state");
+      }
+    }
+    return requests;
+  }
+
+  /**
+   * Right after createTopics the broker that answers may not have the new topics in its metadata
+   * yet (seen in CI: UnknownTopicOrPartitionException on the describe that followed the create), so
+   * an unknown topic is asked about again for up to 30 s.
+   */
+  private static Map<String, TopicDescription> describeWhenVisible(Admin admin, Topics topics) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        return admin.describeTopics(topics.all()).allTopicNames().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+}
