@@ -4,8 +4,9 @@ import io.stepstream.client.RunHandle;
 import io.stepstream.RunResult;
 import io.stepstream.engine.Stepstream;
 import io.stepstream.client.WorkflowClient;
-import io.stepstream.cli.DemoWorkflows.Reply;
-import io.stepstream.cli.DemoWorkflows.Ticket;
+import io.stepstream.examples.SupportWorkflows;
+import io.stepstream.examples.SupportWorkflows.Reply;
+import io.stepstream.examples.SupportWorkflows.Ticket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,15 +37,15 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println(connection.bootstrapServers == null
         ? "Starting an embedded Kafka broker and a Stepstream instance (data in " + connection.dataDir + ") ..."
         : "Starting a Stepstream instance against " + connection.bootstrapServers + " ...");
-    try (Stepstream engine = DemoWorkflows.registerAll(connection.engineBuilder()).build().start();
-        ProgressPrinter progress = ProgressPrinter.follow(engine.bootstrapServers(), engine.topics())) {
+    try (Stepstream engine = connection.engineBuilder(true).register(new SupportWorkflows()).build().start();
+        ProgressPrinter progress = ProgressPrinter.follow(connection.kafkaProperties(), engine.bootstrapServers(), engine.topics())) {
       System.out.printf("Ready in %.1f s. Kafka at %s%n%n", (System.nanoTime() - t0) / 1e9, engine.bootstrapServers());
       WorkflowClient client = engine.client();
       String batch = Long.toString(System.currentTimeMillis(), 36);
       List<RunHandle> handles = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
         Ticket ticket = new Ticket("T-" + (i + 1), "customer-" + (i % 3 + 1), TEXTS[i % TEXTS.length]);
-        handles.add(client.start(DemoWorkflows.TRIAGE, "demo-" + batch + "-" + (i + 1), ticket));
+        handles.add(client.start(SupportWorkflows.TRIAGE, "demo-" + batch + "-" + (i + 1), ticket));
       }
       int failures = 0;
       for (RunHandle handle : handles) {

@@ -1,20 +1,21 @@
 package io.stepstream.cli;
 
 import io.stepstream.engine.Stepstream;
+import io.stepstream.examples.SupportWorkflows;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** A long-running instance with the demo workflows, for trying things by hand. */
-@Command(name = "dev", description = "Run an instance (and an embedded broker unless --bootstrap-servers is given) until Ctrl-C.")
+@Command(name = "dev", description = "Run an instance with the demo workflows until Ctrl-C; without --bootstrap-servers, on an embedded dev broker.")
 final class DevCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
-    Stepstream engine = DemoWorkflows.registerAll(connection.engineBuilder()).build().start();
+    Stepstream engine = connection.engineBuilder(true).register(new SupportWorkflows()).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("stopping ...");
       engine.close();
@@ -26,21 +27,21 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("Topics: " + String.join(", ", t.all()));
     System.out.println();
     System.out.println("Start a run from the CLI:");
-    System.out.println("  ./stepstream start " + DemoWorkflows.TRIAGE + " --run-id ticket-1 --bootstrap-servers " + b
+    System.out.println("  ./stepstream start " + SupportWorkflows.TRIAGE + " --run-id ticket-1 --bootstrap-servers " + b
         + " --wait --input '{\"id\":\"T-1\",\"customer\":\"ada\",\"text\":\"please refund me\"}'");
     System.out.println("or from any Kafka producer (JSON, key = run id):");
-    System.out.println("  echo 'ticket-2|{\"workflowType\":\"" + DemoWorkflows.TRIAGE
+    System.out.println("  echo 'ticket-2|{\"workflowType\":\"" + SupportWorkflows.TRIAGE
         + "\",\"input\":{\"id\":\"T-2\",\"customer\":\"bob\",\"text\":\"app crash\"}}' | kafka-console-producer.sh --bootstrap-server " + b
         + " --topic " + t.requests() + " --property parse.key=true --property key.separator='|'");
     System.out.println("Then: ./stepstream result ticket-1 --bootstrap-servers " + b);
     System.out.println("Human in the loop:");
-    System.out.println("  ./stepstream start " + DemoWorkflows.REFUND + " --run-id refund-1 --bootstrap-servers " + b
+    System.out.println("  ./stepstream start " + SupportWorkflows.REFUND + " --run-id refund-1 --bootstrap-servers " + b
         + " --input '{\"customer\":\"ada\",\"amount\":420}'");
     System.out.println("  ./stepstream approvals --bootstrap-servers " + b);
     System.out.println("  ./stepstream approve refund-1 refund-review --comment ok --bootstrap-servers " + b
         + "   (or: reject ... --reason ..., or approve --edited '{\"customer\":\"ada\",\"amount\":210}')");
     System.out.println("Ctrl-C to stop.");
-    try (ProgressPrinter progress = ProgressPrinter.follow(b, t)) {
+    try (ProgressPrinter progress = ProgressPrinter.follow(connection.kafkaProperties(), b, t)) {
       stop.await();
     }
     return 0;

@@ -21,15 +21,12 @@ final class ProgressPrinter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
 
-  private ProgressPrinter(String bootstrap, Topics topics) {
-    consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+  private ProgressPrinter(Map<String, ?> kafkaProperties, String bootstrap, Topics topics) {
+    Map<String, Object> config = new java.util.HashMap<>(kafkaProperties);
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions =
         consumer.partitionsFor(topics.events(), Duration.ofSeconds(30)).stream()
             .map(p -> new TopicPartition(p.topic(), p.partition()))
@@ -42,8 +39,8 @@ final class ProgressPrinter implements AutoCloseable {
     thread.start();
   }
 
-  static ProgressPrinter follow(String bootstrap, Topics topics) {
-    return new ProgressPrinter(bootstrap, topics);
+  static ProgressPrinter follow(Map<String, ?> kafkaProperties, String bootstrap, Topics topics) {
+    return new ProgressPrinter(kafkaProperties, bootstrap, topics);
   }
 
   /** Gives the last events a moment to arrive before the summary is printed. */

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "stepstream 0.1.0",
     description = "Durable execution for AI agents on Kafka Streams.",
     subcommands = {
-      DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class, ResumeCommand.class,
+      EngineCommand.class, DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class, ResumeCommand.class,
       ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class
     })
 public final class StepstreamCli {

@@ -90,7 +90,9 @@ public final class WorkflowClient implements AutoCloseable {
 
   private WorkflowClient(Builder b) {
     this.topics = Topics.withPrefix(b.topicPrefix);
-    this.clientConfig = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+    Map<String, Object> base = new HashMap<>(b.kafkaProperties);
+    base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
+    this.clientConfig = Map.copyOf(base);
     this.approvalTokens =
         b.approvalSecret == null ? null : io.stepstream.internal.approvals.ApprovalTokens.withSecret(b.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Map<String, Object> p = new HashMap<>(clientConfig);
@@ -448,7 +450,8 @@ public final class WorkflowClient implements AutoCloseable {
 
   /** Where the client connects. */
   public static final class Builder {
-    private String bootstrapServers = "127.0.0.1:9092";
+    private final Map<String, Object> kafkaProperties = new HashMap<>();
+    private String bootstrapServers;
     private String topicPrefix = Topics.DEFAULT_PREFIX;
     private String approvalSecret;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
@@ -471,9 +474,38 @@ public final class WorkflowClient implements AutoCloseable {
       return this;
     }
 
+    /** The Kafka cluster: {@code host:port[,host:port...]} (or {@code bootstrap.servers} in {@link #kafkaProperties}). */
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
       return this;
+    }
+
+    /**
+     * Kafka client properties for every producer, consumer and admin client of this client:
+     * security settings above all ({@link KafkaProperties#load} reads a {@code --command-config}
+     * style file). The client's own settings (acks=all, idempotence) are applied after these.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder()
+     *     .bootstrapServers("broker-1:9093")
+     *     .kafkaProperties(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+     *         "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"orders-app\" password=\"...\";",
+     *         "ssl.truststore.location", "/etc/orders/truststore.p12", "ssl.truststore.password", "..."))
+     *     .build();
+     * }</pre>
+     */
+    public Builder kafkaProperties(Map<String, ?> properties) {
+      properties.forEach(kafkaProperties::put);
+      return this;
+    }
+
+    private String bootstrapServers() {
+      Object fromProperties = kafkaProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+      String servers = bootstrapServers != null ? bootstrapServers : fromProperties == null ? null : fromProperties.toString();
+      if (servers == null || servers.isBlank()) {
+        throw new IllegalStateException("no Kafka cluster: set bootstrapServers(\"host:9092\") or bootstrap.servers in kafkaProperties");
+      }
+      return servers;
     }
 
     public Builder topicPrefix(String prefix) {

@@ -4,6 +4,10 @@ import io.stepstream.RetryPolicy;
 import io.stepstream.Workflow;
 import io.stepstream.client.Topics;
 import io.stepstream.client.WorkflowClient;
+import io.stepstream.WorkflowRegistrar;
+import io.stepstream.WorkflowRegistration;
+import io.stepstream.internal.engine.DevBroker;
+import io.stepstream.client.KafkaProperties;
 import io.stepstream.internal.engine.TopicProvisioner;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.executor.ExecutionPool;
@@ -13,7 +17,6 @@ import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
 import io.stepstream.internal.orchestrator.ResumeMarkers;
-import io.stepstream.devkafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -42,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (Stepstream engine = Stepstream.builder()
- *         .bootstrapServers("127.0.0.1:9092")          // omit to run an embedded broker
+ *         .bootstrapServers("broker-1:9093")
+ *         .kafkaProperties(KafkaProperties.load(Path.of("client.properties")))  // SASL/TLS, like --command-config
+ *         .approvalSecret(System.getenv("STEPSTREAM_APPROVAL_SECRET"))
  *         .register("greet", String.class, (ctx, name) ->
  *             ctx.step("hello", String.class, s -> "hello " + name))
  *         .build()
@@ -53,15 +58,21 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Lifecycle: {@code build()} -> {@code start()} (creates missing topics, starts processing, returns
- * once the instance is RUNNING) -> {@code close()} (stops executions at their next step boundary,
- * commits, leaves the group, stops the embedded broker if it started one).
+ * once this instance's tasks run with their stores restored, or throws with the reason it cannot)
+ * -> {@code close()} (stops executions at their next step boundary, commits, leaves the group, stops
+ * the dev broker if it started one).
+ *
+ * <p>An engine needs a cluster: {@link Builder#bootstrapServers}. Only {@link Builder#devMode()}
+ * starts an embedded single-node broker, and only with {@code stepstream-dev-kafka} on the classpath.
+ * Workflow types come from {@link Builder#register} or from {@link WorkflowRegistrar}s found with
+ * {@link Builder#discoverWorkflows(ClassLoader)} (what {@code stepstream engine --workflows} does).
  */
 public final class Stepstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Stepstream.class);
 
   private final Builder config;
   private final EngineMetrics metrics = new EngineMetrics();
-  private EmbeddedKafka embedded;
+  private DevBroker embedded;
   private String bootstrapServers;
   private ExecutionPool pool;
   private KafkaOutcomePublisher publisher;
@@ -81,10 +92,10 @@ public final class Stepstream implements AutoCloseable {
   public synchronized Stepstream start() {
     try {
       bootstrapServers = config.bootstrapServers;
-      if (bootstrapServers == null) {
-        embedded = EmbeddedKafka.start(config.embeddedDataDir());
+      if (config.devMode) {
+        embedded = DevBroker.start(config.embeddedDataDir());
         bootstrapServers = embedded.bootstrapServers();
-        LOG.info("started an embedded Kafka broker at {} (data in {})", bootstrapServers, config.embeddedDataDir());
+        LOG.info("dev mode: started an embedded Kafka broker at {} (data in {})", bootstrapServers, config.embeddedDataDir());
       }
       provisionTopics();
       pool = new ExecutionPool(config.executorThreads);
@@ -116,7 +127,12 @@ public final class Stepstream implements AutoCloseable {
   /** A client bound to this instance's cluster and topics (created on first use, closed with the engine). */
   public synchronized WorkflowClient client() {
     if (client == null) {
-      client = WorkflowClient.builder().bootstrapServers(bootstrapServers()).topicPrefix(config.topicPrefix).build();
+      client =
+          WorkflowClient.builder()
+              .kafkaProperties(config.kafkaProperties)
+              .bootstrapServers(bootstrapServers())
+              .topicPrefix(config.topicPrefix)
+              .build();
     }
     return client;
   }
@@ -130,6 +146,11 @@ public final class Stepstream implements AutoCloseable {
 
   public Topics topics() {
     return config.topics();
+  }
+
+  /** The workflow types this instance runs, sorted. */
+  public java.util.SortedSet<String> workflowTypes() {
+    return new java.util.TreeSet<>(config.registry.types());
   }
 
   /** Counters of this instance: runs started and finished, duplicates and stale outcomes ignored, dead letters. */
@@ -173,7 +194,11 @@ public final class Stepstream implements AutoCloseable {
       publisher = null;
     }
     if (embedded != null) {
-      embedded.close();
+      try {
+        embedded.close();
+      } catch (Exception e) {
+        LOG.warn("could not stop the dev broker cleanly: {}", e.toString());
+      }
       embedded = null;
     }
   }
@@ -208,21 +233,32 @@ public final class Stepstream implements AutoCloseable {
 
   private void provisionTopics() throws Exception {
     try (Admin admin = Admin.create(clientConfig())) {
-      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      int brokers;
+      try {
+        brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException(
+            "could not reach the Kafka cluster at " + bootstrapServers + ": " + rootMessage(e)
+                + " (check bootstrap servers, security.protocol and credentials in the Kafka client properties)",
+            e);
+      }
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
       config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
       config.effectiveReplicationFactor = rf;
     }
   }
 
+  /** The user's Kafka client properties (security, etc.) plus this instance's cluster: every client we create starts from these. */
   private Map<String, Object> clientConfig() {
-    Map<String, Object> c = new HashMap<>();
+    Map<String, Object> c = new HashMap<>(config.kafkaProperties);
     c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     return c;
   }
 
   private Properties streamsConfig() {
     Properties p = new Properties();
+    // the user's client properties (security protocol, SASL, TLS, ...) reach every client Streams creates
+    p.putAll(config.kafkaProperties);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -263,30 +299,62 @@ public final class Stepstream implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts Kafka Streams and waits until this instance can process: every thread RUNNING, which
+   * Kafka Streams reaches only once the assigned tasks' stores are restored. A stream thread that
+   * dies before then (authorization, a missing topic, a broken state dir) fails start() with its
+   * reason instead of being replaced forever; after start, a dead thread is replaced.
+   */
   private void awaitRunning() throws InterruptedException {
-    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch settled = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Throwable> startFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     streams.setStateListener(
         (now, before) -> {
-          if (now == KafkaStreams.State.RUNNING) {
-            running.countDown();
+          if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR) {
+            settled.countDown();
           }
         });
     streams.setUncaughtExceptionHandler(
         e -> {
+          if (!started.get()) {
+            startFailure.compareAndSet(null, e);
+            settled.countDown();
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+          }
           LOG.error("a stream thread died; replacing it", e);
           return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.start();
-    if (!running.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+    boolean inTime = settled.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    Throwable failure = startFailure.get();
+    if (failure != null) {
       throw new IllegalStateException(
-          "Stepstream did not reach RUNNING within " + config.startTimeout + " (state " + streams.state()
-              + "); check that " + bootstrapServers + " is reachable");
+          "Stepstream could not start against " + bootstrapServers + ": " + rootMessage(failure)
+              + " (check the engine principal's ACLs and client properties: docs/security.md)",
+          failure);
     }
+    if (!inTime || streams.state() != KafkaStreams.State.RUNNING) {
+      throw new IllegalStateException(
+          "Stepstream did not become ready within " + config.startTimeout + " (Kafka Streams state " + streams.state()
+              + "); check that " + bootstrapServers + " is reachable and that this instance may join group " + config.applicationId());
+    }
+    started.set(true);
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == t ? t.toString() : t.getMessage() + " <- " + root;
   }
 
   /** Configuration of one instance. Every setting has a default that works on one machine. */
-  public static final class Builder {
+  public static final class Builder implements WorkflowRegistration {
     private final WorkflowRegistry registry = new WorkflowRegistry();
+    private final Map<String, Object> kafkaProperties = new HashMap<>();
+    private boolean devMode;
     // registrations are applied at build(), so defaultRetryPolicy may come after register
     private final java.util.List<java.util.function.Consumer<WorkflowRegistry>> pending = new java.util.ArrayList<>();
     private final Map<String, Object> streamsOverrides = new HashMap<>();
@@ -318,13 +386,75 @@ public final class Stepstream implements AutoCloseable {
     private Builder() {}
 
     /** Registers a workflow type under the name requests use; its steps retry with {@link #defaultRetryPolicy}. */
+    @Override
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
       return register(workflowType, inputType, workflow, null);
     }
 
     /** Registers a workflow type whose steps retry with {@code retry} unless a step sets its own. */
+    @Override
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
       pending.add(r -> r.register(workflowType, inputType, workflow, retry != null ? retry : defaultRetry));
+      return this;
+    }
+
+    /** Registers every workflow type of {@code registrar}. */
+    public Builder register(WorkflowRegistrar registrar) {
+      registrar.registerWorkflows(this);
+      return this;
+    }
+
+    /**
+     * Registers the workflows of every {@link WorkflowRegistrar} that {@link java.util.ServiceLoader}
+     * finds through {@code loader} (listed in {@code META-INF/services/io.stepstream.WorkflowRegistrar}).
+     *
+     * <pre>{@code
+     * ClassLoader jar = new URLClassLoader(new URL[] {Path.of("my-workflows.jar").toUri().toURL()}, Stepstream.class.getClassLoader());
+     * Stepstream.builder().discoverWorkflows(jar) ...
+     * }</pre>
+     *
+     * @return the registrars found, by class name (empty if none)
+     */
+    public java.util.List<String> discoverWorkflows(ClassLoader loader) {
+      java.util.List<String> found = new java.util.ArrayList<>();
+      for (WorkflowRegistrar registrar : java.util.ServiceLoader.load(WorkflowRegistrar.class, loader)) {
+        register(registrar);
+        found.add(registrar.getClass().getName());
+      }
+      return found;
+    }
+
+    /**
+     * Kafka client properties for every client this engine creates (Kafka Streams' consumers and
+     * producers, the admin client, the step-outcome producer, its {@link #client()}): security
+     * settings above all, as in a Kafka tool's {@code --command-config} file. Stepstream's own
+     * settings (exactly-once, timeouts) are applied after these; {@link #streamsConfig} wins over both.
+     * A {@code bootstrap.servers} here is used unless {@link #bootstrapServers} is set.
+     *
+     * <pre>{@code
+     * Stepstream.builder()
+     *     .bootstrapServers("broker-1:9093")
+     *     .kafkaProperties(KafkaProperties.load(Path.of("/etc/stepstream/client.properties")))
+     * // client.properties:
+     * //   security.protocol=SASL_SSL
+     * //   sasl.mechanism=SCRAM-SHA-512
+     * //   sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="engine" password="...";
+     * //   ssl.truststore.location=/etc/stepstream/truststore.p12
+     * //   ssl.truststore.password=...
+     * }</pre>
+     */
+    public Builder kafkaProperties(Map<String, ?> properties) {
+      properties.forEach((k, v) -> kafkaProperties.put(k, v));
+      return this;
+    }
+
+    /**
+     * Dev mode: start an embedded single-node Kafka broker (data in {@code <stateDir>/kafka}, kept
+     * across restarts) instead of using a cluster, and generate an approval secret if none is set.
+     * For development and tests only; needs {@code io.stepstream:stepstream-dev-kafka} on the classpath.
+     */
+    public Builder devMode() {
+      this.devMode = true;
       return this;
     }
 
@@ -359,13 +489,13 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
-    /** An existing cluster. Without it, an embedded single-node broker is started. */
+    /** The Kafka cluster (required unless {@link #devMode()}): {@code host:port[,host:port...]}. */
     public Builder bootstrapServers(String servers) {
       this.bootstrapServers = servers;
       return this;
     }
 
-    /** Where the embedded broker keeps its log (default {@code <stateDir>/kafka}); survives restarts. */
+    /** Where the dev-mode broker keeps its log (default {@code <stateDir>/kafka}); survives restarts. */
     public Builder embeddedKafkaDataDir(Path dir) {
       this.embeddedDataDir = dir;
       return this;
@@ -500,6 +630,18 @@ public final class Stepstream implements AutoCloseable {
       pending.clear();
       if (registry.types().isEmpty()) {
         throw new IllegalStateException("register at least one workflow type before build()");
+      }
+      if (bootstrapServers == null && kafkaProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) != null) {
+        bootstrapServers = String.valueOf(kafkaProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
+      }
+      if (devMode && bootstrapServers != null) {
+        throw new IllegalStateException(
+            "both devMode() and bootstrapServers(" + bootstrapServers + ") are set: dev mode starts its own broker; choose one");
+      }
+      if (!devMode && bootstrapServers == null) {
+        throw new IllegalStateException(
+            "no Kafka cluster: set bootstrapServers(\"host:9092\") (or bootstrap.servers in kafkaProperties), or call devMode()"
+                + " to start an embedded single-node broker for development (needs io.stepstream:stepstream-dev-kafka)");
       }
       return new Stepstream(this);
     }

@@ -52,7 +52,8 @@ class ReadmeExampleIT {
 
   static Answer runOneTicket(Path dataDir) {
     try (Stepstream engine = Stepstream.builder()
-        .stateDir(dataDir)                       // no bootstrapServers: an embedded broker is started
+        .devMode()                               // an embedded broker, for trying it; production: .bootstrapServers(...)
+        .stateDir(dataDir)
         .register("triage", Ticket.class, new TriageWorkflow())
         .build()
         .start()) {

@@ -1,20 +1,26 @@
-package io.stepstream.cli;
+package io.stepstream.examples;
 
 import io.stepstream.Approval;
 import io.stepstream.ApprovalRequest;
-import io.stepstream.engine.Stepstream;
 import io.stepstream.Workflow;
+import io.stepstream.WorkflowRegistrar;
+import io.stepstream.WorkflowRegistration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The demo: a support-ticket agent with three steps. The "LLM" and "CRM" are simulated (a short
+ * The workflows of {@code ./stepstream demo}, and an example of a workflows jar the runnable engine
+ * can host: {@code stepstream engine --workflows stepstream-example-workflows.jar ...} finds this
+ * class through {@code META-INF/services/io.stepstream.WorkflowRegistrar}. It depends on
+ * {@code stepstream-api} only.
+ *
+ * <p>A support-ticket agent with three steps. The "LLM" and "CRM" are simulated (a short
  * sleep, like a remote call) so the demo needs no network; swap them for real clients and nothing
  * else changes.
  */
-public final class DemoWorkflows {
+public final class SupportWorkflows implements WorkflowRegistrar {
   public static final String TRIAGE = "support-triage";
   public static final String REFUND = "refund-approval";
 
@@ -57,10 +63,12 @@ public final class DemoWorkflows {
             + " (approved by " + a.approver() + ", payment key " + s.idempotencyKey() + ")");
       };
 
-  private DemoWorkflows() {}
+  /** For {@link java.util.ServiceLoader}. */
+  public SupportWorkflows() {}
 
-  public static Stepstream.Builder registerAll(Stepstream.Builder builder) {
-    return builder.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW).register(REFUND, Refund.class, REFUND_WORKFLOW);
+  @Override
+  public void registerWorkflows(WorkflowRegistration workflows) {
+    workflows.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW).register(REFUND, Refund.class, REFUND_WORKFLOW);
   }
 
   static Triage classify(String text) throws InterruptedException {
