@@ -1,5 +1,6 @@
 package io.stepstream.cli;
 
+import io.stepstream.WorkflowRegistrar;
 import io.stepstream.engine.Stepstream;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -69,7 +71,7 @@ final class EngineCommand implements Callable<Integer> {
     if (stateDir != null) {
       builder.stateDir(stateDir);
     }
-    List<String> registrars = builder.discoverWorkflows(workflowClassLoader());
+    List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {
       throw new ParameterException(spec.commandLine(),
           "no io.stepstream.WorkflowRegistrar in " + workflowJars
@@ -86,6 +88,21 @@ final class EngineCommand implements Callable<Integer> {
         + ", cluster " + engine.bootstrapServers() + ", topics " + engine.topics().prefix() + ".*");
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Only registrars that come from the --workflows jars: this jar carries the demo's example
+   * workflows, which an engine for your workflows must not pick up.
+   */
+  private static List<String> registerWorkflowsOfTheJars(Stepstream.Builder builder, ClassLoader jars) {
+    List<String> found = new ArrayList<>();
+    ServiceLoader.load(WorkflowRegistrar.class, jars).stream()
+        .filter(provider -> provider.type().getClassLoader() == jars)
+        .forEach(provider -> {
+          builder.register(provider.get());
+          found.add(provider.type().getName());
+        });
+    return found;
   }
 
   private ClassLoader workflowClassLoader() throws MalformedURLException {
