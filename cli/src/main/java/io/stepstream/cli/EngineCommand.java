@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -91,21 +90,31 @@ final class EngineCommand implements Callable<Integer> {
   }
 
   /**
-   * Only registrars that come from the --workflows jars: this jar carries the demo's example
-   * workflows, which an engine for your workflows must not pick up.
+   * Only registrars listed in the --workflows jars' own service files: this jar carries the demo's
+   * example workflows, which an engine for your workflows must not pick up (ServiceLoader would
+   * find them through the parent loader).
    */
-  private static List<String> registerWorkflowsOfTheJars(Stepstream.Builder builder, ClassLoader jars) {
+  private static List<String> registerWorkflowsOfTheJars(Stepstream.Builder builder, URLClassLoader jars) throws Exception {
     List<String> found = new ArrayList<>();
-    ServiceLoader.load(WorkflowRegistrar.class, jars).stream()
-        .filter(provider -> provider.type().getClassLoader() == jars)
-        .forEach(provider -> {
-          builder.register(provider.get());
-          found.add(provider.type().getName());
-        });
+    var files = jars.findResources("META-INF/services/" + WorkflowRegistrar.class.getName());
+    while (files.hasMoreElements()) {
+      URL file = files.nextElement();
+      try (var in = file.openStream()) {
+        for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+          String className = line.replaceAll("#.*", "").trim();
+          if (className.isEmpty()) {
+            continue;
+          }
+          Class<? extends WorkflowRegistrar> type = Class.forName(className, true, jars).asSubclass(WorkflowRegistrar.class);
+          builder.register(type.getConstructor().newInstance());
+          found.add(className);
+        }
+      }
+    }
     return found;
   }
 
-  private ClassLoader workflowClassLoader() throws MalformedURLException {
+  private URLClassLoader workflowClassLoader() throws MalformedURLException {
     List<URL> urls = new ArrayList<>();
     for (Path jar : workflowJars) {
       if (!Files.isRegularFile(jar)) {
