@@ -78,6 +78,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class WorkflowClient implements AutoCloseable {
   private static final int RECENT_RESULTS = 10_000;
+  /** How long a token this client signs itself is valid: it is checked when the engine reads the decision. */
+  static final Duration SIGNED_TOKEN_TTL = Duration.ofHours(24);
 
   private final Topics topics;
   private final Map<String, Object> clientConfig;
@@ -357,7 +359,7 @@ public final class WorkflowClient implements AutoCloseable {
 
   private String tokenFor(String runId, String approvalName) {
     if (approvalTokens != null) {
-      return approvalTokens.sign(runId, approvalName);
+      return approvalTokens.sign(runId, approvalName, java.time.Instant.now().plus(SIGNED_TOKEN_TTL));
     }
     int partitions = producer.partitionsFor(topics.approvalRequests()).size();
     String token = null;
