@@ -1,6 +1,5 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.AuditEventType;
@@ -33,14 +32,14 @@ final class WaitResolver {
   private final TimerStore timers;
   private final Outputs outputs;
   private final RunDispatcher dispatcher;
-  private final ApprovalTokens tokens;
+  private final ApprovalGuard guard;
 
-  WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalTokens tokens) {
+  WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalGuard guard) {
     this.store = store;
     this.timers = timers;
     this.outputs = outputs;
     this.dispatcher = dispatcher;
-    this.tokens = tokens;
+    this.guard = guard;
   }
 
   /** A wait entry was journaled: an approval wait publishes its request, signed. */
@@ -49,7 +48,7 @@ final class WaitResolver {
       return;
     }
     ApprovalRequest request = PayloadCodec.decode(wait.getValue(), ApprovalRequest.class);
-    request.setToken(tokens.sign(state.getRunId(), request.getApprovalName()));
+    request.setToken(guard.issue(state.getRunId(), request.getApprovalName(), request.getDeadline()));
     outputs.approvalRequest(request);
     outputs.audit(state, AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
         request.getSubject() + " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")");
@@ -101,9 +100,10 @@ final class WaitResolver {
   void onDecision(Record<String, byte[]> record, RunState state, ApprovalDecision decision) {
     String runId = state.getRunId();
     String name = decision.getApprovalName();
-    if (!tokens.accepts(decision.getToken(), runId, name)) {
-      reject(record, state, name, "BAD_TOKEN", "the decision for approval '" + name + "' of run " + runId
-          + " has a missing or wrong token; copy the token from its approval request on the approval-requests topic");
+    try {
+      guard.checkToken(decision, runId, outputs.now());
+    } catch (DecisionRefused refused) {
+      reject(record, state, name, refused.code(), refused.getMessage());
       return;
     }
     if (store.entry(runId, name) != null) {
