@@ -3,13 +3,16 @@ package io.stepstream.internal.orchestrator;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.internal.approvals.TokenVerdict;
+import io.stepstream.internal.identity.IdentityRejected;
+import io.stepstream.internal.identity.JwtApproverVerifier;
+import io.stepstream.internal.identity.VerifiedApprover;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
  * What a decision must prove before it is applied: the token of the approval it answers (issued
- * here, expiring at the approval's deadline plus a grace). Every refusal names the run, the
- * approval and what to do.
+ * here, expiring at the approval's deadline plus a grace), and, if approvers are verified, an
+ * identity token (JWT) saying who decides. Every refusal names the run, the approval and what to do.
  */
 public final class ApprovalGuard {
   /** Tokens outlive their approval's deadline by this much by default: a decision sent just before it still counts. */
@@ -17,21 +20,28 @@ public final class ApprovalGuard {
 
   private final ApprovalTokens tokens;
   private final Duration tokenGrace;
+  private final JwtApproverVerifier identity;
 
-  private ApprovalGuard(ApprovalTokens tokens, Duration tokenGrace) {
+  private ApprovalGuard(ApprovalTokens tokens, Duration tokenGrace, JwtApproverVerifier identity) {
     this.tokens = tokens;
     this.tokenGrace = tokenGrace;
+    this.identity = identity;
   }
 
   public static ApprovalGuard of(ApprovalTokens tokens) {
-    return new ApprovalGuard(tokens, DEFAULT_TOKEN_GRACE);
+    return new ApprovalGuard(tokens, DEFAULT_TOKEN_GRACE, null);
   }
 
   public ApprovalGuard withTokenGrace(Duration grace) {
     if (grace.isNegative()) {
       throw new IllegalArgumentException("the approval token grace must not be negative, was " + grace);
     }
-    return new ApprovalGuard(tokens, grace);
+    return new ApprovalGuard(tokens, grace, identity);
+  }
+
+  /** Approvers are who their identity token says; a decision without a valid one is refused. */
+  public ApprovalGuard withIdentity(JwtApproverVerifier verifier) {
+    return new ApprovalGuard(tokens, tokenGrace, verifier);
   }
 
   public ApprovalTokens tokens() {
@@ -64,5 +74,33 @@ public final class ApprovalGuard {
       default -> throw new DecisionRefused("BAD_TOKEN", what
           + "copy the token from its approval request on the approval-requests topic (stepstream approvals lists it)");
     }
+  }
+
+  /**
+   * Who decides: the identity token's user and groups, verified as of {@code atMillis} (when the
+   * decision arrived); or, if approvers are not verified here, the decision's own approver and groups.
+   */
+  Approver approver(ApprovalDecision decision, String runId, long atMillis) throws DecisionRefused {
+    if (identity == null) {
+      return new Approver(decision.getApprover(), decision.getApproverGroups(), false);
+    }
+    String what = "the decision for approval '" + decision.getApprovalName() + "' of run " + runId + " was not applied: ";
+    String send = "send the approver's JWT from " + identity.issuer() + " (audience '" + identity.audience()
+        + "') in the decision's identityToken field (WorkflowClient: Decision.identityToken(jwt))";
+    String jwt = decision.getIdentityToken();
+    if (jwt == null || jwt.isBlank()) {
+      throw new DecisionRefused("IDENTITY_MISSING", what + "it carries no identity token, and this engine verifies approvers; " + send);
+    }
+    try {
+      VerifiedApprover who = identity.verify(jwt, Instant.ofEpochMilli(atMillis));
+      return new Approver(who.username(), who.groups(), true);
+    } catch (IdentityRejected e) {
+      throw new DecisionRefused("IDENTITY_" + e.reason(), what + "its identity token " + e.getMessage() + "; " + send
+          + ", signed by a key in the JWKS the engine is configured with");
+    }
+  }
+
+  boolean verifiesApprovers() {
+    return identity != null;
   }
 }
