@@ -182,7 +182,13 @@ public final class Stepstream implements AutoCloseable {
   }
 
   private ApprovalGuard approvalGuard() throws IOException {
-    return ApprovalGuard.of(approvalTokens()).withTokenGrace(config.approvalTokenGrace);
+    ApprovalGuard guard = ApprovalGuard.of(approvalTokens()).withTokenGrace(config.approvalTokenGrace);
+    if (config.approverIdentity == null) {
+      LOG.info("approvers are not verified: a decision's approver and groups are taken as sent (see approverIdentity(...))");
+      return guard;
+    }
+    LOG.info("approvers are verified: {}", config.approverIdentity);
+    return guard.withIdentity(config.approverIdentity.verifier());
   }
 
   /**
@@ -324,6 +330,7 @@ public final class Stepstream implements AutoCloseable {
     private final java.util.List<ApprovalKey> approvalVerificationKeys = new java.util.ArrayList<>();
     private Duration approvalTokenGrace = ApprovalGuard.DEFAULT_TOKEN_GRACE;
     private boolean acceptLegacyApprovalTokens = true;
+    private ApproverIdentity approverIdentity;
     private boolean approvalVerificationDisabled;
     private Duration startTimeout = Duration.ofSeconds(120);
 
@@ -417,6 +424,32 @@ public final class Stepstream implements AutoCloseable {
      */
     public Builder acceptLegacyApprovalTokens(boolean accept) {
       this.acceptLegacyApprovalTokens = accept;
+      return this;
+    }
+
+    /**
+     * Verify who approves: every decision must carry the approver's JWT from your identity provider
+     * ({@code identityToken}); its user or groups must be allowed by the request, and the workflow's
+     * {@code Approval.approver()} is that user, never the decision's self-asserted {@code approver}.
+     * A decision without a valid token, or from someone not allowed, is not applied: it is recorded as
+     * {@code DECISION_REJECTED} and dead-lettered ({@code IDENTITY_MISSING}, {@code IDENTITY_EXPIRED},
+     * {@code IDENTITY_BAD_SIGNATURE}, ..., {@code APPROVER_NOT_ALLOWED}). Off by default.
+     *
+     * <pre>{@code
+     * Stepstream.builder()
+     *     .approvalSigningKey("2026-07", secret)
+     *     .approverIdentity(ApproverIdentity.jwks(Path.of("/etc/stepstream/idp-jwks.json"))
+     *         .issuer("https://login.example.com/realms/acme")
+     *         .audience("stepstream")
+     *         .usernameClaim("preferred_username")
+     *         .groupsClaim("groups"))
+     * }</pre>
+     *
+     * @throws IllegalStateException if the issuer or audience is missing or the JWKS has no RS256/ES256 key
+     */
+    public Builder approverIdentity(ApproverIdentity identity) {
+      identity.verifier(); // fail now, not at start()
+      this.approverIdentity = identity;
       return this;
     }
 
