@@ -36,7 +36,7 @@ final class ExternalInputHandler {
     if (state == null) {
       try {
         guard.checkToken(decision, runId, outputs.now());
-        guard.approver(decision, runId, outputs.now()); // checked again, as of now, when the run asks
+        guard.approver(decision, runId, outputs.now()); // and again when the run asks, as of this arrival
       } catch (DecisionRefused refused) {
         String why = refused.getMessage() + " (run " + runId + " is not known yet)";
         outputs.audit(runId, AuditEventType.DECISION_REJECTED, decision.getApprovalName(), 0, 0, why);
