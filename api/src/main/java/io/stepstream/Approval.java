@@ -43,6 +43,11 @@ public final class Approval {
     return timedOut;
   }
 
+  /**
+   * Who decided: the user verified by the approver's identity token when the engine verifies
+   * approvers ({@code Stepstream.Builder.approverIdentity}), otherwise the name the decision gave.
+   * Empty for a timeout.
+   */
   public String approver() {
     return approver;
   }

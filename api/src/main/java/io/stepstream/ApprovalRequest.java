@@ -27,11 +27,17 @@ public record ApprovalRequest(
     return new ApprovalRequest(subject, value, approvers, groups, throwOnTimeout);
   }
 
-  /** Only these approvers may decide (with {@link #groups}: either matches). Empty = anyone allowed to write approvals. */
+  /**
+   * Only these approvers may decide (with {@link #groups}: either matches). Both empty = anyone who
+   * can send a decision with the approval's token (and, where the engine verifies approvers, a valid
+   * identity token). Where approvers are verified, names are matched against the identity token's
+   * username claim, groups against its groups claim; otherwise against what the decision says.
+   */
   public ApprovalRequest approvers(String... names) {
     return new ApprovalRequest(subject, details, List.of(names), groups, throwOnTimeout);
   }
 
+  /** Members of these groups may decide (with {@link #approvers}: either matches). */
   public ApprovalRequest groups(String... names) {
     return new ApprovalRequest(subject, details, approvers, List.of(names), throwOnTimeout);
   }

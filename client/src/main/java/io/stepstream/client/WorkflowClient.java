@@ -78,6 +78,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class WorkflowClient implements AutoCloseable {
   private static final int RECENT_RESULTS = 10_000;
+  /** How long a token this client signs itself is valid: it is checked when the engine reads the decision. */
+  static final Duration SIGNED_TOKEN_TTL = Duration.ofHours(24);
 
   private final Topics topics;
   private final Map<String, Object> clientConfig;
@@ -93,8 +95,8 @@ public final class WorkflowClient implements AutoCloseable {
     Map<String, Object> base = new HashMap<>(b.kafkaProperties);
     base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     this.clientConfig = Map.copyOf(base);
-    this.approvalTokens =
-        b.approvalSecret == null ? null : io.stepstream.internal.approvals.ApprovalTokens.withSecret(b.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    this.approvalTokens = b.approvalKey == null ? null
+        : io.stepstream.internal.approvals.ApprovalTokens.of(io.stepstream.internal.approvals.ApprovalKeyring.signingWith(b.approvalKey), true);
     Map<String, Object> p = new HashMap<>(clientConfig);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -302,20 +304,18 @@ public final class WorkflowClient implements AutoCloseable {
     return List.copyOf(pending.values());
   }
 
-  /** Approves; see {@link #decide}. */
+  /** Approves as {@code approver} (self-asserted; see {@link Decision} for a verified identity). */
   public void approve(String runId, String approvalName, String approver, String comment) {
-    decide(runId, approvalName, true, approver, List.of(), comment, null, null);
+    decide(Decision.approve(runId, approvalName).approver(approver).comment(comment));
   }
 
-  /** Rejects; see {@link #decide}. */
+  /** Rejects as {@code approver} (self-asserted; see {@link Decision} for a verified identity). */
   public void reject(String runId, String approvalName, String approver, String reason) {
-    decide(runId, approvalName, false, approver, List.of(), null, reason, null);
+    decide(Decision.reject(runId, approvalName, reason).approver(approver));
   }
 
   /**
-   * Sends a decision to the approvals topic, with the approval's token: signed here if the client
-   * has the approval secret, otherwise copied from the approval request (which must then exist).
-   * Whether it is applied (first valid decision wins) shows on the events topic.
+   * Sends a decision with self-asserted approver name and groups; same as {@link #decide(Decision)}.
    *
    * <pre>{@code
    * client.decide("r-42", "refund-review", true, "alice", List.of("support-leads"), "ok, half", null, new Refund("ada", 210));
@@ -323,20 +323,37 @@ public final class WorkflowClient implements AutoCloseable {
    */
   public void decide(
       String runId, String approvalName, boolean approved, String approver, List<String> groups, String comment, String reason, Object edited) {
+    Decision d = approved ? Decision.approve(runId, approvalName) : Decision.reject(runId, approvalName, reason);
+    decide(d.approver(approver).groups(groups).comment(comment).edited(edited));
+  }
+
+  /**
+   * Sends a decision to the approvals topic, with the approval's token: signed here if the client
+   * has an approval key, otherwise copied from the approval request (which must then exist). With
+   * an identity token, an engine that verifies approvers takes the approver from it. Whether it is
+   * applied (first valid decision wins) shows on the events topic; a refused one also goes to the DLQ
+   * with the reason.
+   *
+   * <pre>{@code
+   * client.decide(Decision.approve("r-42", "refund-review").identityToken(jwt).comment("ok"));
+   * }</pre>
+   */
+  public void decide(Decision d) {
     io.stepstream.avro.ApprovalDecision decision =
         io.stepstream.avro.ApprovalDecision.newBuilder()
-            .setRunId(runId)
-            .setApprovalName(approvalName)
-            .setApproved(approved)
-            .setApprover(approver)
-            .setApproverGroups(groups)
-            .setComment(comment)
-            .setReason(reason)
-            .setEditedPayload(PayloadCodec.encode(edited))
-            .setToken(tokenFor(runId, approvalName))
+            .setRunId(d.runId())
+            .setApprovalName(d.approvalName())
+            .setApproved(d.approved())
+            .setApprover(d.approver())
+            .setApproverGroups(d.groups())
+            .setComment(d.comment())
+            .setReason(d.reason())
+            .setEditedPayload(PayloadCodec.encode(d.edited()))
+            .setToken(tokenFor(d.runId(), d.approvalName()))
+            .setIdentityToken(d.identityToken())
             .setDecidedAt(System.currentTimeMillis())
             .build();
-    send(topics.approvals(), runId, Envelopes.encode(decision), "decision on " + approvalName);
+    send(topics.approvals(), d.runId(), Envelopes.encode(decision), "decision on " + d.approvalName());
   }
 
   /** Sends an event to a run (for {@code ctx.awaitEvent(name, ...)}); the id defaults to its position on the topic. */
@@ -359,7 +376,7 @@ public final class WorkflowClient implements AutoCloseable {
 
   private String tokenFor(String runId, String approvalName) {
     if (approvalTokens != null) {
-      return approvalTokens.sign(runId, approvalName);
+      return approvalTokens.sign(runId, approvalName, java.time.Instant.now().plus(SIGNED_TOKEN_TTL));
     }
     int partitions = producer.partitionsFor(topics.approvalRequests()).size();
     String token = null;
@@ -372,7 +389,7 @@ public final class WorkflowClient implements AutoCloseable {
     }
     if (token == null) {
       throw new IllegalStateException("run " + runId + " has not asked for approval '" + approvalName + "' (yet);"
-          + " a decision sent before the request needs a client built with approvalSecret(...)");
+          + " a decision sent before the request needs a client built with approvalSigningKey(...) (or approvalSecret(...))");
     }
     return token;
   }
@@ -453,7 +470,7 @@ public final class WorkflowClient implements AutoCloseable {
     private final Map<String, Object> kafkaProperties = new HashMap<>();
     private String bootstrapServers;
     private String topicPrefix = Topics.DEFAULT_PREFIX;
-    private String approvalSecret;
+    private io.stepstream.internal.approvals.ApprovalKey approvalKey;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
 
     /**
@@ -468,9 +485,28 @@ public final class WorkflowClient implements AutoCloseable {
       return this;
     }
 
-    /** Lets the client sign approval tokens itself (automated approvers, decisions sent before the request). */
+    /** Same as {@code approvalSigningKey("default", secret)}: the engine's {@code approvalSecret}. */
     public Builder approvalSecret(String secret) {
-      this.approvalSecret = secret;
+      return approvalSigningKey(io.stepstream.internal.approvals.ApprovalTokens.DEFAULT_KID, secret);
+    }
+
+    /**
+     * Lets the client sign approval tokens itself, valid for 24 hours from the send, instead of
+     * copying them from approval requests: for automated approvers that decide before the request
+     * exists. The engine must hold the same key ({@code approvalSigningKey} or
+     * {@code approvalVerificationKey}, same key id). Holding a key lets the client approve any run,
+     * so give one only to such services; people approving pending requests need none. A null
+     * secret means none.
+     *
+     * <pre>{@code
+     * WorkflowClient autoApprover = WorkflowClient.builder()
+     *     .bootstrapServers(servers)
+     *     .approvalSigningKey("2026-07", System.getenv("STEPSTREAM_APPROVAL_SECRET"))
+     *     .build();
+     * }</pre>
+     */
+    public Builder approvalSigningKey(String kid, String secret) {
+      this.approvalKey = secret == null ? null : io.stepstream.internal.approvals.ApprovalKey.of(kid, secret);
       return this;
     }
 

@@ -188,7 +188,7 @@ public final class ParkedRunsBenchmark implements Callable<Integer> {
       try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
         for (int i = 0; i < runs; i++) {
           var decision = io.stepstream.avro.ApprovalDecision.newBuilder().setRunId("a-" + i).setApprovalName("ok").setApproved(true)
-              .setApprover("auto").setToken(tokens.sign("a-" + i, "ok"))
+              .setApprover("auto").setToken(tokens.sign("a-" + i, "ok", java.time.Instant.now().plus(java.time.Duration.ofHours(24))))
               .setDecidedAt(System.currentTimeMillis()).build();
           producer.send(new ProducerRecord<>(engine.topics().approvals(), "a-" + i, Envelopes.encode(decision)));
         }

@@ -12,7 +12,10 @@ import io.stepstream.internal.engine.TopicProvisioner;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.executor.ExecutionPool;
 import io.stepstream.internal.executor.KafkaOutcomePublisher;
+import io.stepstream.internal.approvals.ApprovalKey;
+import io.stepstream.internal.approvals.ApprovalKeyring;
 import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.internal.orchestrator.ApprovalGuard;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
@@ -108,7 +111,7 @@ public final class Stepstream implements AutoCloseable {
         return t;
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens(), markers);
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalGuard(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
       return this;
@@ -203,13 +206,23 @@ public final class Stepstream implements AutoCloseable {
     }
   }
 
+  private ApprovalGuard approvalGuard() throws IOException {
+    ApprovalGuard guard = ApprovalGuard.of(approvalTokens()).withTokenGrace(config.approvalTokenGrace);
+    if (config.approverIdentity == null) {
+      LOG.info("approvers are not verified: a decision's approver and groups are taken as sent (see approverIdentity(...))");
+      return guard;
+    }
+    LOG.info("approvers are verified: {}", config.approverIdentity);
+    return guard.withIdentity(config.approverIdentity.verifier());
+  }
+
   /**
-   * Approval tokens need a secret shared by every instance. Without one, only a single dev instance
-   * on the embedded broker may make one up (kept in its state dir); anything else must choose.
+   * Approval tokens need keys shared by every instance. Without a signing key, only a single dev
+   * instance on the embedded broker may make one up (kept in its state dir); anything else must choose.
    */
   private ApprovalTokens approvalTokens() throws IOException {
-    if (config.approvalSecret != null) {
-      return ApprovalTokens.withSecret(config.approvalSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    if (config.approvalSigningKey != null) {
+      return ApprovalTokens.of(config.keyring(config.approvalSigningKey), config.acceptLegacyApprovalTokens);
     }
     if (config.approvalVerificationDisabled) {
       LOG.warn("approval token verification is DISABLED: anyone who can write to {} can decide any approval", config.topics().approvals());
@@ -217,8 +230,9 @@ public final class Stepstream implements AutoCloseable {
     }
     if (embedded == null) {
       throw new IllegalStateException(
-          "no approval secret: set Stepstream.builder().approvalSecret(...) to the same secret (16+ bytes) on every instance,"
-              + " or call disableApprovalTokenVerification() if every writer of " + config.topics().approvals() + " is trusted");
+          "no approval signing key: set Stepstream.builder().approvalSigningKey(kid, secret) (or approvalSecret(secret)) to the same"
+              + " secret (16+ bytes) on every instance, or call disableApprovalTokenVerification() if every writer of "
+              + config.topics().approvals() + " is trusted");
     }
     java.nio.file.Path file = config.stateDir().resolve("approval-secret");
     if (!java.nio.file.Files.exists(file)) {
@@ -228,7 +242,8 @@ public final class Stepstream implements AutoCloseable {
       java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(random));
       LOG.info("dev mode: generated an approval secret in {}", file);
     }
-    return ApprovalTokens.withSecret(java.nio.file.Files.readString(file).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    ApprovalKey generated = ApprovalKey.of(ApprovalTokens.DEFAULT_KID, java.nio.file.Files.readString(file).trim());
+    return ApprovalTokens.of(config.keyring(generated), config.acceptLegacyApprovalTokens);
   }
 
   private void provisionTopics() throws Exception {
@@ -379,7 +394,11 @@ public final class Stepstream implements AutoCloseable {
     private int partitionsInForce = -1;
     private Duration timerTick = Duration.ofMillis(20);
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
-    private String approvalSecret;
+    private ApprovalKey approvalSigningKey;
+    private final java.util.List<ApprovalKey> approvalVerificationKeys = new java.util.ArrayList<>();
+    private Duration approvalTokenGrace = ApprovalGuard.DEFAULT_TOKEN_GRACE;
+    private boolean acceptLegacyApprovalTokens = true;
+    private ApproverIdentity approverIdentity;
     private boolean approvalVerificationDisabled;
     private Duration startTimeout = Duration.ofSeconds(120);
 
@@ -465,15 +484,102 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /**
-     * The secret approval tokens are signed with (HMAC-SHA256); the same on every instance, 16+ bytes.
+     * The secret approval tokens are signed with (HMAC-SHA256), under key id {@code "default"}: the
+     * same as {@code approvalSigningKey("default", secret)}. The same on every instance, 16+ bytes.
      * Required unless running on the embedded broker (dev, a secret is generated) or verification is
-     * explicitly disabled.
+     * explicitly disabled. To rotate it, see {@link #approvalSigningKey}.
+     *
+     * <pre>{@code
+     * Stepstream.builder().approvalSecret(System.getenv("STEPSTREAM_APPROVAL_SECRET"))
+     * }</pre>
      */
     public Builder approvalSecret(String secret) {
-      if (secret == null || secret.length() < 16) {
-        throw new IllegalArgumentException("the approval secret must be at least 16 characters");
+      return approvalSigningKey(ApprovalTokens.DEFAULT_KID, secret);
+    }
+
+    /**
+     * The key new approval tokens are signed with: its id ({@code [A-Za-z0-9_-]}, up to 64) is written
+     * into every token, so tokens signed with an older key still verify as long as that key is kept
+     * with {@link #approvalVerificationKey}. The same on every instance; the secret is 16+ bytes.
+     *
+     * <p>Rotation, one rolling restart per step (docs/security.md, "Approvals"):
+     * <pre>{@code
+     * // 1. every instance learns the new key first (a token it signs must verify on every instance)
+     * builder.approvalSigningKey("2026-01", oldSecret).approvalVerificationKey("2026-07", newSecret);
+     * // 2. then signs with it; tokens of approvals pending since before still verify with the old key
+     * builder.approvalSigningKey("2026-07", newSecret).approvalVerificationKey("2026-01", oldSecret);
+     * // 3. once the last token the old key signed has expired (longest approval timeout + grace): drop it
+     * builder.approvalSigningKey("2026-07", newSecret);
+     * }</pre>
+     */
+    public Builder approvalSigningKey(String kid, String secret) {
+      ApprovalKey key = ApprovalKey.of(kid, secret);
+      this.approvalSigningKey = key;
+      return this;
+    }
+
+    /**
+     * A key that only verifies tokens (signed before a rotation, or by an instance already using it);
+     * may be called once per key. A key id used twice with different secrets is refused at {@code build()}.
+     *
+     * <pre>{@code
+     * Stepstream.builder()
+     *     .approvalSigningKey("2026-07", newSecret)
+     *     .approvalVerificationKey("default", secretOfRelease010)   // approvals pending since before the rotation
+     * }</pre>
+     */
+    public Builder approvalVerificationKey(String kid, String secret) {
+      approvalVerificationKeys.add(ApprovalKey.of(kid, secret));
+      return this;
+    }
+
+    /**
+     * How long an approval token stays valid after its approval's deadline (default 15 minutes), for
+     * decisions sent just before the deadline and read after it (engine lag or downtime). A token never
+     * lives longer than that: an approval resolves by decision or timeout, never later.
+     */
+    public Builder approvalTokenGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new IllegalArgumentException("approvalTokenGrace must be zero or positive, was " + grace);
       }
-      this.approvalSecret = secret;
+      this.approvalTokenGrace = grace;
+      return this;
+    }
+
+    /**
+     * Whether tokens in release 0.1.0's format (an HMAC with no key id and no expiry) are accepted
+     * when one of this engine's keys made them (default true). They are only issued by 0.1.0 engines
+     * and by 0.1.0 clients holding a secret; turn this off once every approval requested before the
+     * upgrade has been decided or timed out (ADR 0008).
+     */
+    public Builder acceptLegacyApprovalTokens(boolean accept) {
+      this.acceptLegacyApprovalTokens = accept;
+      return this;
+    }
+
+    /**
+     * Verify who approves: every decision must carry the approver's JWT from your identity provider
+     * ({@code identityToken}); its user or groups must be allowed by the request, and the workflow's
+     * {@code Approval.approver()} is that user, never the decision's self-asserted {@code approver}.
+     * A decision without a valid token, or from someone not allowed, is not applied: it is recorded as
+     * {@code DECISION_REJECTED} and dead-lettered ({@code IDENTITY_MISSING}, {@code IDENTITY_EXPIRED},
+     * {@code IDENTITY_BAD_SIGNATURE}, ..., {@code APPROVER_NOT_ALLOWED}). Off by default.
+     *
+     * <pre>{@code
+     * Stepstream.builder()
+     *     .approvalSigningKey("2026-07", secret)
+     *     .approverIdentity(ApproverIdentity.jwks(Path.of("/etc/stepstream/idp-jwks.json"))
+     *         .issuer("https://login.example.com/realms/acme")
+     *         .audience("stepstream")
+     *         .usernameClaim("preferred_username")
+     *         .groupsClaim("groups"))
+     * }</pre>
+     *
+     * @throws IllegalStateException if the issuer or audience is missing or the JWKS has no RS256/ES256 key
+     */
+    public Builder approverIdentity(ApproverIdentity identity) {
+      identity.verifier(); // fail now, not at start()
+      this.approverIdentity = identity;
       return this;
     }
 
@@ -643,11 +749,28 @@ public final class Stepstream implements AutoCloseable {
             "no Kafka cluster: set bootstrapServers(\"host:9092\") (or bootstrap.servers in kafkaProperties), or call devMode()"
                 + " to start an embedded single-node broker for development (needs io.stepstream:stepstream-dev-kafka)");
       }
+      if (approvalVerificationDisabled && (approvalSigningKey != null || !approvalVerificationKeys.isEmpty())) {
+        throw new IllegalStateException("disableApprovalTokenVerification() contradicts the approval keys given: keep one or the other");
+      }
+      if (approvalSigningKey != null) {
+        keyring(approvalSigningKey); // refuses a key id given twice with different secrets, now rather than at start()
+      } else if (!approvalVerificationKeys.isEmpty() && !devMode) {
+        throw new IllegalStateException("approvalVerificationKey(...) without approvalSigningKey(...): new approvals need a key to be"
+            + " signed with; give the current key with approvalSigningKey(kid, secret)");
+      }
       return new Stepstream(this);
     }
 
     Topics topics() {
       return Topics.withPrefix(topicPrefix);
+    }
+
+    ApprovalKeyring keyring(ApprovalKey signing) {
+      ApprovalKeyring ring = ApprovalKeyring.signingWith(signing);
+      for (ApprovalKey key : approvalVerificationKeys) {
+        ring = ring.withVerificationKey(key);
+      }
+      return ring;
     }
 
     String applicationId() {

@@ -95,7 +95,7 @@ class PlacementIT {
         waits.add(runId);
         byte[] signal = json("{\"name\":\"payment\",\"data\":" + (100 + i) + ",\"signalId\":\"psp-" + i + "\"}");
         byte[] decision = json("{\"approvalName\":\"ship\",\"approved\":true,\"approver\":\"alice\",\"token\":\""
-            + tokens.sign(runId, "ship") + "\"}");
+            + tokens.sign(runId, "ship", java.time.Instant.now().plus(java.time.Duration.ofHours(1))) + "\"}");
         if (i % 2 == 0) {
           // signal-with-start: event and decision first, on a foreign partition, then the request
           producer.send(new ProducerRecord<>("placed.signals", away(runId), runId, signal));

@@ -11,13 +11,17 @@ import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.internal.orchestrator.ApprovalGuard;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.Executor;
@@ -43,24 +47,27 @@ public final class OrchestratorHarness implements AutoCloseable {
   public final RecordingPublisher publisher = new RecordingPublisher();
   public final EngineMetrics metrics = new EngineMetrics();
   private final Queue<Runnable> pendingExecutions = new ArrayDeque<>();
-  private final TopologyTestDriver driver;
-  private final TestInputTopic<String, byte[]> requests;
-  private final TestInputTopic<String, byte[]> outcomes;
-  private final TestOutputTopic<String, byte[]> results;
-  private final TestOutputTopic<String, byte[]> events;
-  private final TestOutputTopic<String, byte[]> deadLetters;
-  private final TestOutputTopic<String, byte[]> rekeyedRequests;
+  private final WorkflowRegistry registry;
+  private final Executor executor;
+  private final OrchestratorTopology.Settings settings;
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> requests;
+  private TestInputTopic<String, byte[]> outcomes;
+  private TestOutputTopic<String, byte[]> results;
+  private TestOutputTopic<String, byte[]> events;
+  private TestOutputTopic<String, byte[]> deadLetters;
+  private TestOutputTopic<String, byte[]> rekeyedRequests;
 
   public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   public final MutableClock clock = new MutableClock(START);
 
   public static final ApprovalTokens TOKENS = ApprovalTokens.withSecret("harness-secret-0123".getBytes());
-  private final TestInputTopic<String, byte[]> approvals;
-  private final TestInputTopic<String, byte[]> signals;
-  private final TestOutputTopic<String, byte[]> approvalRequests;
+  private TestInputTopic<String, byte[]> approvals;
+  private TestInputTopic<String, byte[]> signals;
+  private TestOutputTopic<String, byte[]> approvalRequests;
 
   public OrchestratorHarness(WorkflowRegistry registry) {
-    this(registry, null);
+    this(registry, (Executor) null);
   }
 
   /** With {@code executor} instead of the test-controlled queue (e.g. one that fails). */
@@ -70,9 +77,42 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   /** With other orchestrator settings, e.g. several partitions (the driver itself has one per topic). */
   public OrchestratorHarness(WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings) {
+    this(registry, executor, settings, ApprovalGuard.of(TOKENS));
+  }
+
+  /** With other approval checks: keys, token grace, approver identity. */
+  public OrchestratorHarness(WorkflowRegistry registry, ApprovalGuard guard) {
+    this(registry, null, OrchestratorTopology.Settings.defaults(), guard);
+  }
+
+  private OrchestratorHarness(WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard) {
+    this.registry = registry;
+    this.executor = executor;
+    this.settings = settings;
+    open(guard, new HashMap<>());
+  }
+
+  /**
+   * The engine restarted with other approval checks (a key rotation): the stores are carried over, as
+   * a restore from their changelogs would; records not read from output topics yet are dropped.
+   */
+  public void restartWith(ApprovalGuard guard) {
+    Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores = new HashMap<>();
+    for (String name : List.of(OrchestratorTopology.RUNS_STORE, OrchestratorTopology.JOURNAL_STORE, OrchestratorTopology.TIMERS_STORE)) {
+      List<org.apache.kafka.streams.KeyValue<Object, Object>> entries = new ArrayList<>();
+      try (var all = driver.<Object, Object>getKeyValueStore(name).all()) {
+        all.forEachRemaining(entries::add);
+      }
+      stores.put(name, entries);
+    }
+    driver.close();
+    open(guard, stores);
+  }
+
+  private void open(ApprovalGuard guard, Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores) {
     Executor queued = executor != null ? executor : pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
-    var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, TOKENS);
+    var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, guard);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -81,7 +121,8 @@ public final class OrchestratorHarness implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    driver = new TopologyTestDriver(topology, props, START);
+    driver = new TopologyTestDriver(topology, props, clock.instant());
+    stores.forEach((name, entries) -> driver.<Object, Object>getKeyValueStore(name).putAll(entries));
     requests = driver.createInputTopic(topics.requests(), new StringSerializer(), new ByteArraySerializer());
     outcomes = driver.createInputTopic(topics.stepOutcomes(), new StringSerializer(), new ByteArraySerializer());
     results = driver.createOutputTopic(topics.results(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -157,10 +198,15 @@ public final class OrchestratorHarness implements AutoCloseable {
     approvals.pipeInput(key, value);
   }
 
-  /** A decision with a valid token. */
+  /** A decision with a valid token, signed as a client holding the harness's secret would (valid for a day). */
   public io.stepstream.avro.ApprovalDecision.Builder decision(String runId, String name, boolean approved, String approver) {
     return io.stepstream.avro.ApprovalDecision.newBuilder().setRunId(runId).setApprovalName(name).setApproved(approved)
-        .setApprover(approver).setToken(TOKENS.sign(runId, name)).setDecidedAt(clock.millis());
+        .setApprover(approver).setToken(token(runId, name)).setDecidedAt(clock.millis());
+  }
+
+  /** A token for a run's approval as a client holding the harness's secret signs it (valid for a day from now). */
+  public String token(String runId, String approvalName) {
+    return TOKENS.sign(runId, approvalName, clock.instant().plus(Duration.ofDays(1)));
   }
 
   public void signal(String runId, String name, Object data, String signalId) {

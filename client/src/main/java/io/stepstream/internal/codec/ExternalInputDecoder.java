@@ -16,7 +16,8 @@ import java.util.Set;
  * approvals: {"approvalName":"refund-review", "approved":true, "approver":"alice",      (required)
  *             "approverGroups":["support-leads"], "comment":"ok", "reason":null,
  *             "editedPayload":{"customer":"ada","amount":210},   (the edited value itself, any JSON)
- *             "token":"...", "runId":"r-42", "decidedAt":1767225600000}
+ *             "token":"...", "identityToken":"eyJ...", "runId":"r-42", "decidedAt":1767225600000}
+ *            ("approver" may be left out when "identityToken", the approver's JWT, is given)
  * signals:   {"name":"payment-received",                                                (required)
  *             "data":{"amount":42}, "signalId":"psp-123", "runId":"r-42", "sentAt":1767225600000}
  * </pre>
@@ -27,7 +28,8 @@ import java.util.Set;
  */
 public final class ExternalInputDecoder {
   static final List<String> DECISION_FIELDS =
-      List.of("approvalName", "approved", "approver", "approverGroups", "comment", "reason", "editedPayload", "token", "runId", "decidedAt");
+      List.of("approvalName", "approved", "approver", "approverGroups", "comment", "reason", "editedPayload", "token", "identityToken",
+          "runId", "decidedAt");
   static final List<String> SIGNAL_FIELDS = List.of("name", "data", "signalId", "runId", "sentAt");
 
   private static final String DECISION_JSON = "{\"approvalName\":\"...\",\"approved\":true,\"approver\":\"...\",\"token\":\"...\"}";
@@ -46,22 +48,28 @@ public final class ExternalInputDecoder {
     }
     requireNonEmpty(value, "UNDECODABLE_DECISION");
     JsonInput in = JsonInput.parse(value, "INVALID_DECISION", "UNDECODABLE_DECISION", "decision", DECISION_FIELDS,
-        Map.of("edited", "editedPayload", "groups", "approverGroups", "approvedBy", "approver"));
+        Map.of("edited", "editedPayload", "groups", "approverGroups", "approvedBy", "approver",
+            "jwt", "identityToken", "idToken", "identityToken", "id_token", "identityToken", "accessToken", "identityToken"));
     JsonNode edited = in.optionalValue("editedPayload");
     if (edited != null && looksLikePayloadWrapper(edited)) {
       throw in.invalid("\"editedPayload\" is the edited value itself as JSON (for example {\"customer\":\"ada\",\"amount\":210}),"
           + " not the Avro Payload wrapper {\"encoding\":..,\"data\":..}; send the value, or the whole decision as Avro");
     }
+    String identityToken = in.optionalText("identityToken");
+    if (identityToken == null && !in.has("approver")) {
+      throw in.invalid("the JSON decision needs \"approver\" (a string), or \"identityToken\" (the approver's JWT) where the engine verifies approvers");
+    }
     return ApprovalDecision.newBuilder()
         .setRunId(in.has("runId") ? in.requiredText("runId") : "")
         .setApprovalName(in.requiredText("approvalName"))
         .setApproved(in.requiredBoolean("approved"))
-        .setApprover(in.requiredText("approver"))
+        .setApprover(in.has("approver") ? in.requiredText("approver") : "")
         .setApproverGroups(in.optionalTextList("approverGroups"))
         .setComment(in.optionalText("comment"))
         .setReason(in.optionalText("reason"))
         .setEditedPayload(edited == null ? null : PayloadCodec.rawJson(JsonInput.bytes(edited)))
         .setToken(in.optionalText("token"))
+        .setIdentityToken(identityToken)
         .setDecidedAt(in.optionalLong("decidedAt", System.currentTimeMillis()))
         .build();
   }

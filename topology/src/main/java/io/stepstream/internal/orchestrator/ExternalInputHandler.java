@@ -1,6 +1,5 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.RunState;
@@ -19,14 +18,14 @@ final class ExternalInputHandler {
   private final Outputs outputs;
   private final WaitResolver waits;
   private final EarlyInputs early;
-  private final ApprovalTokens tokens;
+  private final ApprovalGuard guard;
 
-  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalTokens tokens) {
+  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalGuard guard) {
     this.store = store;
     this.outputs = outputs;
     this.waits = waits;
     this.early = early;
-    this.tokens = tokens;
+    this.guard = guard;
   }
 
   void decision(Record<String, byte[]> record) {
@@ -35,11 +34,13 @@ final class ExternalInputHandler {
     String runId = runIdOf(record, decision.getRunId(), what);
     RunState state = store.run(runId);
     if (state == null) {
-      if (!tokens.accepts(decision.getToken(), runId, decision.getApprovalName())) {
-        String why = "the decision for " + what + " of run " + runId + " has a missing or wrong token (and the run is not known yet);"
-            + " copy the token from its approval request on the approval-requests topic";
+      try {
+        guard.checkToken(decision, runId, outputs.now());
+        guard.approver(decision, runId, outputs.now()); // and again when the run asks, as of this arrival
+      } catch (DecisionRefused refused) {
+        String why = refused.getMessage() + " (run " + runId + " is not known yet)";
         outputs.audit(runId, AuditEventType.DECISION_REJECTED, decision.getApprovalName(), 0, 0, why);
-        throw new InvalidInputException("BAD_TOKEN", why);
+        throw new InvalidInputException(refused.code(), why);
       }
       early.keepDecision(record, runId, decision);
       return;

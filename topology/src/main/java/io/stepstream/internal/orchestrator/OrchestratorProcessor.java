@@ -1,6 +1,5 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.client.Topics;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
@@ -28,7 +27,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private final ExecutionLauncher launcher;
   private final EngineMetrics metrics;
   private final OrchestratorTopology.Settings settings;
-  private final ApprovalTokens tokens;
+  private final ApprovalGuard guard;
   private final CommitPacer pacer;
   private final ResumeMarkers markers;
   private final HomePartitioner home;
@@ -48,13 +47,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private long nextWatchdogAt;
 
   OrchestratorProcessor(
-      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalTokens tokens,
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalGuard guard,
       CommitPacer pacer, ResumeMarkers markers) {
     this.topics = topics;
     this.launcher = launcher;
     this.metrics = metrics;
     this.settings = settings;
-    this.tokens = tokens;
+    this.guard = guard;
     this.pacer = pacer;
     this.markers = markers;
     this.home = new HomePartitioner(settings.partitions());
@@ -67,11 +66,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
     outputs = new Outputs(context, metrics, pacer, settings.maxRecordBytes());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
-    waits = new WaitResolver(runs, timers, outputs, dispatcher, tokens);
+    waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker);
-    external = new ExternalInputHandler(runs, outputs, waits, early, tokens);
+    external = new ExternalInputHandler(runs, outputs, waits, early, guard);
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
     // steps need not run again): a marker sent now comes back after all of it. At the latest after

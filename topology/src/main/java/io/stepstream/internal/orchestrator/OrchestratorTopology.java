@@ -140,16 +140,16 @@ public final class OrchestratorTopology {
   private OrchestratorTopology() {}
 
   public static Topology build(Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings) {
-    return build(topics, launcher, metrics, settings, ApprovalTokens.verificationDisabled(), ResumeMarkers.none());
+    return build(topics, launcher, metrics, settings, ApprovalGuard.of(ApprovalTokens.verificationDisabled()), ResumeMarkers.none());
   }
 
   public static Topology build(
-      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalTokens tokens) {
-    return build(topics, launcher, metrics, settings, tokens, ResumeMarkers.none());
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard) {
+    return build(topics, launcher, metrics, settings, guard, ResumeMarkers.none());
   }
 
   public static Topology build(
-      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalTokens tokens,
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard,
       ResumeMarkers markers) {
     Topology topology = new Topology();
     var keys = Serdes.String();
@@ -164,7 +164,7 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addProcessor(
         ORCHESTRATOR,
-        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, tokens, pacer, markers),
+        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers),
         REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);

@@ -1,6 +1,5 @@
 package io.stepstream.internal.orchestrator;
 
-import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.AuditEventType;
@@ -33,14 +32,14 @@ final class WaitResolver {
   private final TimerStore timers;
   private final Outputs outputs;
   private final RunDispatcher dispatcher;
-  private final ApprovalTokens tokens;
+  private final ApprovalGuard guard;
 
-  WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalTokens tokens) {
+  WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalGuard guard) {
     this.store = store;
     this.timers = timers;
     this.outputs = outputs;
     this.dispatcher = dispatcher;
-    this.tokens = tokens;
+    this.guard = guard;
   }
 
   /** A wait entry was journaled: an approval wait publishes its request, signed. */
@@ -49,7 +48,7 @@ final class WaitResolver {
       return;
     }
     ApprovalRequest request = PayloadCodec.decode(wait.getValue(), ApprovalRequest.class);
-    request.setToken(tokens.sign(state.getRunId(), request.getApprovalName()));
+    request.setToken(guard.issue(state.getRunId(), request.getApprovalName(), request.getDeadline()));
     outputs.approvalRequest(request);
     outputs.audit(state, AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
         request.getSubject() + " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")");
@@ -67,7 +66,14 @@ final class WaitResolver {
       if (buffered != null) {
         store.delete(state.getRunId(), DECISION_PREFIX + name);
         ApprovalDecision decision = PayloadCodec.decode(buffered.getValue(), ApprovalDecision.class);
-        if (accept(state, decision, null)) {
+        Approver who;
+        try {
+          who = guard.approver(decision, state.getRunId(), buffered.getRecordedAt()); // as of its arrival
+        } catch (DecisionRefused refused) {
+          reject(storedRecord(state.getRunId(), decision), state, name, refused.code(), refused.getMessage());
+          return;
+        }
+        if (accept(state, decision, who, null)) {
           wakeNow(state);
         }
       }
@@ -101,9 +107,12 @@ final class WaitResolver {
   void onDecision(Record<String, byte[]> record, RunState state, ApprovalDecision decision) {
     String runId = state.getRunId();
     String name = decision.getApprovalName();
-    if (!tokens.accepts(decision.getToken(), runId, name)) {
-      reject(record, state, name, "BAD_TOKEN", "the decision for approval '" + name + "' of run " + runId
-          + " has a missing or wrong token; copy the token from its approval request on the approval-requests topic");
+    Approver who;
+    try {
+      guard.checkToken(decision, runId, outputs.now());
+      who = guard.approver(decision, runId, outputs.now());
+    } catch (DecisionRefused refused) {
+      reject(record, state, name, refused.code(), refused.getMessage());
       return;
     }
     if (store.entry(runId, name) != null) {
@@ -121,7 +130,7 @@ final class WaitResolver {
       }
       return;
     }
-    if (accept(state, decision, record) && isWaitingFor(state, name)) {
+    if (accept(state, decision, who, record) && isWaitingFor(state, name)) {
       wakeNow(state);
     }
   }
@@ -168,29 +177,38 @@ final class WaitResolver {
     }
   }
 
-  private boolean accept(RunState state, ApprovalDecision decision, Record<String, byte[]> record) {
+  /**
+   * Records the decision as the approval's resolution if {@code who} may decide it. The workflow
+   * sees {@code who}: with identity verification, the verified user and groups, and the identity
+   * token itself is not journaled.
+   */
+  private boolean accept(RunState state, ApprovalDecision decision, Approver who, Record<String, byte[]> record) {
     String name = decision.getApprovalName();
     ApprovalRequest asked = PayloadCodec.decode(store.entry(state.getRunId(), WAIT_PREFIX + name).getValue(), ApprovalRequest.class);
-    if (!allowed(asked, decision)) {
+    if (!allowed(asked, who)) {
       reject(record != null ? record : storedRecord(state.getRunId(), decision), state, name, "APPROVER_NOT_ALLOWED",
-          "'" + decision.getApprover() + "' may not decide approval '" + name + "' of run " + state.getRunId()
-              + " (allowed approvers " + asked.getAllowedApprovers() + ", groups " + asked.getAllowedGroups() + ")");
+          who + (who.verified() ? " with groups " + who.groups() : "") + " may not decide approval '" + name + "' of run "
+              + state.getRunId() + " (allowed approvers " + asked.getAllowedApprovers() + ", groups " + asked.getAllowedGroups()
+              + "); one of those approvers, or a member of one of those groups, must decide");
       return false;
     }
+    decision.setApprover(who.name());
+    decision.setApproverGroups(who.groups());
+    decision.setIdentityToken(null);
     store.recordIfAbsent(resolution(state, name, EntryKind.APPROVAL, decision));
     outputs.audit(state, AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
-        (decision.getApproved() ? "approved" : "rejected") + " by " + decision.getApprover()
+        (decision.getApproved() ? "approved" : "rejected") + " by " + who.name() + (who.verified() ? " (identity verified)" : "")
             + (decision.getComment() == null ? "" : ": " + decision.getComment()));
     return true;
   }
 
-  private static boolean allowed(ApprovalRequest asked, ApprovalDecision decision) {
+  private static boolean allowed(ApprovalRequest asked, Approver who) {
     if (asked.getAllowedApprovers().isEmpty() && asked.getAllowedGroups().isEmpty()) {
       return true;
     }
-    Set<String> groups = new HashSet<>(decision.getApproverGroups());
+    Set<String> groups = new HashSet<>(who.groups());
     groups.retainAll(asked.getAllowedGroups());
-    return asked.getAllowedApprovers().contains(decision.getApprover()) || !groups.isEmpty();
+    return asked.getAllowedApprovers().contains(who.name()) || !groups.isEmpty();
   }
 
   private boolean isWaitingFor(RunState state, String name) {

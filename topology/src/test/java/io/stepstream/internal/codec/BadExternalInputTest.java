@@ -98,8 +98,8 @@ class BadExternalInputTest {
     });
   }
 
-  private static byte[] decisionJson(String edited) {
-    String token = OrchestratorHarness.TOKENS.sign("r1", "refund-review");
+  private byte[] decisionJson(String edited) {
+    String token = harness.token("r1", "refund-review");
     return ("{\"approvalName\":\"refund-review\",\"approved\":true,\"approver\":\"alice\",\"token\":\"" + token
         + "\",\"editedPayload\":" + edited + "}").getBytes(StandardCharsets.UTF_8);
   }

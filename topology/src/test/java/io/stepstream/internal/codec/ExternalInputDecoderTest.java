@@ -27,6 +27,22 @@ class ExternalInputDecoderTest {
   }
 
   @Test
+  void aJsonDecisionMayCarryTheApproversIdentityTokenAndThenNeedsNoApproverName() {
+    ApprovalDecision d = ExternalInputDecoder.decision(utf8(
+        "{\"approvalName\":\"refund-review\",\"approved\":true,\"identityToken\":\"eyJ.eyJ.sig\",\"token\":\"t\"}"));
+
+    assertThat(d.getIdentityToken()).isEqualTo("eyJ.eyJ.sig");
+    assertThat(d.getApprover()).isEmpty();
+  }
+
+  @Test
+  void aJwtSentUnderAnotherNameIsPointedToIdentityToken() {
+    assertThatThrownBy(() -> ExternalInputDecoder.decision(utf8("{\"approvalName\":\"a\",\"approved\":true,\"jwt\":\"eyJ.eyJ.sig\"}")))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_DECISION"))
+        .hasMessageContaining("did you mean \"identityToken\"");
+  }
+
+  @Test
   void anEditedPayloadInTheAvroWrapperShapeIsRejectedNotBoundToNulls() {
     String wrapped = "{\"approvalName\":\"refund-review\",\"approved\":true,\"approver\":\"alice\","
         + "\"editedPayload\":{\"encoding\":\"JSON\",\"data\":\"eyJjdXN0b21lciI6ImFkYSJ9\"}}";
@@ -50,7 +66,8 @@ class ExternalInputDecoderTest {
   void aMissingOrMistypedRequiredDecisionFieldIsNamed() {
     assertThatThrownBy(() -> ExternalInputDecoder.decision(utf8("{\"approvalName\":\"a\",\"approved\":true}")))
         .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_DECISION"))
-        .hasMessageContaining("\"approver\"");
+        .hasMessageContaining("\"approver\"")
+        .hasMessageContaining("\"identityToken\"");
     assertThatThrownBy(() -> ExternalInputDecoder.decision(utf8("{\"approvalName\":\"a\",\"approved\":\"yes\",\"approver\":\"alice\"}")))
         .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("INVALID_DECISION"))
         .hasMessageContaining("\"approved\"")

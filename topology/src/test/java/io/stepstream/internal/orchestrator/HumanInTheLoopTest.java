@@ -25,6 +25,7 @@ import io.stepstream.Workflow;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.RunStatus;
+import io.stepstream.internal.approvals.ApprovalToken;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.testing.OrchestratorHarness;
@@ -117,7 +118,9 @@ class HumanInTheLoopTest {
     assertThat(request.getAllowedApprovers()).containsExactly("alice");
     assertThat(request.getAllowedGroups()).containsExactly("support-leads");
     assertThat(request.getDeadline()).isEqualTo(OrchestratorHarness.START.plus(Duration.ofDays(1)).toEpochMilli());
-    assertThat(request.getToken()).isEqualTo(OrchestratorHarness.TOKENS.sign("r1", "refund-review"));
+    assertThat(OrchestratorHarness.TOKENS.check(request.getToken(), "r1", "refund-review", OrchestratorHarness.START).valid()).isTrue();
+    assertThat(ApprovalToken.parse(request.getToken()).expiresAt())
+        .as("the deadline plus the default grace").isEqualTo(OrchestratorHarness.START.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(15)));
     assertThat(types()).containsExactly(RUN_STARTED, STEP_COMPLETED, APPROVAL_REQUESTED, RUN_WAITING);
   }
 
@@ -188,10 +191,10 @@ class HumanInTheLoopTest {
     startRefund();
     harness.decide(harness.decision("r1", "refund-review", true, "alice").setToken("forged").build());
     harness.decide(harness.decision("r1", "refund-review", true, "alice").setToken(null).build());
-    harness.decide(harness.decision("r1", "refund-review", true, "alice").setToken(OrchestratorHarness.TOKENS.sign("r2", "refund-review")).build());
+    harness.decide(harness.decision("r1", "refund-review", true, "alice").setToken(harness.token("r2", "refund-review")).build());
     harness.settle();
 
-    assertThat(deadLetterTypes()).containsExactly("BAD_TOKEN", "BAD_TOKEN", "BAD_TOKEN");
+    assertThat(deadLetterTypes()).containsExactly("BAD_TOKEN", "BAD_TOKEN", "TOKEN_WRONG_APPROVAL");
     assertThat(harness.results()).isEmpty();
     assertThat(executed).isEmpty();
   }
@@ -308,7 +311,7 @@ class HumanInTheLoopTest {
   @Test
   void aJsonDecisionFromAConsoleProducerIsAccepted() {
     startRefund();
-    String token = OrchestratorHarness.TOKENS.sign("r1", "refund-review");
+    String token = harness.token("r1", "refund-review");
     harness.rawDecision("r1", ("{\"approvalName\":\"refund-review\",\"approved\":true,\"approver\":\"alice\",\"comment\":\"json\",\"token\":\"" + token + "\"}")
         .getBytes(StandardCharsets.UTF_8));
     harness.settle();
