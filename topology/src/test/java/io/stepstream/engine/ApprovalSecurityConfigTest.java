@@ -88,6 +88,6 @@ class ApprovalSecurityConfigTest {
   }
 
   private static Stepstream.Builder engine() {
-    return Stepstream.builder().register("noop", String.class, (ctx, in) -> in);
+    return Stepstream.builder().bootstrapServers("broker-1:9093").register("noop", String.class, (ctx, in) -> in);
   }
 }
