@@ -92,7 +92,7 @@ final class Manifests {
     try {
       model = SERIALIZATION.unmarshal(tree.toString(), type);
     } catch (RuntimeException e) {
-      throw new AssertionError(where + ": does not load into " + type.getName() + ": " + e.getMessage(), e);
+      throw new AssertionError(where + ": does not load into " + type.getName() + ": " + causes(e), e);
     }
     List<String> unknown = StrictModel.unknownFields(model);
     if (!unknown.isEmpty()) {
@@ -102,6 +102,15 @@ final class Manifests {
       throw new AssertionError(where + ": loaded as " + m.getApiVersion() + " " + m.getKind());
     }
     return new Doc(file, index, apiVersion, kind, name, tree, model);
+  }
+
+  /** fabric8 wraps Jackson's precise message ("Cannot deserialize ... (through reference chain: ...)") in a vague one. */
+  private static String causes(Throwable e) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      b.append(b.length() == 0 ? "" : " <- ").append(t.getMessage());
+    }
+    return b.toString();
   }
 
   List<Doc> docs() {
