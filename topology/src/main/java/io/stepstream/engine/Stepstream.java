@@ -7,6 +7,8 @@ import io.stepstream.client.WorkflowClient;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
 import io.stepstream.internal.engine.DevBroker;
+import io.stepstream.internal.engine.RecordLimits;
+import io.stepstream.internal.executor.RecordLimit;
 import io.stepstream.client.KafkaProperties;
 import io.stepstream.internal.engine.TopicProvisioner;
 import io.stepstream.internal.engine.WorkflowRegistry;
@@ -79,6 +81,7 @@ public final class Stepstream implements AutoCloseable {
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
+  private RecordLimit recordLimit;
 
   private Stepstream(Builder config) {
     this.config = config;
@@ -99,7 +102,7 @@ public final class Stepstream implements AutoCloseable {
       }
       provisionTopics();
       pool = new ExecutionPool(config.executorThreads);
-      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
+      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit);
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -108,7 +111,8 @@ public final class Stepstream implements AutoCloseable {
         return t;
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalTokens(), markers);
+      var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalTokens(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
       return this;
@@ -245,7 +249,16 @@ public final class Stepstream implements AutoCloseable {
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
       config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
       config.effectiveReplicationFactor = rf;
+      recordLimit = readRecordLimit(admin);
     }
+  }
+
+  /** The largest record this instance writes, from the topics' max.message.bytes and the producers' max.request.size. */
+  private RecordLimit readRecordLimit(Admin admin) throws Exception {
+    var changelogs = RecordLimits.changelogs(admin.listTopics().names().get(30, TimeUnit.SECONDS), config.applicationId());
+    RecordLimit limit = RecordLimits.read(admin, config.topics(), changelogs, config.maxRequestSize());
+    LOG.info("records written by this engine may be at most {}", limit.describe());
+    return limit;
   }
 
   /** The user's Kafka client properties (security, etc.) plus this instance's cluster: every client we create starts from these. */
@@ -670,6 +683,21 @@ public final class Stepstream implements AutoCloseable {
           .withEarlyInputTtl(earlyInputTtl)
           .withMaxRedispatches(maxRedispatches)
           .withWatchdogAfter(watchdogAfter);
+    }
+
+    /**
+     * The smallest max.request.size of the engine's producers: the client properties' (outcome
+     * producer, Kafka Streams) and a Streams override ({@code producer.max.request.size}).
+     */
+    int maxRequestSize() {
+      int size = parseInt(kafkaProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), RecordLimits.DEFAULT_MAX_REQUEST_SIZE);
+      Object streams = streamsOverrides.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+          streamsOverrides.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+      return Math.min(size, parseInt(streams, size));
+    }
+
+    private static int parseInt(Object value, int otherwise) {
+      return value == null ? otherwise : Integer.parseInt(value.toString().trim());
     }
 
     /**
