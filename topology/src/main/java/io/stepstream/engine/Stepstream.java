@@ -6,6 +6,7 @@ import io.stepstream.client.Topics;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
+import io.stepstream.internal.client.AccessErrors;
 import io.stepstream.internal.engine.DevBroker;
 import io.stepstream.internal.engine.RecordLimits;
 import io.stepstream.internal.executor.RecordLimit;
@@ -241,13 +242,14 @@ public final class Stepstream implements AutoCloseable {
       try {
         brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(
-            "could not reach the Kafka cluster at " + bootstrapServers + ": " + rootMessage(e)
-                + " (check bootstrap servers, security.protocol and credentials in the Kafka client properties)",
-            e);
+        throw AccessErrors.describeOr(e, clientConfig(), null, null, "so this engine instance cannot start",
+            new IllegalStateException(
+                "could not reach the Kafka cluster at " + bootstrapServers + ": " + rootMessage(e)
+                    + " (check bootstrap servers, security.protocol and credentials in the Kafka client properties)",
+                e));
       }
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
-      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
     }
@@ -255,10 +257,16 @@ public final class Stepstream implements AutoCloseable {
 
   /** The largest record this instance writes, from the topics' max.message.bytes and the producers' max.request.size. */
   private RecordLimit readRecordLimit(Admin admin) throws Exception {
-    var changelogs = RecordLimits.changelogs(admin.listTopics().names().get(30, TimeUnit.SECONDS), config.applicationId());
-    RecordLimit limit = RecordLimits.read(admin, config.topics(), changelogs, config.maxRequestSize());
-    LOG.info("records written by this engine may be at most {}", limit.describe());
-    return limit;
+    try {
+      var changelogs = RecordLimits.changelogs(admin.listTopics().names().get(30, TimeUnit.SECONDS), config.applicationId());
+      RecordLimit limit = RecordLimits.read(admin, config.topics(), changelogs, config.maxRequestSize());
+      LOG.info("records written by this engine may be at most {}", limit.describe());
+      return limit;
+    } catch (java.util.concurrent.ExecutionException e) {
+      RuntimeException clear = AccessErrors.describe(e, clientConfig(), "DESCRIBE_CONFIGS", null,
+          "so this engine cannot read max.message.bytes of its topics and cannot start");
+      throw clear != null ? clear : e;
+    }
   }
 
   /** The user's Kafka client properties (security, etc.) plus this instance's cluster: every client we create starts from these. */
@@ -342,6 +350,11 @@ public final class Stepstream implements AutoCloseable {
     boolean inTime = settled.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure = startFailure.get();
     if (failure != null) {
+      RuntimeException denied = AccessErrors.describe(failure, clientConfig(), null, null,
+          "so this engine instance (application id " + config.applicationId() + ") cannot start");
+      if (denied != null) {
+        throw denied;
+      }
       throw new IllegalStateException(
           "Stepstream could not start against " + bootstrapServers + ": " + rootMessage(failure)
               + " (check the engine principal's ACLs and client properties: docs/security.md)",
