@@ -51,6 +51,7 @@ class RecordLimitsIT {
         assertThat(tooLarge.errorMessage())
             .contains("step 'write' in run too-large")
             .contains((200_000 - 32 * 1024) + " bytes (max.message.bytes=200000 of topic lim.step-outcomes");
+        System.out.println("RECORD_TOO_LARGE: " + tooLarge.errorMessage()); // docs/security.md quotes it
         assertThat(fits.output(Integer.class)).as("below the topic's limit").isEqualTo(150_000);
       }
     }
