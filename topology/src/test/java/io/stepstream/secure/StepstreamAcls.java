@@ -41,9 +41,8 @@ public final class StepstreamAcls {
       }
     }
     acls.addAll(engineGroup(principal, applicationId));
-    for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
-      acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, applicationId + "-", PatternType.PREFIXED, op));
-    }
+    // Write implies Describe, as Read and Write do on topics
+    acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, applicationId + "-", PatternType.PREFIXED, AclOperation.WRITE));
     return acls;
   }
 

@@ -58,8 +58,8 @@ public final class AccessErrors {
       if (t instanceof TransactionalIdAuthorizationException) {
         return new NotAuthorizedException(
             principal + " may not use its transactional ids" + (consequence == null ? "" : ", " + consequence) + " (" + t.getMessage()
-                + "). Grant WRITE and DESCRIBE on the transactional ids prefixed by the application id: kafka-acls.sh --add"
-                + " --allow-principal " + principalOrPlaceholder(principal) + " --operation Write --operation Describe"
+                + "). Grant WRITE on the transactional ids prefixed by the application id: kafka-acls.sh --add"
+                + " --allow-principal " + principalOrPlaceholder(principal) + " --operation Write"
                 + " --transactional-id <application id>- --resource-pattern-type prefixed (" + DOCS + ")",
             "WRITE", "transactional id", error);
       }
