@@ -14,8 +14,37 @@ import picocli.CommandLine.Command;
       ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class
     })
 public final class StepstreamCli {
+  /** Exit code when the cluster refused this command's principal (credentials or ACLs). */
+  static final int REFUSED = 3;
+
   public static void main(String[] args) {
-    int code = new CommandLine(new StepstreamCli()).execute(args);
+    int code = commandLine().execute(args);
     System.exit(code);
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new StepstreamCli()).setExecutionExceptionHandler(StepstreamCli::refusedOrRethrow);
+  }
+
+  /**
+   * A refusal by the cluster (wrong credentials, a missing ACL) is printed as its message, which
+   * names the principal, topic and ACL, not as a stack trace; anything else as picocli does.
+   */
+  private static int refusedOrRethrow(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+    if (e instanceof io.stepstream.client.NotAuthorizedException || causedBy(e, org.apache.kafka.common.errors.AuthenticationException.class)) {
+      command.getErr().println("stepstream " + command.getCommandName() + ": " + e.getMessage());
+      command.getErr().flush();
+      return REFUSED;
+    }
+    throw e;
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -11,6 +11,7 @@ import io.stepstream.avro.RunCommand;
 import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
+import io.stepstream.internal.client.AccessErrors;
 import io.stepstream.internal.client.TopicScanner;
 import io.stepstream.internal.client.Consumers;
 import io.stepstream.internal.client.ResultLookups;
@@ -102,7 +103,12 @@ public final class WorkflowClient implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    this.feed = new ResultsFeed(clientConfig, topics.results(), waiters, listeners);
+    try {
+      this.feed = new ResultsFeed(clientConfig, topics.results(), waiters, listeners); // fails here on wrong credentials
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      throw e;
+    }
     this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), waiters, b.duplicateCheckAfter);
   }
 
@@ -115,21 +121,37 @@ public final class WorkflowClient implements AutoCloseable {
     return start(workflowType, UUID.randomUUID().toString(), input);
   }
 
-  /** Starts a run and returns once the request is durably written (acks=all). */
+  /**
+   * Starts a run and returns once the request is durably written (acks=all).
+   *
+   * @throws NotAuthorizedException if this client's principal may not write the requests topic
+   *     (nothing was written)
+   */
   public RunHandle start(String workflowType, String runId, Object input) {
-    RunHandle handle = startAsync(workflowType, runId, input);
+    Started started = send(workflowType, runId, input);
     producer.flush();
-    if (handle.result().isCompletedExceptionally()) {
-      handle.result().join(); // throws the send error
+    if (started.sent().isCompletedExceptionally()) {
+      try {
+        started.sent().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e; // the send error, already made clear
+      }
     }
-    return handle;
+    return started.handle();
   }
 
   /**
    * Sends the request; the handle's result completes when the run finishes. Use it to start many
-   * runs quickly: {@link #flush()} before relying on them being written.
+   * runs quickly: {@link #flush()} before relying on them being written. A request that cannot be
+   * written fails its handle's result with the reason.
    */
   public RunHandle startAsync(String workflowType, String runId, Object input) {
+    return send(workflowType, runId, input).handle();
+  }
+
+  private record Started(RunHandle handle, CompletableFuture<Void> sent) {}
+
+  private Started send(String workflowType, String runId, Object input) {
     byte[] value = Envelopes.encode(
         WorkflowRequest.newBuilder()
             .setRunId(runId)
@@ -139,17 +161,29 @@ public final class WorkflowClient implements AutoCloseable {
             .build());
     ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the result cannot come first
     long sentAt = System.currentTimeMillis();
-    if (!hold.future().isDone()) {
-      lookups.watchStart(runId, sentAt);
-    }
+    CompletableFuture<Void> sent = new CompletableFuture<>();
     producer.send(
         new ProducerRecord<>(topics.requests(), null, sentAt, runId, value),
         (meta, error) -> {
           if (error != null) {
-            waiters.fail(hold, new IllegalStateException("request for run " + runId + " was not written: " + error, error));
+            RuntimeException clear = AccessErrors.describeOr(error, clientConfig, "WRITE", topics.requests(),
+                "so the request of run " + runId + " was not sent (nothing was written)",
+                new IllegalStateException("request for run " + runId + " was not written to " + topics.requests() + ": " + error, error));
+            sent.completeExceptionally(clear);
+            waiters.fail(hold, clear);
+            return;
+          }
+          sent.complete(null);
+          RuntimeException unreadable = feed.denial();
+          if (unreadable != null) { // the run is started, but its result cannot reach this client
+            waiters.fail(hold, new NotAuthorizedException("run " + runId + " was started, but its result cannot be awaited here: "
+                + unreadable.getMessage(), "READ", "topic " + topics.results(), unreadable.getCause()));
           }
         });
-    return new RunHandle(runId, hold.future(), this);
+    if (!hold.future().isDone()) {
+      lookups.watchStart(runId, sentAt);
+    }
+    return new Started(new RunHandle(runId, hold.future(), this), sent);
   }
 
   public void flush() {
@@ -167,6 +201,7 @@ public final class WorkflowClient implements AutoCloseable {
    * @throws WorkflowTimeoutException if none arrives within {@code timeout} (nothing stays registered)
    */
   public RunResult awaitResult(String runId, Duration timeout) {
+    throwIfResultsUnreadable();
     ResultWaiters.Hold hold = waiters.hold(runId);
     try {
       if (hold.needsLookup()) {
@@ -189,7 +224,17 @@ public final class WorkflowClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new WorkflowTimeoutException("interrupted while waiting for run " + runId);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof NotAuthorizedException denied) {
+        throw new NotAuthorizedException(denied.getMessage(), denied.operation(), denied.resource(), denied);
+      }
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private void throwIfResultsUnreadable() {
+    RuntimeException denied = feed.denial();
+    if (denied != null) {
+      throw denied;
     }
   }
 
@@ -235,6 +280,7 @@ public final class WorkflowClient implements AutoCloseable {
   /** Sends a command about a run and returns the audit event that answers it (matched by command id). */
   private AuditEvent command(String runId, RunCommandType type, String reason, Duration timeout, String doing) {
     String commandId = UUID.randomUUID().toString();
+    String topic = topics.events();
     try (KafkaConsumer<String, byte[]> events = Consumers.readCommitted(clientConfig)) {
       int partitions = events.partitionsFor(topics.events(), timeout).size();
       if (partitions == 0) {
@@ -254,7 +300,9 @@ public final class WorkflowClient implements AutoCloseable {
               .setRequestedBy(System.getProperty("user.name"))
               .setRequestedAt(System.currentTimeMillis())
               .build();
+      topic = topics.requests();
       producer.send(new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(command))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      topic = topics.events();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
@@ -265,8 +313,10 @@ public final class WorkflowClient implements AutoCloseable {
         }
       }
       throw new WorkflowTimeoutException("no answer to " + doing + " run " + runId + " within " + timeout + "; is a Stepstream engine running on " + topics.prefix() + "?");
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not send the " + type + " command for run " + runId + ": " + e, e);
+    } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, topic.equals(topics.requests()) ? "WRITE" : "READ", topic,
+          "so the " + type + " command for run " + runId + " was not " + (topic.equals(topics.requests()) ? "sent" : "answered here"),
+          new IllegalStateException("could not send the " + type + " command for run " + runId + ": " + e, e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new WorkflowTimeoutException("interrupted while " + doing + " run " + runId);
@@ -280,7 +330,7 @@ public final class WorkflowClient implements AutoCloseable {
    */
   public List<PendingApproval> pendingApprovals(Duration timeout) {
     Map<String, PendingApproval> pending = new LinkedHashMap<>();
-    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.approvalRequests(), -1, timeout)) {
+    for (ConsumerRecord<String, byte[]> r : readAll(topics.approvalRequests(), -1, timeout, "so pending approvals cannot be listed")) {
       io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
       if (a == null) {
         continue;
@@ -290,7 +340,9 @@ public final class WorkflowClient implements AutoCloseable {
               PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
               java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
     }
-    for (ConsumerRecord<String, byte[]> r : TopicScanner.readAll(clientConfig, topics.events(), -1, timeout)) {
+    for (ConsumerRecord<String, byte[]> r : readAll(topics.events(), -1, timeout,
+        "so approvals already decided or timed out cannot be told from pending ones (listing needs READ on " + topics.events()
+            + " besides " + topics.approvalRequests() + "; deciding does not)")) {
       AuditEvent e = decodeOrNull(Envelopes::auditEvent, r);
       if (e == null) {
         continue;
@@ -378,10 +430,16 @@ public final class WorkflowClient implements AutoCloseable {
     if (approvalTokens != null) {
       return approvalTokens.sign(runId, approvalName, java.time.Instant.now().plus(SIGNED_TOKEN_TTL));
     }
-    int partitions = producer.partitionsFor(topics.approvalRequests()).size();
+    String consequence = "so the token of approval '" + approvalName + "' of run " + runId + " cannot be read and no decision was sent"
+        + " (a client built with approvalSecret(...) signs tokens itself)";
+    int partitions;
+    try {
+      partitions = producer.partitionsFor(topics.approvalRequests()).size();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "READ", topics.approvalRequests(), consequence, e);
+    }
     String token = null;
-    for (ConsumerRecord<String, byte[]> r :
-        TopicScanner.readAll(clientConfig, topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30))) {
+    for (ConsumerRecord<String, byte[]> r : readAll(topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30), consequence)) {
       io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
       if (a != null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
         token = a.getToken();
@@ -397,16 +455,22 @@ public final class WorkflowClient implements AutoCloseable {
   private void send(String topic, String key, byte[] value, String what) {
     try {
       producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not send the " + what + " for run " + key + ": " + e, e);
+    } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "WRITE", topic, "so the " + what + " for run " + key + " was not sent (nothing was written)",
+          new IllegalStateException("could not send the " + what + " for run " + key + " to " + topic + ": " + e, e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted sending the " + what + " for run " + key);
     }
   }
 
-  /** Calls {@code listener} for every result committed from now on (on the client's results thread). */
+  /**
+   * Calls {@code listener} for every result committed from now on (on the client's results thread).
+   *
+   * @throws NotAuthorizedException if this client's principal may not read the results topic
+   */
   public AutoCloseable subscribe(Consumer<RunResult> listener) {
+    throwIfResultsUnreadable();
     listeners.add(listener);
     return () -> listeners.remove(listener);
   }
@@ -416,6 +480,14 @@ public final class WorkflowClient implements AutoCloseable {
    * waiting for one: empty if the run has no result (yet).
    */
   public Optional<RunResult> findResult(String runId, Duration timeout) {
+    try {
+      return scanResults(runId, timeout);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "READ", topics.results(), "so the result of run " + runId + " cannot be looked up", e);
+    }
+  }
+
+  private Optional<RunResult> scanResults(String runId, Duration timeout) {
     try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted(clientConfig)) {
       int partitions = consumer.partitionsFor(topics.results(), timeout).size();
       if (partitions == 0) {
@@ -449,6 +521,14 @@ public final class WorkflowClient implements AutoCloseable {
     lookups.close();
     waiters.failAll("the WorkflowClient was closed");
     producer.close(Duration.ofSeconds(5));
+  }
+
+  private List<ConsumerRecord<String, byte[]>> readAll(String topic, int partition, Duration timeout, String consequence) {
+    try {
+      return TopicScanner.readAll(clientConfig, topic, partition, timeout);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "READ", topic, consequence, e);
+    }
   }
 
   /** Engine topics hold only engine records; anything else (a stray producer) is skipped, not fatal for a tool. */

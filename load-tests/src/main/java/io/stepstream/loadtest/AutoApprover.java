@@ -62,6 +62,11 @@ public final class AutoApprover implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT")
   String bootstrapServers;
 
+  @Option(names = "--command-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for its client and consumer. On a secured cluster its"
+          + " principal needs the approver role's ACLs plus READ on its consumer group (--group-id).")
+  java.nio.file.Path commandConfig;
+
   @Option(names = "--topic-prefix", defaultValue = "bench", paramLabel = "PREFIX", description = "Topic prefix of the engine (default ${DEFAULT-VALUE}).")
   String topicPrefix;
 
@@ -115,7 +120,8 @@ public final class AutoApprover implements Callable<Integer> {
     senders.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     CountDownLatch loopDone = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
-    try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).approvalSecret(secret).build();
+    try (WorkflowClient client = WorkflowClient.builder().kafkaProperties(kafkaProperties()).bootstrapServers(bootstrapServers)
+            .topicPrefix(topicPrefix).approvalSecret(secret).build();
         KafkaConsumer<String, byte[]> consumer = consumer()) {
       Thread hook = new Thread(() -> {
         stopping.set(true);
@@ -204,8 +210,12 @@ public final class AutoApprover implements Callable<Integer> {
     }, thinkMs, TimeUnit.MILLISECONDS);
   }
 
+  private Map<String, String> kafkaProperties() {
+    return commandConfig == null ? Map.of() : io.stepstream.client.KafkaProperties.load(commandConfig);
+  }
+
   private KafkaConsumer<String, byte[]> consumer() {
-    Map<String, Object> c = new LinkedHashMap<>();
+    Map<String, Object> c = new LinkedHashMap<>(kafkaProperties());
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : topicPrefix + ".auto-approver");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

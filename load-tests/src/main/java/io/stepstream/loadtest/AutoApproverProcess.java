@@ -46,14 +46,17 @@ final class AutoApproverProcess implements AutoCloseable {
    * Starts the child and returns once it is ready (its consumer has its partitions). The secret goes
    * through the environment, not the command line.
    */
-  static AutoApproverProcess start(String bootstrapServers, String topicPrefix, String secret, long thinkMs, int threads, Duration readyTimeout)
-      throws IOException, InterruptedException {
+  static AutoApproverProcess start(String bootstrapServers, java.nio.file.Path commandConfig, String topicPrefix, String secret, long thinkMs,
+      int threads, Duration readyTimeout) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
         "-cp", System.getProperty("java.class.path"),
         AutoApprover.class.getName(), "--bootstrap-servers", bootstrapServers, "--topic-prefix", topicPrefix,
         "--think-ms", Long.toString(thinkMs), "--threads", Integer.toString(threads),
         "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+    if (commandConfig != null) { // a file name, not its contents: passwords stay out of the command line
+      cmd.addAll(List.of("--command-config", commandConfig.toAbsolutePath().toString()));
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("STEPSTREAM_APPROVAL_SECRET", secret);
     AutoApproverProcess child = new AutoApproverProcess(pb.start(), cmd);

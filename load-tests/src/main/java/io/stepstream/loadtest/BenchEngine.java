@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code --bootstrap-servers}. Runs until SIGTERM / Ctrl-C.
  *
  * <pre>
- * load-tests/bench engine --bootstrap-servers 127.0.0.1:9092 [--topic-prefix bench] [--commit-interval-ms 10 ...]
+ * load-tests/bench engine --bootstrap-servers 127.0.0.1:9092 [--command-config client.properties] [--topic-prefix bench] [--commit-interval-ms 10 ...]
  * </pre>
  */
 @Command(
@@ -28,6 +28,11 @@ import picocli.CommandLine.Option;
 public final class BenchEngine implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "The Kafka cluster.")
   String bootstrapServers;
+
+  @Option(names = "--command-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for every client of the engine, as for Kafka's own tools;"
+          + " its principal needs the engine role's ACLs (docs/security.md).")
+  Path commandConfig;
 
   @Option(names = "--topic-prefix", defaultValue = "bench", paramLabel = "PREFIX", description = "Topic prefix (default ${DEFAULT-VALUE}); the generator must use the same.")
   String topicPrefix;
@@ -55,6 +60,9 @@ public final class BenchEngine implements Callable<Integer> {
       state = tmp;
     }
     Stepstream.Builder builder = Stepstream.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).stateDir(state);
+    if (commandConfig != null) {
+      builder.kafkaProperties(io.stepstream.client.KafkaProperties.load(commandConfig));
+    }
     Scenario.registerAll(builder);
     EngineOptions.benchDefaults(builder, approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET);
     // slow-steps keeps one thread per in-flight step: size for it unless told otherwise
@@ -72,7 +80,8 @@ public final class BenchEngine implements Callable<Integer> {
     }, "bench-engine-shutdown"));
     System.out.println("BENCH_ENGINE_READY bootstrap=" + bootstrapServers + " topic-prefix=" + topicPrefix);
     System.out.println("engine configuration: " + EngineOptions.effective(instance));
-    System.out.println("now run e.g.: load-tests/bench noop-3 burst --bootstrap-servers " + bootstrapServers + " --topic-prefix " + topicPrefix);
+    System.out.println("now run e.g.: load-tests/bench noop-3 burst --bootstrap-servers " + bootstrapServers + " --topic-prefix " + topicPrefix
+        + (commandConfig == null ? "" : " --command-config CLIENT.properties"));
     System.out.flush();
     stopped.await();
     return 0;

@@ -115,6 +115,13 @@ public final class EngineOptions {
 
   private static final Set<String> NOT_CONFIGURATION = Set.of("bootstrap.servers", "state.dir", "application.id");
 
+  /** Client properties from --command-config that must not appear in output: passwords, JAAS configs, keys. */
+  static boolean isSecret(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key") || k.contains("keystore.key")
+        || k.contains("credentials");
+  }
+
   /**
    * The configuration a started engine actually runs with, defaults included: builder settings and
    * the Kafka Streams properties the engine built. Read reflectively (the public API has no
@@ -143,8 +150,9 @@ public final class EngineOptions {
       Properties p = (Properties) streamsConfig.invoke(engine);
       Map<String, Object> streams = new TreeMap<>();
       p.forEach((k, v) -> {
-        if (!NOT_CONFIGURATION.contains(String.valueOf(k))) {
-          streams.put(String.valueOf(k), String.valueOf(v));
+        String key = String.valueOf(k);
+        if (!NOT_CONFIGURATION.contains(key)) {
+          streams.put(key, isSecret(key) ? "(hidden)" : String.valueOf(v)); // printed and written to results: no passwords
         }
       });
       m.put("streamsConfig", streams);

@@ -94,6 +94,11 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "An existing cluster with an engine running the scenario workflows (load-tests/bench engine). Without it: embedded broker + engine.")
   String bootstrapServers;
 
+  @Option(names = "--command-config", paramLabel = "FILE",
+      description = "With --bootstrap-servers: Kafka client properties (security.protocol, sasl.*, ssl.*) for every client the generator"
+          + " and its auto-approver create, as for Kafka's own tools.")
+  java.nio.file.Path commandConfig;
+
   @Option(names = "--topic-prefix", paramLabel = "PREFIX",
       description = "Topic prefix of the engine (default: bench-<millis> when embedded, bench with --bootstrap-servers).")
   String topicPrefix;
@@ -180,6 +185,9 @@ public final class LoadGenerator implements Callable<Integer> {
     if (!scenario.needsApprover() && (thinkMs != 0 || approverThreads != 8)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--think-ms and --approver-threads are for the approvals scenario");
     }
+    if (!external && commandConfig != null) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--command-config is for an external cluster (--bootstrap-servers)");
+    }
     if (external && engine.anyGiven()) {
       System.err.println("warning: engine flags " + engine.given().keySet() + " are ignored with --bootstrap-servers: pass them to the engine (load-tests/bench engine)");
     }
@@ -189,7 +197,7 @@ public final class LoadGenerator implements Callable<Integer> {
     say("%s: %s, %d runs (+%d warm-up), %s", resultName, scenario.description(), measured, warm,
         external ? "engine at " + bootstrapServers + " prefix " + prefix : "embedded broker + engine");
     try (Target target = external
-        ? Target.external(bootstrapServers, prefix)
+        ? Target.external(bootstrapServers, prefix, kafkaProperties())
         : Target.embedded(engine, scenario == Scenario.SLOW_STEPS ? Scenario.SLOW_STEPS_EXECUTOR_THREADS : 0, prefix,
             scenario.needsApprover() ? secret : null)) {
       Thread cleanup = new Thread(() -> {
@@ -214,6 +222,11 @@ public final class LoadGenerator implements Callable<Integer> {
     return 0;
   }
 
+  /** The --command-config properties (empty without it). */
+  private Map<String, String> kafkaProperties() {
+    return commandConfig == null ? Map.of() : io.stepstream.client.KafkaProperties.load(commandConfig);
+  }
+
   private void runBenchmark(Target target, Scenario scenario, Mode mode, int measured, int warm, String resultName, Path root,
       Path resultsOut, Path chartsOut, boolean external, String prefix, String startedAt, String loadAverage, String secret) throws Exception {
     Map<String, Object> effective = target.isEmbedded() ? EngineOptions.effective(target.engine()) : Map.of();
@@ -221,7 +234,7 @@ public final class LoadGenerator implements Callable<Integer> {
       say("engine configuration: %s", effective);
     }
     if (scenario.needsApprover()) {
-      approver = AutoApproverProcess.start(target.bootstrapServers(), prefix, secret, thinkMs, approverThreads, Duration.ofSeconds(90));
+      approver = AutoApproverProcess.start(target.bootstrapServers(), commandConfig, prefix, secret, thinkMs, approverThreads, Duration.ofSeconds(90));
       say("auto-approver ready in its own JVM (pid %d) after %d ms", approver.pid(), approver.readyAfterMs());
     }
     String runTag = resultName + "-" + Long.toString(System.currentTimeMillis(), 36);
@@ -289,7 +302,8 @@ public final class LoadGenerator implements Callable<Integer> {
         doneMs[i] = t.state.get(i) == Tracker.COMPLETED || t.state.get(i) == Tracker.FAILED ? t.doneAtWallMs.get(i) : 0;
       }
       try {
-        diagnostics.put("phasesMs", PhaseTrace.trace(target.bootstrapServers(), Topics.withPrefix(prefix), runTag, doneMs));
+        // reads requests, step-outcomes and events: on a secured cluster the principal needs READ on all three (or --no-trace)
+        diagnostics.put("phasesMs", PhaseTrace.trace(target.bootstrapServers(), kafkaProperties(), Topics.withPrefix(prefix), runTag, doneMs));
       } catch (RuntimeException e) {
         say("could not split latency into phases: %s", e);
       }

@@ -44,7 +44,7 @@ final class PhaseTrace {
   private PhaseTrace() {}
 
   /** Phase percentiles in ms for runs {@code <runTag>-<i>}; {@code clientDoneMs[i]} = client wall clock at result (0 = none). */
-  static Map<String, Object> trace(String bootstrapServers, Topics topics, String runTag, long[] clientDoneMs) {
+  static Map<String, Object> trace(String bootstrapServers, Map<String, ?> kafkaProperties, Topics topics, String runTag, long[] clientDoneMs) {
     int n = clientDoneMs.length;
     long[] requested = new long[n];
     long[] started = new long[n];
@@ -53,7 +53,7 @@ final class PhaseTrace {
     long[] approvalRequested = new long[n];
     long[] approvalDecided = new long[n];
     String prefix = runTag + "-";
-    Map<String, Object> c = new HashMap<>();
+    Map<String, Object> c = new HashMap<>(kafkaProperties);
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

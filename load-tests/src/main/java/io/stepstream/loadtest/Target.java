@@ -78,15 +78,19 @@ final class Target implements AutoCloseable {
     }
   }
 
-  /** A cluster where an engine (see {@link BenchEngine}) serves {@code topicPrefix}. */
-  static Target external(String bootstrapServers, String topicPrefix) {
+  /**
+   * A cluster where an engine (see {@link BenchEngine}) serves {@code topicPrefix}; {@code kafkaProperties}
+   * (from {@code --command-config}: security settings) reach every client the generator creates.
+   */
+  static Target external(String bootstrapServers, String topicPrefix, Map<String, ?> kafkaProperties) {
     String results = topicPrefix + ".results";
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+    Map<String, Object> adminConfig = new java.util.HashMap<>(kafkaProperties);
+    adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    try (Admin admin = Admin.create(adminConfig)) {
       Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       if (!names.contains(results)) {
-        throw new IllegalStateException("no topic " + results + " on " + bootstrapServers
+        throw new IllegalStateException("no topic " + results + " on " + bootstrapServers + " (or this principal may not describe it)"
             + ": start an engine with the scenario workflows first, e.g. load-tests/bench engine --bootstrap-servers "
             + bootstrapServers + " --topic-prefix " + topicPrefix);
       }
@@ -96,7 +100,8 @@ final class Target implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
-    WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrapServers).topicPrefix(topicPrefix).build();
+    WorkflowClient client = WorkflowClient.builder().kafkaProperties(kafkaProperties).bootstrapServers(bootstrapServers)
+        .topicPrefix(topicPrefix).build();
     return new Target(null, null, null, client, bootstrapServers, topicPrefix);
   }
 

@@ -6,7 +6,10 @@ import io.stepstream.client.Topics;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
+import io.stepstream.internal.client.AccessErrors;
 import io.stepstream.internal.engine.DevBroker;
+import io.stepstream.internal.engine.RecordLimits;
+import io.stepstream.internal.executor.RecordLimit;
 import io.stepstream.client.KafkaProperties;
 import io.stepstream.internal.engine.TopicProvisioner;
 import io.stepstream.internal.engine.WorkflowRegistry;
@@ -82,6 +85,7 @@ public final class Stepstream implements AutoCloseable {
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
+  private RecordLimit recordLimit;
 
   private Stepstream(Builder config) {
     this.config = config;
@@ -102,7 +106,7 @@ public final class Stepstream implements AutoCloseable {
       }
       provisionTopics();
       pool = new ExecutionPool(config.executorThreads);
-      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout);
+      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit);
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -111,7 +115,8 @@ public final class Stepstream implements AutoCloseable {
         return t;
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, config.orchestratorSettings(), approvalGuard(), markers);
+      var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalGuard(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
       awaitRunning();
       return this;
@@ -252,14 +257,30 @@ public final class Stepstream implements AutoCloseable {
       try {
         brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(
-            "could not reach the Kafka cluster at " + bootstrapServers + ": " + rootMessage(e)
-                + " (check bootstrap servers, security.protocol and credentials in the Kafka client properties)",
-            e);
+        throw AccessErrors.describeOr(e, clientConfig(), null, null, "so this engine instance cannot start",
+            new IllegalStateException(
+                "could not reach the Kafka cluster at " + bootstrapServers + ": " + rootMessage(e)
+                    + " (check bootstrap servers, security.protocol and credentials in the Kafka client properties)",
+                e));
       }
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
-      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf);
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
       config.effectiveReplicationFactor = rf;
+      recordLimit = readRecordLimit(admin);
+    }
+  }
+
+  /** The largest record this instance writes, from the topics' max.message.bytes and the producers' max.request.size. */
+  private RecordLimit readRecordLimit(Admin admin) throws Exception {
+    try {
+      var changelogs = RecordLimits.changelogs(admin.listTopics().names().get(30, TimeUnit.SECONDS), config.applicationId());
+      RecordLimit limit = RecordLimits.read(admin, config.topics(), changelogs, config.maxRequestSize());
+      LOG.info("records written by this engine may be at most {}", limit.describe());
+      return limit;
+    } catch (java.util.concurrent.ExecutionException e) {
+      RuntimeException clear = AccessErrors.describe(e, clientConfig(), "DESCRIBE_CONFIGS", null,
+          "so this engine cannot read max.message.bytes of its topics and cannot start");
+      throw clear != null ? clear : e;
     }
   }
 
@@ -344,6 +365,11 @@ public final class Stepstream implements AutoCloseable {
     boolean inTime = settled.await(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure = startFailure.get();
     if (failure != null) {
+      RuntimeException denied = AccessErrors.describe(failure, clientConfig(), null, null,
+          "so this engine instance (application id " + config.applicationId() + ") cannot start");
+      if (denied != null) {
+        throw denied;
+      }
       throw new IllegalStateException(
           "Stepstream could not start against " + bootstrapServers + ": " + rootMessage(failure)
               + " (check the engine principal's ACLs and client properties: docs/security.md)",
@@ -793,6 +819,21 @@ public final class Stepstream implements AutoCloseable {
           .withEarlyInputTtl(earlyInputTtl)
           .withMaxRedispatches(maxRedispatches)
           .withWatchdogAfter(watchdogAfter);
+    }
+
+    /**
+     * The smallest max.request.size of the engine's producers: the client properties' (outcome
+     * producer, Kafka Streams) and a Streams override ({@code producer.max.request.size}).
+     */
+    int maxRequestSize() {
+      int size = parseInt(kafkaProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), RecordLimits.DEFAULT_MAX_REQUEST_SIZE);
+      Object streams = streamsOverrides.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+          streamsOverrides.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+      return Math.min(size, parseInt(streams, size));
+    }
+
+    private static int parseInt(Object value, int otherwise) {
+      return value == null ? otherwise : Integer.parseInt(value.toString().trim());
     }
 
     /**

@@ -21,8 +21,8 @@ public final class RecordingPublisher implements OutcomePublisher {
   }
 
   @Override
-  public int maxOutcomeBytes() {
-    return maxBytes;
+  public io.stepstream.internal.executor.RecordLimit recordLimit() {
+    return new io.stepstream.internal.executor.RecordLimit(maxBytes, "the test's limit");
   }
 
   public RecordingPublisher maxBytes(int bytes) {

@@ -13,6 +13,8 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A listener that throws is logged and the thread goes on: one bad listener must not stop every
  * other waiter of this client.
+ *
+ * <p>A principal that may not read the results topic (an approver's, say) still gets a client: the
+ * feed does not run, and whatever needs results fails at once with {@link #denial()}, which names the
+ * topic and the missing ACL. Wrong credentials fail the constructor.
  */
 public final class ResultsFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultsFeed.class);
@@ -41,18 +47,35 @@ public final class ResultsFeed implements AutoCloseable {
   private final ResultWaiters waiters;
   private final List<Consumer<RunResult>> listeners;
   private final Set<TopicPartition> assigned = new HashSet<>();
+  private final Map<String, Object> config;
   private final Thread thread;
+  /** Why this principal cannot read the results topic; null if it can. */
+  private final Throwable denied;
   private volatile boolean closed;
   private long nextPartitionCheck;
   private boolean warnedUndecodable;
 
   public ResultsFeed(Map<String, Object> consumerConfig, String topic, ResultWaiters waiters, List<Consumer<RunResult>> listeners) {
     this.topic = topic;
+    this.config = consumerConfig;
     this.consumer = Consumers.readCommitted(consumerConfig);
     this.waiters = waiters;
     this.listeners = listeners;
     // Resolve the end positions now, on the caller's thread: results committed from here on are ours.
-    List<TopicPartition> found = partitions(Duration.ofSeconds(30));
+    List<TopicPartition> found;
+    try {
+      found = partitions(Duration.ofSeconds(30));
+    } catch (AuthorizationException e) {
+      this.denied = e;
+      this.thread = null;
+      consumer.close(Duration.ZERO);
+      LOG.info("{}; this client can still send what its principal may write", denial().getMessage());
+      return;
+    } catch (AuthenticationException e) {
+      consumer.close(Duration.ZERO);
+      throw AccessErrors.describe(e, consumerConfig, "READ", topic, "so no WorkflowClient was created");
+    }
+    this.denied = null;
     consumer.assign(found);
     consumer.seekToEnd(found);
     found.forEach(consumer::position);
@@ -64,6 +87,15 @@ public final class ResultsFeed implements AutoCloseable {
     this.thread = new Thread(this::run, "stepstream-client-results");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * Why this client cannot receive results (its principal may not read the results topic), as an
+   * exception to throw; null if it can.
+   */
+  public RuntimeException denial() {
+    return denied == null ? null
+        : AccessErrors.describe(denied, config, "READ", topic, "so this client cannot receive results (await, subscribe)");
   }
 
   private void run() {
@@ -155,6 +187,9 @@ public final class ResultsFeed implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (thread == null) {
+      return; // never ran: its consumer is closed
+    }
     consumer.wakeup();
     try {
       thread.join(5_000);

@@ -1,6 +1,7 @@
 package io.stepstream.internal.engine;
 
 import io.stepstream.client.Topics;
+import io.stepstream.internal.client.AccessErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ public final class TopicProvisioner {
   private TopicProvisioner() {}
 
   /** @return the partition count in force */
-  public static int ensure(Admin admin, Topics topics, int partitions, short replicationFactor) throws Exception {
+  public static int ensure(Admin admin, Topics topics, int partitions, short replicationFactor, Map<String, Object> clientConfig) throws Exception {
     Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
     List<NewTopic> missing = new ArrayList<>();
     for (String name : topics.all()) {
@@ -37,10 +38,22 @@ public final class TopicProvisioner {
       admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        throw e; // another instance creating them at the same time is fine
+        // another instance creating them at the same time is fine
+        throw orClear(e, clientConfig, "CREATE", "so the engine cannot create its missing topics "
+            + missing.stream().map(NewTopic::name).toList() + " (or create them beforehand, all with the same partition count)");
       }
     }
-    return checkCoPartitioned(admin, topics);
+    try {
+      return checkCoPartitioned(admin, topics);
+    } catch (ExecutionException e) {
+      throw orClear(e, clientConfig, "DESCRIBE", "so the engine cannot check its topics");
+    }
+  }
+
+  /** An authorization failure as a clear exception, anything else as it was. */
+  private static Exception orClear(ExecutionException e, Map<String, Object> clientConfig, String operation, String consequence) {
+    RuntimeException clear = AccessErrors.describe(e, clientConfig, operation, null, consequence);
+    return clear != null ? clear : e;
   }
 
   private static Map<String, String> configFor(Topics topics, String name, short replicationFactor) {

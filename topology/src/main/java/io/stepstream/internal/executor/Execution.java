@@ -252,8 +252,8 @@ public final class Execution implements Runnable {
     }
     RunCompletion tooLarge =
         completion(RunStatus.FAILED, null, ErrorInfo.newBuilder().setType("RECORD_TOO_LARGE")
-            .setMessage("the output of run " + request.runId() + " is larger than " + publisher.maxOutcomeBytes()
-                + " bytes, the most a result may be; return a reference to data stored elsewhere")
+            .setMessage("the output of run " + request.runId() + " is larger than " + publisher.recordLimit().describe()
+                + ", the most a result may be; return a reference to data stored elsewhere")
             .build());
     publishOrAbandon(publisher, request.outcome(java.util.List.of(), tooLarge), request.runId());
   }

@@ -20,18 +20,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * KAFKA-FACTS.md); duplicates are harmless because the orchestrator keeps the first outcome.
  */
 public final class KafkaOutcomePublisher implements OutcomePublisher {
-  private static final int DEFAULT_MAX_BYTES = 1_000_000;
+  private final RecordLimit limit;
   private final KafkaProducer<String, byte[]> producer;
   private final String topic;
   private final Duration ackTimeout;
 
-  public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout) {
+  /** {@code limit}: read from the cluster at start-up; the producer's max.request.size (the client properties') is part of it. */
+  public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout, RecordLimit limit) {
+    this.limit = limit;
     Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "stepstream-outcomes");
-    config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEFAULT_MAX_BYTES + 100_000);
     this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     this.topic = topic;
     this.ackTimeout = ackTimeout;
@@ -66,8 +67,8 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
   }
 
   @Override
-  public int maxOutcomeBytes() {
-    return DEFAULT_MAX_BYTES;
+  public RecordLimit recordLimit() {
+    return limit;
   }
 
   @Override

@@ -10,8 +10,12 @@ public interface OutcomePublisher extends AutoCloseable {
 
   void publish(StepOutcome outcome) throws PublishException;
 
-  /** Largest serialized outcome the topic accepts; bigger ones become a loud step failure. */
-  int maxOutcomeBytes();
+  /** Largest serialized outcome the engine writes, and why; bigger ones become a loud step failure. */
+  RecordLimit recordLimit();
+
+  default int maxOutcomeBytes() {
+    return recordLimit().bytes();
+  }
 
   @Override
   default void close() {}

@@ -509,8 +509,9 @@ final class ReplayContext implements WorkflowContext {
       return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
     }
     JournalEntry success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).build();
-    if (sizeOf(List.of(success)) > publisher.maxOutcomeBytes()) {
-      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name));
+    int size = sizeOf(List.of(success));
+    if (size > publisher.maxOutcomeBytes()) {
+      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size));
     }
     buffer(success);
     return returned;
@@ -686,10 +687,10 @@ final class ReplayContext implements WorkflowContext {
     return Envelopes.encode(request.outcome(entries, null)).length;
   }
 
-  private String tooLargeMessage(String name) {
-    return "the result of step '" + name + "' in run " + request.runId() + " is larger than "
-        + publisher.maxOutcomeBytes() + " bytes, the most the step-outcomes topic accepts;"
-        + " store large data elsewhere and return a reference, or raise max.message.bytes";
+  private String tooLargeMessage(String name, int size) {
+    return "the result of step '" + name + "' in run " + request.runId() + " makes a " + size + "-byte record, larger than the "
+        + publisher.recordLimit().describe() + " this engine may write; store large data elsewhere (object store, database)"
+        + " and return a reference";
   }
 
   private static ErrorInfo error(String step, int attempt, String type, String message) {

@@ -5,6 +5,7 @@ import io.stepstream.client.Topics;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunState;
 import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.executor.RecordLimit;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -80,7 +81,8 @@ public final class OrchestratorTopology {
    *     run is parked (each after a backoff)
    * @param watchdogAfter a run still RUNNING this long after its execution finished (the completion
    *     was never applied) is dispatched again
-   * @param maxRecordBytes the largest record the engine writes (run state, results, dead letters)
+   * @param recordLimit the largest record value the engine writes (run state, results, dead letters),
+   *     read from the topics' configuration at start-up
    */
   public record Settings(
       Duration tickInterval,
@@ -91,49 +93,57 @@ public final class OrchestratorTopology {
       Duration earlyInputTtl,
       int maxRedispatches,
       Duration watchdogAfter,
-      int maxRecordBytes) {
+      RecordLimit recordLimit) {
     public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
-    /** Kafka's default max.request.size is 1,048,576 bytes; keep room for headers and batch overhead. */
-    public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+    /** Without a cluster to read it from (tests): Kafka's default max.request.size less room for headers and framing. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = RecordLimit.DEFAULT.bytes();
 
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW, 1,
-          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), DEFAULT_MAX_RECORD_BYTES);
+          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT);
     }
 
     public Settings withPartitions(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, n, earlyInputTtl,
-          maxRedispatches, watchdogAfter, maxRecordBytes);
+          maxRedispatches, watchdogAfter, recordLimit);
     }
 
     public Settings withResumeDelay(Duration d) {
       return new Settings(tickInterval, d, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, maxRecordBytes);
+          maxRedispatches, watchdogAfter, recordLimit);
     }
 
     public Settings withEarlyInputTtl(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, d,
-          maxRedispatches, watchdogAfter, maxRecordBytes);
+          maxRedispatches, watchdogAfter, recordLimit);
     }
 
     public Settings withMaxRedispatches(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          n, watchdogAfter, maxRecordBytes);
+          n, watchdogAfter, recordLimit);
     }
 
     public Settings withWatchdogAfter(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, d, maxRecordBytes);
+          maxRedispatches, d, recordLimit);
     }
 
     public Settings withMaxRecordBytes(int n) {
+      return withRecordLimit(RecordLimit.of(n));
+    }
+
+    public Settings withRecordLimit(RecordLimit limit) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, n);
+          maxRedispatches, watchdogAfter, limit);
+    }
+
+    public int maxRecordBytes() {
+      return recordLimit.bytes();
     }
 
     public Settings withTiming(Duration tick, int earlyCommitBelow) {
       return new Settings(tick, resumeDelay, maxTimersPerTick, earlyCommitBelow, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, maxRecordBytes);
+          maxRedispatches, watchdogAfter, recordLimit);
     }
   }
 

@@ -6,6 +6,7 @@ import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.executor.RecordLimit;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
@@ -29,10 +30,10 @@ final class Outputs {
   private final ProcessorContext<String, byte[]> context;
   private final EngineMetrics metrics;
   private final CommitPacer pacer;
-  private final int maxRecordBytes;
+  private final RecordLimit recordLimit;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, int maxRecordBytes) {
-    this.maxRecordBytes = maxRecordBytes;
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit) {
+    this.recordLimit = recordLimit;
     this.context = context;
     this.metrics = metrics;
     this.pacer = pacer;
@@ -69,8 +70,8 @@ final class Outputs {
     return event(state.getRunId(), type).setWorkflowType(state.getWorkflowType());
   }
 
-  int maxRecordBytes() {
-    return maxRecordBytes;
+  RecordLimit recordLimit() {
+    return recordLimit;
   }
 
   static String cut(String text) {
@@ -118,7 +119,7 @@ final class Outputs {
             .build();
     Headers headers = new RecordHeaders();
     byte[] encoded = Envelopes.encode(letter);
-    if (encoded.length > maxRecordBytes) {
+    if (encoded.length > recordLimit.bytes()) {
       // the original was accepted by the broker, but with our envelope around it would not be: keep the facts
       letter.setValue(null);
       encoded = Envelopes.encode(letter);

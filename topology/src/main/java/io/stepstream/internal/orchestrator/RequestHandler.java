@@ -183,11 +183,11 @@ final class RequestHandler {
       return;
     }
     int size = runStateSizeBound(state);
-    if (size > outputs.maxRecordBytes()) {
+    if (size > outputs.recordLimit().bytes()) {
       state.setInput(null); // what is kept must fit
       fail(state, "INPUT_TOO_LARGE",
           "the input of run " + state.getRunId() + " makes its run state about " + size + " bytes; the engine keeps a run's input in its"
-              + " state store, whose records may be at most " + outputs.maxRecordBytes() + " bytes. Pass a reference to data stored"
+              + " state store, whose records may be at most " + outputs.recordLimit().describe() + ". Pass a reference to data stored"
               + " elsewhere (object store, database) instead");
       return;
     }

@@ -1,0 +1,59 @@
+package io.stepstream.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stepstream.RunResult;
+import io.stepstream.RunStatus;
+import io.stepstream.devkafka.EmbeddedKafka;
+import io.stepstream.engine.Stepstream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Record sizes come from the topics' configuration on the real broker, not from a constant. */
+@Timeout(180)
+class RecordLimitsIT {
+  @TempDir Path dir;
+
+  @Test
+  void aStepResultOverTheStepOutcomesTopicsMaxMessageBytesFailsItsRunNamingTheLimitAndTheTopic() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
+      // an operator made one topic stricter than the broker's default (1 MiB)
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("lim.step-outcomes", 3, (short) 1).configs(Map.of("max.message.bytes", "200000"))))
+            .all().get(30, TimeUnit.SECONDS);
+      }
+      try (Stepstream engine = Stepstream.builder()
+          .bootstrapServers(kafka.bootstrapServers())
+          .topicPrefix("lim")
+          .stateDir(dir.resolve("state"))
+          .partitions(3)
+          .approvalSecret("record-limits-test-secret")
+          .register("text-of-length", Integer.class, (ctx, n) -> ctx.step("write", String.class, s -> "x".repeat(n)).length())
+          .build()
+          .start()) {
+        RunResult tooLarge = engine.client().start("text-of-length", "too-large", 250_000).await(Duration.ofSeconds(60));
+        RunResult fits = engine.client().start("text-of-length", "fits", 150_000).await(Duration.ofSeconds(60));
+
+        // 250,000 bytes passed the old 1,000,000-byte constant, and the broker then refused the outcome
+        // (never acknowledged: redispatched until parked); now the run fails at once and says why
+        assertThat(tooLarge.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(tooLarge.errorType()).isEqualTo("RECORD_TOO_LARGE");
+        assertThat(tooLarge.failedStep()).contains("write");
+        assertThat(tooLarge.errorMessage())
+            .contains("step 'write' in run too-large")
+            .contains((200_000 - 32 * 1024) + " bytes (max.message.bytes=200000 of topic lim.step-outcomes");
+        System.out.println("RECORD_TOO_LARGE: " + tooLarge.errorMessage()); // docs/security.md quotes it
+        assertThat(fits.output(Integer.class)).as("below the topic's limit").isEqualTo(150_000);
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.stepstream.secure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stepstream.client.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** docs/security.md lists the ACLs the tests grant: the same bindings, as kafka-acls.sh commands. */
+class SecurityDocsTest {
+  static final Topics TOPICS = Topics.withPrefix(Topics.DEFAULT_PREFIX);
+  static final String APPLICATION_ID = "stepstream-engine";
+
+  @Test
+  void everyRolesAclsAppearInDocsSecurityMdAsKafkaAclsCommands() throws Exception {
+    String docs = Files.readString(Path.of("..", "docs", "security.md"));
+
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approverListing("User:approver", TOPICS)));
+  }
+
+  @Test
+  void theDocsHaveNoKafkaAclsCommandThatNoRoleGrants() throws Exception {
+    List<String> documented = Files.readAllLines(Path.of("..", "docs", "security.md")).stream()
+        .filter(line -> line.startsWith("kafka-acls.sh ") && line.contains(" --add "))
+        .toList();
+    List<String> granted = new java.util.ArrayList<>();
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approverListing("User:approver", TOPICS)));
+
+    assertThat(granted).containsAll(documented);
+  }
+}

@@ -1,0 +1,103 @@
+package io.stepstream.secure;
+
+import io.stepstream.client.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * The ACLs each Stepstream role needs, and no more: the one place they are written down in code.
+ * {@code SecuredClusterIT} grants exactly these; docs/security.md lists the same (its
+ * {@code kafka-acls.sh} commands are {@link #kafkaAclsCommands} of these bindings, checked by
+ * {@code SecurityDocsTest}).
+ *
+ * <ul>
+ *   <li><b>engine</b>: every topic of its prefix and its Kafka Streams internal topics (create them,
+ *       read, write, describe their configuration for record sizes); its consumer group (the
+ *       application id) and its transactional ids (prefixed by the application id, exactly-once v2).
+ *       Idempotent producers need no cluster ACL: WRITE on a topic is enough (Kafka 3.0+).
+ *   <li><b>client</b> ({@code WorkflowClient}: start, await, cancel, resume, signal): write requests
+ *       and signals; read results (the answer) and events (duplicate starts, cancel/resume answers).
+ *       No consumer group: the client assigns partitions itself and commits nothing.
+ *   <li><b>approver</b>: write approvals; read approval-requests (the token of a pending request).
+ *   <li><b>approver, listing</b> (optional, for {@code pendingApprovals} / {@code stepstream approvals}):
+ *       read events, to leave out approvals already decided or timed out.
+ * </ul>
+ */
+public final class StepstreamAcls {
+  private StepstreamAcls() {}
+
+  public static List<AclBinding> engine(String principal, Topics topics, String applicationId) {
+    List<AclBinding> acls = new ArrayList<>();
+    for (String prefix : List.of(topics.prefix() + ".", applicationId + "-")) {
+      for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE_CONFIGS)) {
+        acls.add(allow(principal, ResourceType.TOPIC, prefix, PatternType.PREFIXED, op));
+      }
+    }
+    acls.addAll(engineGroup(principal, applicationId));
+    // Write implies Describe, as Read and Write do on topics
+    acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, applicationId + "-", PatternType.PREFIXED, AclOperation.WRITE));
+    return acls;
+  }
+
+  /** The engine's consumer group: part of {@link #engine}, apart so a test can leave it out. */
+  public static List<AclBinding> engineGroup(String principal, String applicationId) {
+    return List.of(allow(principal, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ));
+  }
+
+  public static List<AclBinding> client(String principal, Topics topics) {
+    return List.of(
+        allow(principal, ResourceType.TOPIC, topics.requests(), PatternType.LITERAL, AclOperation.WRITE),
+        allow(principal, ResourceType.TOPIC, topics.signals(), PatternType.LITERAL, AclOperation.WRITE),
+        allow(principal, ResourceType.TOPIC, topics.results(), PatternType.LITERAL, AclOperation.READ),
+        allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ));
+  }
+
+  public static List<AclBinding> approver(String principal, Topics topics) {
+    return List.of(
+        allow(principal, ResourceType.TOPIC, topics.approvals(), PatternType.LITERAL, AclOperation.WRITE),
+        allow(principal, ResourceType.TOPIC, topics.approvalRequests(), PatternType.LITERAL, AclOperation.READ));
+  }
+
+  /** Optional for approvers: listing what is still pending reads the events topic too. */
+  public static List<AclBinding> approverListing(String principal, Topics topics) {
+    return List.of(allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ));
+  }
+
+  /** The same bindings as {@code kafka-acls.sh} commands (one per binding), as docs/security.md shows them. */
+  public static List<String> kafkaAclsCommands(List<AclBinding> acls) {
+    List<String> commands = new ArrayList<>();
+    for (AclBinding acl : acls) {
+      ResourcePattern r = acl.pattern();
+      String resource = switch (r.resourceType()) {
+        case TOPIC -> "--topic " + r.name();
+        case GROUP -> "--group " + r.name();
+        case TRANSACTIONAL_ID -> "--transactional-id " + r.name();
+        case CLUSTER -> "--cluster";
+        default -> throw new IllegalArgumentException("no kafka-acls.sh option for " + r.resourceType());
+      };
+      String pattern = r.patternType() == PatternType.PREFIXED ? " --resource-pattern-type prefixed" : "";
+      commands.add("kafka-acls.sh --bootstrap-server $BOOTSTRAP --command-config admin.properties --add --allow-principal "
+          + acl.entry().principal() + " --operation " + operationName(acl.entry().operation()) + " " + resource + pattern);
+    }
+    return commands;
+  }
+
+  private static String operationName(AclOperation op) {
+    return switch (op) {
+      case DESCRIBE_CONFIGS -> "DescribeConfigs";
+      case IDEMPOTENT_WRITE -> "IdempotentWrite";
+      default -> op.name().charAt(0) + op.name().substring(1).toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  private static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
+    return new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
+  }
+}
