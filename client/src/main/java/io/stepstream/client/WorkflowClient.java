@@ -113,7 +113,11 @@ public final class WorkflowClient implements AutoCloseable {
     return start(workflowType, UUID.randomUUID().toString(), input);
   }
 
-  /** Starts a run and returns once the request is durably written (acks=all). */
+  /**
+   * Starts a run and returns once the request is durably written (acks=all). If an OpenTelemetry
+   * span is current, its context goes along as W3C {@code traceparent}/{@code tracestate} headers:
+   * the run's result, events and step spans continue that trace.
+   */
   public RunHandle start(String workflowType, String runId, Object input) {
     RunHandle handle = startAsync(workflowType, runId, input);
     producer.flush();
@@ -140,8 +144,10 @@ public final class WorkflowClient implements AutoCloseable {
     if (!hold.future().isDone()) {
       lookups.watchStart(runId, sentAt);
     }
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.requests(), null, sentAt, runId, value);
+    TraceContextHeaders.injectCurrent(record.headers()); // the run's records and step spans continue the caller's trace
     producer.send(
-        new ProducerRecord<>(topics.requests(), null, sentAt, runId, value),
+        record,
         (meta, error) -> {
           if (error != null) {
             waiters.fail(hold, new IllegalStateException("request for run " + runId + " was not written: " + error, error));
