@@ -23,9 +23,14 @@ final class TraceContextHeaders {
   private TraceContextHeaders() {}
 
   static void injectCurrent(Headers headers) {
-    Context current = Context.current();
-    if (Span.fromContext(current).getSpanContext().isValid()) {
-      W3CTraceContextPropagator.getInstance().inject(current, headers, SETTER);
+    try {
+      Context current = Context.current();
+      if (Span.fromContext(current).getSpanContext().isValid()) {
+        W3CTraceContextPropagator.getInstance().inject(current, headers, SETTER);
+      }
+    } catch (RuntimeException e) {
+      // a broken context storage must not stop a run from starting; the run just has no trace context
+      org.slf4j.LoggerFactory.getLogger(TraceContextHeaders.class).debug("no trace context on the request: {}", e.toString());
     }
   }
 }

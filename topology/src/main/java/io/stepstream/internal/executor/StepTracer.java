@@ -42,7 +42,9 @@ public final class StepTracer {
         }
       };
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StepTracer.class);
   private final Supplier<OpenTelemetry> openTelemetry;
+  private volatile boolean warned;
 
   private StepTracer(Supplier<OpenTelemetry> openTelemetry) {
     this.openTelemetry = openTelemetry;
@@ -54,6 +56,13 @@ public final class StepTracer {
    * application's own {@code GlobalOpenTelemetry.set} fail).
    */
   public static StepTracer global() {
+    try {
+      GlobalOpenTelemetry.isSet();
+    } catch (LinkageError e) {
+      // an opentelemetry-api older than the engine's won the dependency resolution: trace headers only
+      LOG.warn("no step spans: the opentelemetry-api on the classpath is older than {} needs ({})", INSTRUMENTATION, e.toString());
+      return NONE;
+    }
     return new StepTracer(() -> GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : null);
   }
 
@@ -65,7 +74,7 @@ public final class StepTracer {
   <T> StepFunction<T> around(ExecutionRequest request, String step, int attempt, StepFunction<T> fn) {
     return context -> {
       try (LogContext log = LogContext.step(request.runId(), request.workflowType(), step)) {
-        Span span = start(request, step, attempt);
+        Span span = startQuietly(request, step, attempt);
         if (span == null) {
           return fn.apply(context);
         }
@@ -80,6 +89,19 @@ public final class StepTracer {
         }
       }
     };
+  }
+
+  /** Tracing must never fail a step: a span that cannot be made is logged and skipped. */
+  private Span startQuietly(ExecutionRequest request, String step, int attempt) {
+    try {
+      return start(request, step, attempt);
+    } catch (RuntimeException | LinkageError e) {
+      if (!warned) {
+        warned = true;
+        LOG.warn("could not start a span for step '{}' of run {}; steps run without spans: {}", step, request.runId(), e.toString());
+      }
+      return null;
+    }
   }
 
   private Span start(ExecutionRequest request, String step, int attempt) {
