@@ -36,6 +36,8 @@ public final class EngineTelemetry implements AutoCloseable {
   private final String applicationId;
   private final MeterRegistry registry;
   private final boolean ownRegistry;
+  /** False when the meters go nowhere: then no binder (each runs a refresh thread) is started. */
+  private final boolean exporting;
   private final EngineMetrics metrics;
   private final List<Meter> meters = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
@@ -50,6 +52,7 @@ public final class EngineTelemetry implements AutoCloseable {
   public EngineTelemetry(String applicationId, MeterRegistry given, boolean httpWanted) {
     this.applicationId = applicationId;
     this.ownRegistry = given == null;
+    this.exporting = given != null || httpWanted;
     this.registry = given != null ? given : httpWanted ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : new CompositeMeterRegistry();
     this.metrics = new EngineMetrics(registry, Tags.of("application_id", applicationId));
   }
@@ -77,6 +80,9 @@ public final class EngineTelemetry implements AutoCloseable {
 
   /** Executor queue depth and active executions, as gauges. */
   public void bindPool(ExecutionPool pool) {
+    if (!exporting) {
+      return;
+    }
     Tags tags = Tags.of("application_id", applicationId);
     meters.add(Gauge.builder("stepstream.executor.queued", pool, ExecutionPool::queued).tags(tags)
         .description("Executions waiting for an executor thread (the pool is too small for the load when this stays up)").register(registry));
@@ -86,6 +92,9 @@ public final class EngineTelemetry implements AutoCloseable {
 
   /** Kafka Streams' metrics, its consumers', producers' and admin client's included. */
   public void bindStreams(KafkaStreams streams) {
+    if (!exporting) {
+      return;
+    }
     KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
     binder.bindTo(registry);
     binders.add(binder);
@@ -93,6 +102,9 @@ public final class EngineTelemetry implements AutoCloseable {
 
   /** The step-outcome producer's client metrics (client id {@code stepstream-outcomes}). */
   public void bindPublisher(KafkaOutcomePublisher publisher) {
+    if (!exporting) {
+      return;
+    }
     var binder = publisher.clientMetrics(Tags.empty());
     binder.bindTo(registry);
     binders.add(binder);
