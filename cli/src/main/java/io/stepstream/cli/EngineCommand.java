@@ -26,8 +26,13 @@ import picocli.CommandLine.Model.CommandSpec;
  * <pre>
  * java -jar stepstream.jar engine --workflows my-workflows.jar \
  *     --bootstrap-servers broker-1:9093 --command-config client.properties \
- *     --approval-secret-file /etc/stepstream/approval-secret
+ *     --approval-secret-file /etc/stepstream/approval-secret \
+ *     --http-bind 0.0.0.0:8080        # in a container: probes and Prometheus reach /health/* and /metrics
  * </pre>
+ *
+ * <p>Health and metrics are served on {@code --http-bind} (default {@code 127.0.0.1:8080}, {@code off}
+ * to disable) and the engine's counters are in JMX ({@code io.stepstream:type=Engine,name=<application id>};
+ * {@code --no-jmx} to skip).
  */
 @Command(name = "engine", description = "Run an engine instance for the workflows in --workflows jars on a Kafka cluster, until stopped.")
 final class EngineCommand implements Callable<Integer> {
@@ -57,10 +62,24 @@ final class EngineCommand implements Callable<Integer> {
   @Option(names = "--start-timeout", defaultValue = "PT2M", description = "Give up starting after this long (ISO-8601, default: ${DEFAULT-VALUE}).")
   Duration startTimeout;
 
+  @Option(names = "--http-bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+      description = "Serve /health/live, /health/ready and /metrics (Prometheus) here; 0.0.0.0:8080 in a container, port 0 for any free port,"
+          + " 'off' for none (default: ${DEFAULT-VALUE}).")
+  String httpBind;
+
+  @Option(names = "--jmx", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Register the engine's counters as JMX bean io.stepstream:type=Engine,name=<application id> (default: on).")
+  boolean jmx;
+
   @Override
   public Integer call() throws Exception {
     connection.requireBootstrap();
-    Stepstream.Builder builder = connection.engineBuilder(false).partitions(partitions).executorThreads(executorThreads).startTimeout(startTimeout);
+    Stepstream.Builder builder =
+        connection.engineBuilder(false).partitions(partitions).executorThreads(executorThreads).startTimeout(startTimeout).jmx(jmx);
+    HttpBind bind = HttpBind.parse(httpBind, spec);
+    if (bind != null) {
+      builder.httpServer(bind.host(), bind.port());
+    }
     if (replicationFactor > 0) {
       builder.replicationFactor(replicationFactor);
     }
@@ -85,6 +104,10 @@ final class EngineCommand implements Callable<Integer> {
     engine.start();
     System.out.println("stepstream engine ready: workflows " + engine.workflowTypes() + " from " + registrars
         + ", cluster " + engine.bootstrapServers() + ", topics " + engine.topics().prefix() + ".*");
+    if (engine.httpAddress() != null) {
+      System.out.println("health and metrics: http://" + HttpBind.hostForUrl(engine.httpAddress()) + ":" + engine.httpAddress().getPort()
+          + " (/health/live, /health/ready, /metrics)");
+    }
     stopped.await();
     return 0;
   }
@@ -112,6 +135,36 @@ final class EngineCommand implements Callable<Integer> {
       }
     }
     return found;
+  }
+
+  /** {@code --http-bind HOST:PORT}, or null for {@code off}. */
+  record HttpBind(String host, int port) {
+    static HttpBind parse(String value, CommandSpec spec) {
+      if (value == null || value.equalsIgnoreCase("off")) {
+        return null;
+      }
+      int colon = value.lastIndexOf(':');
+      try {
+        if (colon > 0) {
+          String host = value.substring(0, colon);
+          if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // [::1]:8080
+          }
+          int port = Integer.parseInt(value.substring(colon + 1));
+          if (port >= 0 && port <= 65_535) {
+            return new HttpBind(host, port);
+          }
+        }
+      } catch (NumberFormatException e) {
+        // said below
+      }
+      throw new ParameterException(spec.commandLine(), "--http-bind " + value + ": expected HOST:PORT (e.g. 0.0.0.0:8080, 127.0.0.1:0) or off");
+    }
+
+    static String hostForUrl(java.net.InetSocketAddress address) {
+      String host = address.getHostString();
+      return host.contains(":") ? "[" + host + "]" : host;
+    }
   }
 
   private URLClassLoader workflowClassLoader() throws MalformedURLException {

@@ -13,6 +13,12 @@ import io.stepstream.examples.SupportWorkflows.Refund;
 import io.stepstream.examples.SupportWorkflows.Reply;
 import io.stepstream.examples.SupportWorkflows.Ticket;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +47,8 @@ class EngineCommandIT {
   static EmbeddedKafka kafka;
   static Process engine;
   static Path engineLog;
+  static String httpBase;
+  private static final Pattern HTTP_LINE = Pattern.compile("health and metrics: http://127\\.0\\.0\\.1:(\\d+)");
 
   @BeforeAll
   static void startBrokerAndEngine() throws Exception {
@@ -54,13 +62,16 @@ class EngineCommandIT {
     engine =
         jar("engine", "--workflows", System.getProperty("examples.jar"), "--command-config", clientProperties.toString(),
                 "--topic-prefix", "ec", "--state-dir", dir.resolve("state").toString(), "--partitions", "3",
-                "--approval-secret-file", secretFile.toString())
+                "--approval-secret-file", secretFile.toString(), "--http-bind", "127.0.0.1:0")
             .redirectErrorStream(true).redirectOutput(engineLog.toFile()).start();
     await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
         .until(() -> {
           assertThat(engine.isAlive()).as("engine exited early:\n%s", log()).isTrue();
-          return log().contains("stepstream engine ready");
+          return log().contains("stepstream engine ready") && HTTP_LINE.matcher(log()).find();
         });
+    Matcher http = HTTP_LINE.matcher(log());
+    assertThat(http.find()).isTrue();
+    httpBase = "http://127.0.0.1:" + http.group(1);
   }
 
   @AfterAll
@@ -86,6 +97,22 @@ class EngineCommandIT {
       assertThat(result.output(Reply.class).ticketId()).isEqualTo("T-1");
       assertThat(result.output(Reply.class).category()).isEqualTo("billing");
     }
+  }
+
+  @Test
+  void theEngineServesHealthAndMetricsOnTheAddressItPrints() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    assertThat(get(http, "/health/ready").statusCode()).isEqualTo(200);
+    assertThat(get(http, "/health/live").statusCode()).isEqualTo(200);
+    try (WorkflowClient client = client()) {
+      client.start(SupportWorkflows.TRIAGE, "metrics-1", new Ticket("T-9", "bob", "my app crashes")).await(Duration.ofSeconds(90));
+    }
+
+    String metrics = get(http, "/metrics").body();
+    assertThat(counter(metrics, "stepstream_runs_finished_total{application_id=\"ec-engine\",status=\"COMPLETED\"}")).isGreaterThanOrEqualTo(1);
+    assertThat(counter(metrics, "stepstream_step_duration_seconds_count{application_id=\"ec-engine\",outcome=\"succeeded\",workflow_type=\"support-triage\"}"))
+        .isGreaterThanOrEqualTo(3);
+    assertThat(metrics).contains("kafka_stream_thread_process_total");
   }
 
   @Test
@@ -138,6 +165,16 @@ class EngineCommandIT {
     String output = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(exited).as("the command should have ended by itself:\n%s", output).isTrue();
     return new Exited(p.exitValue(), output);
+  }
+
+  private static HttpResponse<String> get(HttpClient http, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(httpBase + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of one Prometheus sample line, e.g. {@code name{tags} 3.0}; fails if it is absent. */
+  private static double counter(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .findFirst().orElseThrow(() -> new AssertionError(series + " not in /metrics:\n" + metrics));
   }
 
   private static WorkflowClient client() {

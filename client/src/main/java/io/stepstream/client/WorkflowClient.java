@@ -122,7 +122,9 @@ public final class WorkflowClient implements AutoCloseable {
   }
 
   /**
-   * Starts a run and returns once the request is durably written (acks=all).
+   * Starts a run and returns once the request is durably written (acks=all). If an OpenTelemetry
+   * span is current, its context goes along as W3C {@code traceparent}/{@code tracestate} headers:
+   * the run's result, events and step spans continue that trace.
    *
    * @throws NotAuthorizedException if this client's principal may not write the requests topic
    *     (nothing was written)
@@ -162,8 +164,10 @@ public final class WorkflowClient implements AutoCloseable {
     ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the result cannot come first
     long sentAt = System.currentTimeMillis();
     CompletableFuture<Void> sent = new CompletableFuture<>();
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.requests(), null, sentAt, runId, value);
+    TraceContextHeaders.injectCurrent(record.headers()); // the run's records and step spans continue the caller's trace
     producer.send(
-        new ProducerRecord<>(topics.requests(), null, sentAt, runId, value),
+        record,
         (meta, error) -> {
           if (error != null) {
             RuntimeException clear = AccessErrors.describeOr(error, clientConfig, "WRITE", topics.requests(),

@@ -17,6 +17,11 @@ import io.stepstream.internal.executor.ExecutionPool;
 import io.stepstream.internal.executor.KafkaOutcomePublisher;
 import io.stepstream.internal.approvals.ApprovalKey;
 import io.stepstream.internal.approvals.ApprovalKeyring;
+import io.stepstream.internal.executor.ExecutionTelemetry;
+import io.stepstream.internal.executor.StepTracer;
+import io.stepstream.internal.engine.EngineHealth;
+import io.stepstream.internal.engine.EngineStatus;
+import io.stepstream.internal.engine.EngineTelemetry;
 import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.internal.orchestrator.ApprovalGuard;
 import io.stepstream.internal.orchestrator.EngineMetrics;
@@ -68,6 +73,12 @@ import org.slf4j.LoggerFactory;
  * -> {@code close()} (stops executions at their next step boundary, commits, leaves the group, stops
  * the dev broker if it started one).
  *
+ * <p>Observability, all off unless asked: {@link Builder#httpServer} ({@code /health/live}, {@code
+ * /health/ready}, {@code /metrics}), {@link Builder#meterRegistry}, {@link Builder#jmx}. Always on:
+ * the run id, workflow type and step in the SLF4J MDC ({@code stepstream.runId}, {@code
+ * stepstream.workflowType}, {@code stepstream.step}); a request's W3C {@code traceparent} on every
+ * record of its run; a span per step attempt when an OpenTelemetry SDK is registered.
+ *
  * <p>An engine needs a cluster: {@link Builder#bootstrapServers}. Only {@link Builder#devMode()}
  * starts an embedded single-node broker, and only with {@code stepstream-dev-kafka} on the classpath.
  * Workflow types come from {@link Builder#register} or from {@link WorkflowRegistrar}s found with
@@ -77,9 +88,11 @@ public final class Stepstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Stepstream.class);
 
   private final Builder config;
-  private final EngineMetrics metrics = new EngineMetrics();
+  private final EngineTelemetry telemetry;
+  private final EngineMetrics metrics;
   private DevBroker embedded;
   private String bootstrapServers;
+  private final EngineHealth health = new EngineHealth();
   private ExecutionPool pool;
   private KafkaOutcomePublisher publisher;
   private java.util.concurrent.ExecutorService markerSender;
@@ -89,6 +102,8 @@ public final class Stepstream implements AutoCloseable {
 
   private Stepstream(Builder config) {
     this.config = config;
+    this.telemetry = new EngineTelemetry(config.applicationId(), config.meterRegistry, config.httpHost != null);
+    this.metrics = telemetry.metrics();
   }
 
   public static Builder builder() {
@@ -98,6 +113,11 @@ public final class Stepstream implements AutoCloseable {
   /** Creates missing topics and starts processing; returns when this instance is RUNNING. */
   public synchronized Stepstream start() {
     try {
+      if (config.httpHost != null) {
+        // first, so probes see "starting" (ready 503) for as long as start() takes
+        telemetry.startHttp(config.httpHost, config.httpPort, health::liveness, health::readiness);
+      }
+      health.phase("creating topics");
       bootstrapServers = config.bootstrapServers;
       if (config.devMode) {
         embedded = DevBroker.start(config.embeddedDataDir());
@@ -106,8 +126,12 @@ public final class Stepstream implements AutoCloseable {
       }
       provisionTopics();
       pool = new ExecutionPool(config.executorThreads);
-      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit);
-      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC());
+      health.pool(pool);
+      telemetry.bindPool(pool);
+      publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit, metrics);
+      telemetry.bindPublisher(publisher);
+      var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
+      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer));
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stepstream-resume-markers");
@@ -118,7 +142,15 @@ public final class Stepstream implements AutoCloseable {
       var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
       var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalGuard(), markers);
       streams = new KafkaStreams(topology, streamsConfig());
+      telemetry.bindStreams(streams);
+      health.streams(streams);
+      health.phase("waiting for Kafka Streams to run (partitions assigned, state restored)");
       awaitRunning();
+      health.started();
+      if (config.jmx) {
+        ExecutionPool executors = pool;
+        telemetry.registerJmx(new EngineStatus(metrics, () -> executors, health::liveness, health::readiness));
+      }
       return this;
     } catch (IOException e) {
       close();
@@ -175,8 +207,24 @@ public final class Stepstream implements AutoCloseable {
     return streams == null ? KafkaStreams.State.NOT_RUNNING : streams.state();
   }
 
+  /**
+   * Where the HTTP endpoint listens ({@code /health/live}, {@code /health/ready}, {@code /metrics}),
+   * with the real port when 0 was asked for; null when it is off. Set as soon as {@link #start()}
+   * begins, so probes can watch the start.
+   */
+  public java.net.InetSocketAddress httpAddress() {
+    return telemetry.httpAddress();
+  }
+
+  /** The registry this engine's meters are in: the one given to the builder, or its own. */
+  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+    return telemetry.registry();
+  }
+
   @Override
   public synchronized void close() {
+    health.closing();
+    telemetry.close();
     if (client != null) {
       client.close();
       client = null;
@@ -359,6 +407,7 @@ public final class Stepstream implements AutoCloseable {
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
           }
           LOG.error("a stream thread died; replacing it", e);
+          health.threadFailed(rootMessage(e));
           return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.start();
@@ -427,6 +476,11 @@ public final class Stepstream implements AutoCloseable {
     private ApproverIdentity approverIdentity;
     private boolean approvalVerificationDisabled;
     private Duration startTimeout = Duration.ofSeconds(120);
+    private String httpHost;
+    private int httpPort;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private boolean jmx;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
     private Builder() {}
 
@@ -748,6 +802,72 @@ public final class Stepstream implements AutoCloseable {
 
     public Builder startTimeout(Duration d) {
       this.startTimeout = d;
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /health/live}, {@code /health/ready} and {@code /metrics} (Prometheus text)
+     * on {@code host:port} (port 0: any free port; see {@link Stepstream#httpAddress()}). Off unless
+     * called: a library binds nothing by itself. Live: 200 unless Kafka Streams failed or stopped or
+     * the executor is shut down. Ready: 200 once {@link #start()} returned and Kafka Streams is
+     * RUNNING (503 while it rebalances or restores). Without {@link #meterRegistry}, the engine keeps
+     * a Prometheus registry of its own for /metrics.
+     *
+     * <pre>{@code
+     * Stepstream.builder().httpServer("0.0.0.0", 8080)   // in a container; "127.0.0.1" for local probes only
+     * // curl -s localhost:8080/health/ready  ->  {"status":"UP","state":"RUNNING","reason":"all tasks running"}
+     * }</pre>
+     */
+    public Builder httpServer(String host, int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("httpServer port must be 0..65535, was " + port);
+      }
+      this.httpHost = java.util.Objects.requireNonNull(host, "host");
+      this.httpPort = port;
+      return this;
+    }
+
+    /**
+     * Records the engine's meters ({@code stepstream.*}, Kafka Streams' and the outcome producer's
+     * client metrics) in the application's registry instead of one of the engine's own. With {@link
+     * #httpServer}, /metrics serves it if it is (or contains) a {@code PrometheusMeterRegistry}.
+     * The engine removes its meters on close; the registry stays the application's.
+     *
+     * <pre>{@code
+     * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+     * Stepstream.builder().meterRegistry(registry) ...   // then scrape registry.scrape() wherever you serve metrics
+     * }</pre>
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = java.util.Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Registers the MXBean {@code io.stepstream:type=Engine,name=<applicationId>} with the engine's
+     * counters while it runs (default off; the CLI turns it on). Kafka's own metrics are in JMX anyway.
+     *
+     * <pre>{@code
+     * Stepstream.builder().jmx(true)   // jconsole: io.stepstream > Engine > stepstream-engine
+     * }</pre>
+     */
+    public Builder jmx(boolean enabled) {
+      this.jmx = enabled;
+      return this;
+    }
+
+    /**
+     * The OpenTelemetry whose tracer makes a span per step attempt (a child of the request's trace
+     * context). Default: the application's {@code GlobalOpenTelemetry}, once it is set; without
+     * either, no spans are made and only the {@code traceparent}/{@code tracestate} headers travel
+     * from the request to every record of the run.
+     *
+     * <pre>{@code
+     * Stepstream.builder().openTelemetry(openTelemetrySdk)
+     * }</pre>
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = java.util.Objects.requireNonNull(openTelemetry, "openTelemetry");
       return this;
     }
 

@@ -143,6 +143,12 @@ public final class OrchestratorHarness implements AutoCloseable {
     requests.pipeInput(key, value);
   }
 
+  /** A request carrying record headers (a W3C traceparent, say). */
+  public void request(String runId, String workflowType, Object input, org.apache.kafka.common.header.Headers headers) {
+    WorkflowRequest request = new WorkflowRequest(runId, workflowType, PayloadCodec.encode(input), 0L);
+    requests.pipeInput(new TestRecord<>(runId, Envelopes.encode(request), headers, clock.instant()));
+  }
+
   public void rawOutcome(String key, byte[] value) {
     outcomes.pipeInput(key, value);
   }
@@ -238,6 +244,19 @@ public final class OrchestratorHarness implements AutoCloseable {
     var command = io.stepstream.avro.RunCommand.newBuilder().setRunId(runId).setCommandId("cmd-" + runId)
         .setType(io.stepstream.avro.RunCommandType.CANCEL).setReason(reason).build();
     requests.pipeInput(runId, Envelopes.encode(command));
+  }
+
+  /** Result records with their headers (read once, like {@link #results()}). */
+  public List<TestRecord<String, byte[]>> resultRecords() {
+    return results.readRecordsToList();
+  }
+
+  public List<TestRecord<String, byte[]>> eventRecords() {
+    return events.readRecordsToList();
+  }
+
+  public List<TestRecord<String, byte[]>> approvalRequestRecords() {
+    return approvalRequests.readRecordsToList();
   }
 
   public List<WorkflowResult> results() {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Unit-test publisher: keeps outcomes in memory; can be told to fail the next N publishes. */
 public final class RecordingPublisher implements OutcomePublisher {
   private final List<StepOutcome> published = new ArrayList<>();
+  private final List<java.util.Map<String, String>> traceHeaders = new ArrayList<>();
   private final AtomicInteger failNext = new AtomicInteger();
   private int maxBytes = 1_000_000;
 
@@ -18,6 +19,18 @@ public final class RecordingPublisher implements OutcomePublisher {
       throw new PublishException("injected failure", new RuntimeException("injected"));
     }
     published.add(outcome);
+  }
+
+  /** Keeps the trace headers the record would carry, too ({@link #traceHeaders()}). */
+  @Override
+  public synchronized void publish(StepOutcome outcome, java.util.Map<String, String> headers) throws PublishException {
+    publish(outcome);
+    traceHeaders.add(headers);
+  }
+
+  /** The trace headers of every outcome published with them so far, in order. */
+  public synchronized List<java.util.Map<String, String>> traceHeaders() {
+    return new ArrayList<>(traceHeaders);
   }
 
   @Override

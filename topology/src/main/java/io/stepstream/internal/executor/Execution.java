@@ -45,6 +45,7 @@ public final class Execution implements Runnable {
   private final OutcomePublisher publisher;
   private final ExecutionListener listener;
   private final Clock clock;
+  private final ExecutionTelemetry telemetry;
   private volatile boolean abandoned;
   private volatile Thread runner;
 
@@ -54,11 +55,23 @@ public final class Execution implements Runnable {
       OutcomePublisher publisher,
       ExecutionListener listener,
       Clock clock) {
+    this(request, workflow, publisher, listener, clock, ExecutionTelemetry.NONE);
+  }
+
+  public Execution(
+      ExecutionRequest request,
+      Registration<?, ?> workflow,
+      OutcomePublisher publisher,
+      ExecutionListener listener,
+      Clock clock,
+      ExecutionTelemetry telemetry) {
     this.request = request;
     this.workflow = workflow;
-    this.publisher = publisher;
+    // every outcome of the run carries its trace context
+    this.publisher = publisher.withTraceHeaders(request.traceHeaders());
     this.listener = listener;
     this.clock = clock;
+    this.telemetry = telemetry;
   }
 
   public String runId() {
@@ -84,10 +97,17 @@ public final class Execution implements Runnable {
 
   @Override
   public void run() {
+    try (LogContext log = LogContext.run(request.runId(), request.workflowType())) {
+      runLogged();
+    }
+  }
+
+  private void runLogged() {
     runner = Thread.currentThread();
     boolean finished = false;
     ReplayContext ctx =
-        new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble());
+        new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
+            telemetry);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);

@@ -45,6 +45,11 @@ public final class ExecutionPool implements Executor, AutoCloseable {
     return pool.getActiveCount();
   }
 
+  /** True once closed: no execution can start here any more. */
+  public boolean isShutdown() {
+    return pool.isShutdown();
+  }
+
   @Override
   public void close() {
     pool.shutdownNow();

@@ -15,6 +15,9 @@ import java.util.Map;
  * rolls the run's state back to before the dispatch (a restored counter would repeat, and the dead
  * execution's outcomes would pass for the new one's). {@code generation} only numbers dispatches for
  * people reading the audit trail.
+ *
+ * <p>{@code traceHeaders}: the run's W3C trace context (may be null), put on every outcome it
+ * publishes and the parent of its step spans.
  */
 public record ExecutionRequest(
     String runId,
@@ -24,10 +27,16 @@ public record ExecutionRequest(
     Payload input,
     Map<String, JournalEntry> journal,
     boolean cancelRequested,
-    String cancelReason) {
+    String cancelReason,
+    Map<String, String> traceHeaders) {
 
   public ExecutionRequest(String runId, String workflowType, int generation, Payload input, Map<String, JournalEntry> journal) {
-    this(runId, workflowType, generation, runId + "/test-" + generation, input, journal, false, null);
+    this(runId, workflowType, generation, runId + "/test-" + generation, input, journal, false, null, null);
+  }
+
+  /** A copy carrying the run's W3C trace context ({@link TraceHeaders}). */
+  public ExecutionRequest withTraceHeaders(Map<String, String> headers) {
+    return new ExecutionRequest(runId, workflowType, generation, executionId, input, journal, cancelRequested, cancelReason, headers);
   }
 
   /** An outcome of this execution, carrying its identity. */

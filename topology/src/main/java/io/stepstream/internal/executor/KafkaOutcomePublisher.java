@@ -24,9 +24,14 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
   private final KafkaProducer<String, byte[]> producer;
   private final String topic;
   private final Duration ackTimeout;
+  private final ExecutorMetrics metrics;
 
   /** {@code limit}: read from the cluster at start-up; the producer's max.request.size (the client properties') is part of it. */
   public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout, RecordLimit limit) {
+    this(clientConfig, topic, ackTimeout, limit, ExecutorMetrics.NONE);
+  }
+
+  public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout, RecordLimit limit, ExecutorMetrics metrics) {
     this.limit = limit;
     Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -36,19 +41,36 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
     this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     this.topic = topic;
     this.ackTimeout = ackTimeout;
+    this.metrics = metrics;
   }
 
   @Override
   public void publish(StepOutcome outcome) throws PublishException {
+    publish(outcome, null);
+  }
+
+  @Override
+  public void publish(StepOutcome outcome, Map<String, String> traceHeaders) throws PublishException {
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, outcome.getRunId(), Envelopes.encode(outcome));
+    TraceHeaders.addTo(traceHeaders, record.headers());
+    long sentAt = System.nanoTime();
+    boolean acked = false;
     try {
-      producer.send(new ProducerRecord<>(topic, outcome.getRunId(), Envelopes.encode(outcome)))
-          .get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      producer.send(record).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      acked = true;
     } catch (ExecutionException | TimeoutException e) {
       throw new PublishException("step outcome for run " + outcome.getRunId() + " not acknowledged: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PublishException("interrupted while publishing an outcome of run " + outcome.getRunId(), e);
+    } finally {
+      metrics.outcomePublished(acked, System.nanoTime() - sentAt);
     }
+  }
+
+  /** The producer's own metrics (Micrometer), for the engine to bind and close. */
+  public io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics clientMetrics(Iterable<io.micrometer.core.instrument.Tag> tags) {
+    return new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer, tags);
   }
 
   /**

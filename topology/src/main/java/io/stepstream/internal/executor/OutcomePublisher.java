@@ -17,6 +17,30 @@ public interface OutcomePublisher extends AutoCloseable {
     return recordLimit().bytes();
   }
 
+  /** Publishes with the run's W3C trace headers ({@link TraceHeaders}) on the record; tests may ignore them. */
+  default void publish(StepOutcome outcome, java.util.Map<String, String> traceHeaders) throws PublishException {
+    publish(outcome);
+  }
+
+  /** This publisher with the run's trace headers on everything it publishes. */
+  default OutcomePublisher withTraceHeaders(java.util.Map<String, String> traceHeaders) {
+    if (traceHeaders == null) {
+      return this;
+    }
+    OutcomePublisher target = this;
+    return new OutcomePublisher() {
+      @Override
+      public void publish(StepOutcome outcome) throws PublishException {
+        target.publish(outcome, traceHeaders);
+      }
+
+      @Override
+      public RecordLimit recordLimit() {
+        return target.recordLimit();
+      }
+    };
+  }
+
   @Override
   default void close() {}
 

@@ -73,6 +73,7 @@ final class ReplayContext implements WorkflowContext {
   private final BooleanSupplier abandoned;
   private final RetryPolicy defaultRetry;
   private final DoubleSupplier random;
+  private final ExecutionTelemetry telemetry;
   private final Set<String> namesUsed = new HashSet<>();
   private final List<JournalEntry> unpublished = new ArrayList<>();
   private final Deque<Compensation> compensations = new ArrayDeque<>();
@@ -94,12 +95,24 @@ final class ReplayContext implements WorkflowContext {
       BooleanSupplier abandoned,
       RetryPolicy defaultRetry,
       DoubleSupplier random) {
+    this(request, publisher, clock, abandoned, defaultRetry, random, ExecutionTelemetry.NONE);
+  }
+
+  ReplayContext(
+      ExecutionRequest request,
+      OutcomePublisher publisher,
+      Clock clock,
+      BooleanSupplier abandoned,
+      RetryPolicy defaultRetry,
+      DoubleSupplier random,
+      ExecutionTelemetry telemetry) {
     this.request = request;
     this.publisher = publisher;
     this.clock = clock;
     this.abandoned = abandoned;
     this.defaultRetry = defaultRetry;
     this.random = random;
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -140,7 +153,9 @@ final class ReplayContext implements WorkflowContext {
     flushBuffered(); // earlier outcomes are durable before this step's side effect can happen
     StepAttemptContext attemptContext =
         new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
-    Attempt<T> result = runAttempt(fn, attemptContext, limits(options, now, firstStart));
+    long attemptStarted = System.nanoTime();
+    Attempt<T> result = runAttempt(telemetry.tracer().around(request, name, attempt, fn), attemptContext, limits(options, now, firstStart));
+    telemetry.metrics().stepAttempt(request.workflowType(), result.succeeded(), System.nanoTime() - attemptStarted);
     checkNotAbandoned();
     if (result.succeeded()) {
       return recordSuccess(name, type, attempt, now, result.value());

@@ -4,6 +4,7 @@ import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.executor.Execution;
 import io.stepstream.internal.executor.ExecutionListener;
 import io.stepstream.internal.executor.ExecutionRequest;
+import io.stepstream.internal.executor.ExecutionTelemetry;
 import io.stepstream.internal.executor.OutcomePublisher;
 import java.time.Clock;
 import java.util.concurrent.Executor;
@@ -17,8 +18,14 @@ public final class ExecutionLauncher {
   private final OutcomePublisher publisher;
   private final Executor executor;
   private final Clock clock;
+  private final ExecutionTelemetry telemetry;
 
   public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock) {
+    this(registry, publisher, executor, clock, ExecutionTelemetry.NONE);
+  }
+
+  public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock, ExecutionTelemetry telemetry) {
+    this.telemetry = telemetry;
     this.registry = registry;
     this.publisher = publisher;
     this.executor = executor;
@@ -34,7 +41,7 @@ public final class ExecutionLauncher {
     var registration =
         registry.find(request.workflowType())
             .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
-    return new Execution(request, registration, publisher, listener, clock);
+    return new Execution(request, registration, publisher, listener, clock, telemetry);
   }
 
   void start(Execution execution) {

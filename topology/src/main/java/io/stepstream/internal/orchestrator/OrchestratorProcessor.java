@@ -4,6 +4,7 @@ import io.stepstream.client.Topics;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.codec.InvalidInputException;
+import io.stepstream.internal.executor.LogContext;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -64,7 +65,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     this.context = context;
     runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
-    outputs = new Outputs(context, metrics, pacer, settings.recordLimit());
+    outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
@@ -86,6 +87,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   @Override
   public void process(Record<String, byte[]> record) {
+    // log lines about this record name its run (step outcomes are keyed by run id too)
+    try (LogContext log = LogContext.run(record.key(), null)) {
+      processForRun(record);
+    }
+  }
+
+  private void processForRun(Record<String, byte[]> record) {
     pacer.onInput(context.currentSystemTimeMs());
     RecordMetadata meta = context.recordMetadata().orElseThrow();
     String topic = meta.topic();
@@ -165,21 +173,27 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   /** Wall-clock punctuation: wakes every waiting run whose timer is due (bounded per tick). */
   private void fireDueTimers(long now) {
     for (TimerStore.Due due : timers.takeDue(now, settings.maxTimersPerTick())) {
-      try {
-        fire(due);
-      } catch (RuntimeException e) {
-        // one timer that cannot fire must not cost the others theirs (they were taken with it)
-        LOG.error("run {}: firing its timer due at {} failed; parking the run", due.runId(), due.dueAt(), e);
-        RunState state = runs.run(due.runId());
-        if (state != null && !RequestHandler.isFinished(state)) {
-          dispatcher.park(state, "TIMER_FAILED", "its timer due at " + java.time.Instant.ofEpochMilli(due.dueAt())
-              + " could not fire: " + e + "; see the engine log, fix the cause, then `stepstream resume " + state.getRunId() + "`");
-        }
+      try (LogContext log = LogContext.run(due.runId(), null)) {
+        fireLogged(due, now);
       }
     }
   }
 
-  private void fire(TimerStore.Due due) {
+  /** One timer; one that cannot fire must not cost the others theirs (they were taken with it). */
+  private void fireLogged(TimerStore.Due due, long now) {
+    try {
+      fire(due, now);
+    } catch (RuntimeException e) {
+      LOG.error("run {}: firing its timer due at {} failed; parking the run", due.runId(), due.dueAt(), e);
+      RunState state = runs.run(due.runId());
+      if (state != null && !RequestHandler.isFinished(state)) {
+        dispatcher.park(state, "TIMER_FAILED", "its timer due at " + java.time.Instant.ofEpochMilli(due.dueAt())
+            + " could not fire: " + e + "; see the engine log, fix the cause, then `stepstream resume " + state.getRunId() + "`");
+      }
+    }
+  }
+
+  private void fire(TimerStore.Due due, long now) {
     RunState state = runs.run(due.runId());
     if (state == null) {
       early.expireIfDue(due.runId(), due.dueAt());
@@ -189,6 +203,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     if (state.getStatus() != RunStatus.WAITING || !Long.valueOf(due.dueAt()).equals(state.getWakeAt())) {
       return;
     }
+    metrics.timerFired(now - due.dueAt());
     if (state.getWaitName() != null && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()))) {
       waits.onDeadline(state, due.dueAt());
     } else if (RunDispatcher.REDISPATCH_WAIT.equals(state.getWaitKind())) {

@@ -138,6 +138,7 @@ final class OutcomeHandler {
     if (completion.getStatus() == RunStatus.PARKED) {
       // not a result: the run resumes when fixed code is deployed and the instance restarts, or on `stepstream resume`
       state.setParkedReason(detail);
+      metrics.runParked(completion.getError() == null ? null : completion.getError().getType());
       outputs.audit(state, AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
       return;
     }

@@ -7,6 +7,7 @@ import io.stepstream.avro.RunState;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.executor.RecordLimit;
+import io.stepstream.internal.executor.TraceHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
@@ -31,8 +32,10 @@ final class Outputs {
   private final EngineMetrics metrics;
   private final CommitPacer pacer;
   private final RecordLimit recordLimit;
+  private final RunTraces traces;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit) {
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces) {
+    this.traces = traces;
     this.recordLimit = recordLimit;
     this.context = context;
     this.metrics = metrics;
@@ -44,8 +47,8 @@ final class Outputs {
   }
 
   void result(WorkflowResult result) {
-    metrics.runsFinished.incrementAndGet();
-    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), null);
+    metrics.runFinished(result.getStatus().name());
+    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), traced(result.getRunId()));
     commitEarlyIfIdle();
   }
 
@@ -67,6 +70,7 @@ final class Outputs {
 
   /** An audit event with run, workflow type and time set, for the caller to complete and {@link #emit}. */
   AuditEvent.Builder event(RunState state, AuditEventType type) {
+    traces.remember(state); // a new run's first event comes before its state is saved
     return event(state.getRunId(), type).setWorkflowType(state.getWorkflowType());
   }
 
@@ -84,16 +88,25 @@ final class Outputs {
   }
 
   void emit(AuditEvent.Builder event) {
-    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), Envelopes.encode(event.build()), null);
+    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), Envelopes.encode(event.build()), traced(event.getRunId()));
   }
 
-  /** Re-publishes a request under its run id, so it lands on the run's partition. */
-  void rekeyRequest(String runId, byte[] value) {
-    forward(OrchestratorTopology.REQUESTS_SINK, runId, value, null);
+  /** Re-publishes a request under its run id, so it lands on the run's partition (its headers, trace context included, go along). */
+  void rekeyRequest(String runId, Record<String, byte[]> record) {
+    Headers headers = new RecordHeaders();
+    record.headers().forEach(headers::add);
+    forward(OrchestratorTopology.REQUESTS_SINK, runId, record.value(), headers);
+  }
+
+  /** Headers with the run's W3C trace context, if it has one: every record of a run carries it. */
+  private Headers traced(String runId) {
+    Headers headers = new RecordHeaders();
+    TraceHeaders.addTo(traces.of(runId), headers);
+    return headers;
   }
 
   void approvalRequest(io.stepstream.avro.ApprovalRequest request) {
-    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), null);
+    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), traced(request.getRunId()));
     commitEarlyIfIdle();
   }
 
@@ -104,7 +117,7 @@ final class Outputs {
 
   /** A dead letter for something stored earlier (a buffered decision), not the record in hand. */
   void deadLetter(Record<String, byte[]> record, String runId, String errorType, String message, String topic, int partition, long offset) {
-    metrics.deadLetters.incrementAndGet();
+    metrics.deadLetter(errorType);
     DeadLetter letter =
         DeadLetter.newBuilder()
             .setSourceTopic(topic)

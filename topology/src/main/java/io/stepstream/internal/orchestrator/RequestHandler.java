@@ -11,6 +11,7 @@ import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.InvalidInputException;
 import io.stepstream.internal.codec.RequestDecoder;
+import io.stepstream.internal.executor.TraceHeaders;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
@@ -55,7 +56,7 @@ final class RequestHandler {
     String runId = request.getRunId().isEmpty() ? record.key() : request.getRunId();
     validateRunId(runId);
     if (record.key() == null) {
-      outputs.rekeyRequest(runId, record.value());
+      outputs.rekeyRequest(runId, record);
       return;
     }
     if (!record.key().equals(runId)) {
@@ -71,14 +72,14 @@ final class RequestHandler {
           "run " + runId + " already exists (" + existing.getStatus() + "); this request was ignored");
       return;
     }
-    start(request);
+    start(request, TraceHeaders.from(record.headers()));
   }
 
   private void handleCommand(Record<String, byte[]> record, RunCommand command) {
     String runId = command.getRunId().isEmpty() ? record.key() : command.getRunId();
     validateRunId(runId);
     if (record.key() == null) {
-      outputs.rekeyRequest(runId, record.value());
+      outputs.rekeyRequest(runId, record);
       return;
     }
     if (!record.key().equals(runId)) {
@@ -161,7 +162,8 @@ final class RequestHandler {
     return state.getStatus() == RunStatus.COMPLETED || state.getStatus() == RunStatus.FAILED || state.getStatus() == RunStatus.CANCELLED;
   }
 
-  private void start(WorkflowRequest request) {
+  /** A new run; {@code trace}: the request's W3C trace context (null if none), kept with the run. */
+  private void start(WorkflowRequest request, java.util.Map<String, String> trace) {
     long now = outputs.now();
     RunState state =
         RunState.newBuilder()
@@ -173,6 +175,7 @@ final class RequestHandler {
             .setCreatedAt(now)
             .setUpdatedAt(now)
             .setRequestedAt(request.getRequestedAt())
+            .setTraceHeaders(trace)
             .build();
     metrics.runsStarted.incrementAndGet();
     boolean hasEarlyInputs = early.adopt(state.getRunId());
@@ -203,7 +206,9 @@ final class RequestHandler {
   private static int runStateSizeBound(RunState state) {
     int input = state.getInput() == null ? 0 : state.getInput().getData().remaining()
         + (state.getInput().getJavaType() == null ? 0 : state.getInput().getJavaType().length() * 3);
-    return input + 3 * (state.getRunId().length() + state.getWorkflowType().length()) + RUN_STATE_FIXED_BYTES;
+    int trace = state.getTraceHeaders() == null ? 0
+        : state.getTraceHeaders().entrySet().stream().mapToInt(e -> 3 * (e.getKey().length() + e.getValue().length()) + 4).sum();
+    return input + trace + 3 * (state.getRunId().length() + state.getWorkflowType().length()) + RUN_STATE_FIXED_BYTES;
   }
 
   /** The request cannot start a run: the run ends FAILED at once, with one result saying why. */

@@ -89,7 +89,8 @@ final class RunDispatcher implements ExecutionListener {
             state.getInput(),
             journal,
             state.getCancelRequested(),
-            state.getCancelReason());
+            state.getCancelReason(),
+            state.getTraceHeaders());
     if (dispatchedBeforeResumeScan != null) {
       dispatchedBeforeResumeScan.add(state.getRunId());
     }
@@ -192,6 +193,7 @@ final class RunDispatcher implements ExecutionListener {
 
   /** Stops a run that cannot go on without a person: no result, an audit event saying why and what to do. */
   void park(RunState state, String code, String why) {
+    metrics.runParked(code);
     state.setStatus(RunStatus.PARKED);
     state.setParkedReason(code + ": " + why);
     state.setWakeAt(null);

@@ -22,18 +22,28 @@ final class RunStore {
   private static final StringSerializer KEYS = new StringSerializer();
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, JournalEntry> journal;
+  private final RunTraces traces;
 
   RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
     this.runs = runs;
     this.journal = journal;
+    this.traces = new RunTraces(runs::get);
   }
 
   RunState run(String runId) {
-    return runs.get(runId);
+    RunState state = runs.get(runId);
+    traces.remember(state);
+    return state;
   }
 
   void save(RunState state) {
     runs.put(state.getRunId(), state);
+    traces.remember(state);
+  }
+
+  /** Trace contexts of this task's runs (what their output records carry). */
+  RunTraces traces() {
+    return traces;
   }
 
   JournalEntry entry(String runId, String name) {

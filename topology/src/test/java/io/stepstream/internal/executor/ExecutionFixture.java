@@ -24,6 +24,19 @@ final class ExecutionFixture {
   final RecordingPublisher publisher = new RecordingPublisher();
   private RetryPolicy retry = RetryPolicy.noRetries();
   private Clock clock = CLOCK;
+  private ExecutionTelemetry telemetry = ExecutionTelemetry.NONE;
+  private Map<String, String> traceHeaders;
+
+  ExecutionFixture telemetry(ExecutionTelemetry telemetry) {
+    this.telemetry = telemetry;
+    return this;
+  }
+
+  /** The run's W3C trace context, as the orchestrator would hand it over. */
+  ExecutionFixture traceHeaders(Map<String, String> headers) {
+    this.traceHeaders = headers;
+    return this;
+  }
 
   ExecutionFixture retry(RetryPolicy policy) {
     this.retry = policy;
@@ -49,8 +62,8 @@ final class ExecutionFixture {
 
   <I> Execution execution(Class<I> inputType, Workflow<I, ?> workflow, Payload input, Map<String, JournalEntry> journal, ExecutionListener listener) {
     var registry = new WorkflowRegistry().register("wf", inputType, workflow, retry);
-    var request = new ExecutionRequest("run-1", "wf", 1, input, journal);
-    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock);
+    var request = new ExecutionRequest("run-1", "wf", 1, input, journal).withTraceHeaders(traceHeaders);
+    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock, telemetry);
   }
 
   static StepOutcome last(List<StepOutcome> outcomes) {

@@ -1,0 +1,47 @@
+package io.stepstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+@Timeout(10)
+class EngineCommandTest {
+
+  @Test
+  void healthAndMetricsAreOnLoopbackPort8080AndJmxIsOnByDefault() {
+    EngineCommand command = parse("--workflows", "w.jar");
+
+    assertThat(EngineCommand.HttpBind.parse(command.httpBind, command.spec)).isEqualTo(new EngineCommand.HttpBind("127.0.0.1", 8080));
+    assertThat(command.jmx).isTrue();
+  }
+
+  @Test
+  void httpBindTakesAnyHostAndPortOrOffAndJmxCanBeTurnedOff() {
+    EngineCommand command = parse("--workflows", "w.jar", "--http-bind", "0.0.0.0:9090", "--no-jmx");
+
+    assertThat(EngineCommand.HttpBind.parse(command.httpBind, command.spec)).isEqualTo(new EngineCommand.HttpBind("0.0.0.0", 9090));
+    assertThat(EngineCommand.HttpBind.parse("[::1]:0", command.spec)).isEqualTo(new EngineCommand.HttpBind("::1", 0));
+    assertThat(EngineCommand.HttpBind.parse("off", command.spec)).isNull();
+    assertThat(command.jmx).isFalse();
+  }
+
+  @Test
+  void aMalformedHttpBindIsRefusedWithTheExpectedForm() {
+    EngineCommand command = parse("--workflows", "w.jar");
+
+    for (String bad : new String[] {"8080", "localhost:http", "host:70000", ":8080"}) {
+      assertThatThrownBy(() -> EngineCommand.HttpBind.parse(bad, command.spec))
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("expected HOST:PORT");
+    }
+  }
+
+  private static EngineCommand parse(String... args) {
+    EngineCommand command = new EngineCommand();
+    new CommandLine(command).parseArgs(args);
+    return command;
+  }
+}
