@@ -234,10 +234,9 @@ class KubernetesManifestsTest {
         // inputs read; outputs written; inputs rewritten to their home partition; size limits read
         "topic " + topics.prefix() + ". prefix", Set.of("Read", "Write", "DescribeConfigs"),
         // Kafka Streams' changelogs: created, validated, restored, written, cleaned up
-        "topic " + applicationId + " prefix", Set.of("Create", "Read", "Write", "Delete", "DescribeConfigs"),
-        "group " + applicationId + " prefix", Set.of("Read"),
-        "transactionalId " + applicationId + " prefix", Set.of("Write"),
-        "cluster", Set.of("IdempotentWrite")));
+        "topic " + applicationId + "- prefix", Set.of("Create", "Read", "Write", "DescribeConfigs"),
+        "group " + applicationId + " literal", Set.of("Read"),
+        "transactionalId " + applicationId + "- prefix", Set.of("Write")));
     // The topic prefix must end with the dot: "stepstream" alone would also match the changelogs.
     assertThat(applicationId).doesNotStartWith(topics.prefix() + ".");
   }

@@ -70,9 +70,9 @@ class ManifestCheckersCatchMistakesTest {
   @Test
   void anAclOperationOutsideTheEnumAndTooFewPartitionsFailTheSchemas() throws Exception {
     CrdSchema user = CrdSchema.load("/schemas/strimzi-0.51.0/044-Crd-kafkauser.yaml", "v1");
-    Path users = broken("users.yaml", "operations: [IdempotentWrite]", "operations: [IdempotentWrites]");
+    Path users = broken("users.yaml", "operations: [Create, Read, Write, DescribeConfigs]", "operations: [Create, Read, Writes, DescribeConfigs]");
     assertThat(Manifests.load(users).stream().flatMap(d -> user.validate(d.tree()).stream()).toList())
-        .anyMatch(e -> e.contains("\"IdempotentWrites\" is not one of"));
+        .anyMatch(e -> e.contains("\"Writes\" is not one of"));
     CrdSchema topic = CrdSchema.load("/schemas/strimzi-0.51.0/043-Crd-kafkatopic.yaml", "v1");
     Path topics = broken("topics.yaml", "  topicName: stepstream.dlq\n  partitions: 6", "  topicName: stepstream.dlq\n  partitions: 0");
     assertThat(Manifests.load(topics).stream().flatMap(d -> topic.validate(d.tree()).stream()).toList())

@@ -63,10 +63,11 @@ class ArchitectureTest {
         .that().resideInAPackage("io.stepstream.internal..")
         .should().dependOnClassesThat(
             DescribedPredicate.describe(
-                "are facades (anything in io.stepstream.engine, io.stepstream.client or the CLI but the Topics value type)",
-                c -> (c.getPackageName().equals("io.stepstream.engine") || c.getPackageName().equals("io.stepstream.client")
-                        || c.getPackageName().startsWith("io.stepstream.cli"))
-                    && !c.getName().equals("io.stepstream.client.Topics")))
+                "are facades (Stepstream, WorkflowClient, RunHandle, the CLI; value types and exceptions of the public packages are fine)",
+                c -> c.getName().startsWith("io.stepstream.engine.Stepstream")
+                    || c.getName().startsWith("io.stepstream.client.WorkflowClient")
+                    || c.getName().equals("io.stepstream.client.RunHandle")
+                    || c.getPackageName().equals("io.stepstream.cli")))
         .because("facades are built on internals, never the other way round (no cycles)")
         .check(PRODUCT);
   }
