@@ -235,7 +235,6 @@ start_broker() {
   launch "broker-$n" java $BROKER_JAVA_OPTS \
     -Dorg.slf4j.simpleLogger.log.kafka=info -Dorg.slf4j.simpleLogger.log.org.apache.kafka=info \
     -Dorg.slf4j.simpleLogger.log.kafka.log=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka.storage=warn \
-    -Dorg.slf4j.simpleLogger.log.kafka.coordinator=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=warn \
     -cp "$JAR" kafka.Kafka "$DIR/broker-$n/server.properties"
 }
 
