@@ -112,7 +112,6 @@ class LocalClusterIT {
   void everyRunGetsExactlyOneConsistentResultWhileABrokerAndAnEngineAreKilledAndRestartedUnderLoad() throws Exception {
     Map<String, Long> faults = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     Map<String, long[]> phases = new LinkedHashMap<>();
-    Load load;
     try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).build()) {
       // one run end to end first: the cluster works, and the JVMs' warm-up is not taken for a fault's effect
       long first = System.nanoTime();
@@ -122,50 +121,51 @@ class LocalClusterIT {
       assertThat(warmUp.status()).as(warmUp.toString()).isEqualTo(RunStatus.COMPLETED);
       note("first run answered in " + seconds(System.nanoTime() - first));
       Sent firstRun = new Sent(handle.runId(), ticket, "question", handle, first);
-      load = new Load(client);
-      // a broker alone first: with RF 3 and min ISR 2 runs must go on finishing without it
-      load.sleepUntil(Duration.ofSeconds(6));
-      int broker = activeController();
-      script(Duration.ofSeconds(30), "kill-broker", Integer.toString(broker));
-      long brokerKilled = System.nanoTime();
-      faults.put("SIGKILL broker-" + broker + " (the active controller)", brokerKilled);
+      try (Load load = new Load(client)) {
+        // a broker alone first: with RF 3 and min ISR 2 runs must go on finishing without it
+        load.sleepUntil(Duration.ofSeconds(6));
+        int broker = activeController();
+        script(Duration.ofSeconds(30), "kill-broker", Integer.toString(broker));
+        long brokerKilled = System.nanoTime();
+        faults.put("SIGKILL broker-" + broker + " (the active controller)", brokerKilled);
 
-      load.sleepUntil(Duration.ofSeconds(26));
-      script(Duration.ofSeconds(30), "kill-engine", "2");
-      long engineKilled = System.nanoTime();
-      faults.put("SIGKILL engine-2", engineKilled);
+        load.sleepUntil(Duration.ofSeconds(26));
+        script(Duration.ofSeconds(30), "kill-engine", "2");
+        long engineKilled = System.nanoTime();
+        faults.put("SIGKILL engine-2", engineKilled);
 
-      // both come back together (on 2 cores a restart takes tens of seconds; one after the other
-      // would double that), while the load goes on
-      load.sleepUntil(Duration.ofSeconds(32));
-      var restarts = java.util.concurrent.Executors.newFixedThreadPool(2);
-      try {
-        var engineBack = restarts.submit(() -> restart(faults, "engine-2", "restart-engine", "2"));
-        var brokerBack = restarts.submit(() -> restart(faults, "broker-" + broker, "restart-broker", Integer.toString(broker)));
-        engineBack.get(5, TimeUnit.MINUTES);
-        brokerBack.get(5, TimeUnit.MINUTES);
-      } finally {
-        restarts.shutdownNow();
+        // both come back together (on 2 cores a restart takes tens of seconds; one after the other
+        // would double that), while the load goes on
+        load.sleepUntil(Duration.ofSeconds(32));
+        var restarts = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+          var engineBack = restarts.submit(() -> restart(faults, "engine-2", "restart-engine", "2"));
+          var brokerBack = restarts.submit(() -> restart(faults, "broker-" + broker, "restart-broker", Integer.toString(broker)));
+          engineBack.get(5, TimeUnit.MINUTES);
+          brokerBack.get(5, TimeUnit.MINUTES);
+        } finally {
+          restarts.shutdownNow();
+        }
+        long bothBack = System.nanoTime();
+        phases.put("before any fault", new long[] {load.startedAt, brokerKilled});
+        phases.put("while broker-" + broker + " was down (both engines up)", new long[] {brokerKilled, engineKilled});
+        phases.put("while broker-" + broker + " and engine-2 were down or restarting", new long[] {engineKilled, bothBack});
+        phases.put("after both were back", new long[] {bothBack, Long.MAX_VALUE});
+
+        load.finish();
+        long healStart = System.nanoTime();
+        note("load over: " + load.runs.size() + " runs sent in " + seconds(load.endedAt - load.startedAt)
+            + "; waiting up to " + HEAL_BOUND.toSeconds() + " s for every result");
+        boolean allAnswered = load.awaitAll(HEAL_BOUND);
+        note((allAnswered ? "every run answered" : "NOT every run answered") + " " + seconds(System.nanoTime() - healStart) + " after the load ended");
+
+        Report report = check(load, firstRun);
+        String summary = report.summary(load, faults, phases);
+        note(summary);
+        Files.writeString(DIR.resolve("report.txt"), summary + "\n", StandardCharsets.UTF_8);
+        assertThat(load.runs).as("runs sent").hasSizeGreaterThanOrEqualTo(RUNS_PER_SECOND * (int) LOAD.toSeconds() * 9 / 10);
+        assertThat(report.anomalies).as(summary).isEmpty();
       }
-      long bothBack = System.nanoTime();
-      phases.put("before any fault", new long[] {load.startedAt, brokerKilled});
-      phases.put("while broker-" + broker + " was down (both engines up)", new long[] {brokerKilled, engineKilled});
-      phases.put("while broker-" + broker + " and engine-2 were down or restarting", new long[] {engineKilled, bothBack});
-      phases.put("after both were back", new long[] {bothBack, Long.MAX_VALUE});
-
-      load.finish();
-      long healStart = System.nanoTime();
-      note("load over: " + load.runs.size() + " runs sent in " + seconds(load.endedAt - load.startedAt)
-          + "; waiting up to " + HEAL_BOUND.toSeconds() + " s for every result");
-      boolean allAnswered = load.awaitAll(HEAL_BOUND);
-      note((allAnswered ? "every run answered" : "NOT every run answered") + " " + seconds(System.nanoTime() - healStart) + " after the load ended");
-
-      Report report = check(load, firstRun);
-      String summary = report.summary(load, faults, phases);
-      note(summary);
-      Files.writeString(DIR.resolve("report.txt"), summary + "\n", StandardCharsets.UTF_8);
-      assertThat(load.runs).as("runs sent").hasSizeGreaterThanOrEqualTo(RUNS_PER_SECOND * (int) LOAD.toSeconds() * 9 / 10);
-      assertThat(report.anomalies).as(summary).isEmpty();
     }
     passed = true;
   }
@@ -175,7 +175,7 @@ class LocalClusterIT {
 
   private record Sent(String runId, Ticket ticket, String expectedCategory, RunHandle handle, long sentAt) {}
 
-  private static final class Load {
+  private static final class Load implements AutoCloseable {
     final Map<String, Sent> runs = new ConcurrentHashMap<>();
     final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
     final long startedAt = System.nanoTime();
@@ -237,6 +237,13 @@ class LocalClusterIT {
       } catch (Exception e) {
         return false; // reported per run by the check
       }
+    }
+
+    /** Stops sending (also when the test fails half-way, before the client closes). */
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join();
     }
 
     /** Runs sent before {@code at} and answered after it: in flight at that moment. */
