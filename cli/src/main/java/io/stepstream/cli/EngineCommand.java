@@ -71,6 +71,11 @@ final class EngineCommand implements Callable<Integer> {
       description = "Register the engine's counters as JMX bean io.stepstream:type=Engine,name=<application id> (default: on).")
   boolean jmx;
 
+  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
+      description = "A Kafka Streams property (also producer.*/consumer.*), wins over Stepstream's defaults; repeatable."
+          + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
+  java.util.Map<String, String> streamsConfig = new java.util.LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     connection.requireBootstrap();
@@ -89,6 +94,7 @@ final class EngineCommand implements Callable<Integer> {
     if (stateDir != null) {
       builder.stateDir(stateDir);
     }
+    streamsConfig.forEach(builder::streamsConfig);
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {
       throw new ParameterException(spec.commandLine(),

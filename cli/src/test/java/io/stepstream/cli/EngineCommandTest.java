@@ -39,6 +39,15 @@ class EngineCommandTest {
     }
   }
 
+  @Test
+  void streamsConfigTakesRepeatedKeyValuePairs() {
+    EngineCommand command = parse("--workflows", "w.jar", "--streams-config", "producer.transaction.timeout.ms=30000",
+        "--streams-config", "num.standby.replicas=1");
+
+    assertThat(command.streamsConfig).containsExactly(
+        java.util.Map.entry("producer.transaction.timeout.ms", "30000"), java.util.Map.entry("num.standby.replicas", "1"));
+  }
+
   private static EngineCommand parse(String... args) {
     EngineCommand command = new EngineCommand();
     new CommandLine(command).parseArgs(args);

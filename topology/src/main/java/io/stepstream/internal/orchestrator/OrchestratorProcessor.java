@@ -108,6 +108,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     } catch (InvalidInputException e) {
       LOG.warn("dead-lettering a record of {} (key {}): {}: {}", topic, record.key(), e.code(), e.getMessage());
       outputs.deadLetter(record, record.key(), e.code(), e.getMessage());
+    } catch (org.apache.kafka.streams.errors.StreamsException e) {
+      throw e; // Kafka Streams' own (task migrated, producer fenced): the task must be closed, not the record blamed
     } catch (RuntimeException e) {
       LOG.error("unexpected error on a record of {} (key {}); dead-lettering it", topic, record.key(), e);
       outputs.deadLetter(record, record.key(), "ENGINE_ERROR", e.getClass().getName() + ": " + e.getMessage()
@@ -183,6 +185,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private void fireLogged(TimerStore.Due due, long now) {
     try {
       fire(due, now);
+    } catch (org.apache.kafka.streams.errors.StreamsException e) {
+      throw e; // the task is migrating or fenced: nothing about this run is wrong
     } catch (RuntimeException e) {
       LOG.error("run {}: firing its timer due at {} failed; parking the run", due.runId(), due.dueAt(), e);
       RunState state = runs.run(due.runId());

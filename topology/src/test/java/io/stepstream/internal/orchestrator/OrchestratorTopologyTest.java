@@ -254,6 +254,27 @@ class OrchestratorTopologyTest {
   }
 
   @Test
+  void aTaskThatMigratesWhileProcessingARecordIsClosedByKafkaStreamsInsteadOfDeadLetteringTheRecord() {
+    try (OrchestratorHarness migrating =
+        new OrchestratorHarness(new WorkflowRegistry().register("order", Order.class, threeSteps), task -> {
+          throw new org.apache.kafka.streams.errors.TaskMigratedException("the producer was fenced");
+        })) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> migrating.request("run-1", "order", new Order("book", 1)))
+          .satisfies(e -> assertThat(rootOrSelf(e)).isInstanceOf(org.apache.kafka.streams.errors.TaskMigratedException.class));
+
+      assertThat(migrating.deadLetterRecords()).isEmpty();
+    }
+  }
+
+  private static Throwable rootOrSelf(Throwable e) {
+    Throwable t = e;
+    while (!(t instanceof org.apache.kafka.streams.errors.TaskMigratedException) && t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  @Test
   void anUnexpectedEngineErrorOnOneRecordDeadLettersItAndTheNextRecordIsProcessed() {
     java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.Queue<Runnable> later = new java.util.ArrayDeque<>();
