@@ -1,6 +1,7 @@
 package io.stepstream.cli;
 
 import io.stepstream.PendingApproval;
+import io.stepstream.client.Decision;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.internal.codec.PayloadCodec;
 import java.io.PrintWriter;
@@ -64,7 +65,24 @@ final class ApprovalCommands {
     @Option(names = "--group", description = "A group the approver acts for (repeatable).")
     List<String> groups = List.of();
 
+    @Option(names = "--identity-token-file", paramLabel = "FILE",
+        description = "A file holding your JWT from the identity provider, for engines that verify approvers (docs/security.md);"
+            + " default: $STEPSTREAM_IDENTITY_TOKEN. Then --as and --group are taken from the token, not from you.")
+    java.nio.file.Path identityTokenFile;
+
     abstract boolean approved();
+
+    String identityToken() {
+      try {
+        if (identityTokenFile != null) {
+          return java.nio.file.Files.readString(identityTokenFile).trim();
+        }
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("could not read the identity token from " + identityTokenFile + ": " + e.getMessage(), e);
+      }
+      String fromEnv = System.getenv("STEPSTREAM_IDENTITY_TOKEN");
+      return fromEnv == null || fromEnv.isBlank() ? null : fromEnv.trim();
+    }
 
     String comment() {
       return null;
@@ -81,7 +99,9 @@ final class ApprovalCommands {
     @Override
     public Integer call() {
       try (WorkflowClient client = connection.client()) {
-        client.decide(runId, approvalName, approved(), approver, groups, comment(), reason(), edited());
+        Decision decision = (approved() ? Decision.approve(runId, approvalName) : Decision.reject(runId, approvalName, reason()))
+            .approver(approver).groups(groups).comment(comment()).edited(edited()).identityToken(identityToken());
+        client.decide(decision);
         System.out.println((approved() ? "approval" : "rejection") + " of " + approvalName + " for run " + runId
             + " sent; the events topic shows whether it was applied (APPROVAL_DECIDED) or why not");
         return 0;
