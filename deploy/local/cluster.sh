@@ -120,6 +120,8 @@ load_env() {
   source "$DIR/jars.env"
   IFS=, read -r -a BROKER_PORT <<< "$BROKER_PORTS"
   IFS=, read -r -a CONTROLLER_PORT <<< "$CONTROLLER_PORTS"
+  # a cluster dir from before engines got their own HTTP ports: any free port
+  IFS=, read -r -a ENGINE_HTTP_PORT <<< "${ENGINE_HTTP_PORTS:-0,0}"
   BOOTSTRAP=$(for i in 0 1 2; do printf '127.0.0.1:%s\n' "${BROKER_PORT[$i]}"; done | paste -sd, -)
 }
 
@@ -157,19 +159,20 @@ default_workflows_jar() {
 }
 
 write_env() {
-  local ports brokers controllers
-  if [[ -z $OPT_BROKER_PORTS || -z $OPT_CONTROLLER_PORTS ]]; then
-    ports=$(probe free-ports 6)
-  fi
+  local ports brokers controllers https
+  ports=$(probe free-ports 8)
   brokers=${OPT_BROKER_PORTS:-$(cut -d, -f1-3 <<< "$ports")}
   controllers=${OPT_CONTROLLER_PORTS:-$(cut -d, -f4-6 <<< "$ports")}
   [[ $brokers =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || die "--broker-ports needs 3 ports, e.g. 9092,9093,9094"
   [[ $controllers =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || die "--controller-ports needs 3 ports, e.g. 9192,9193,9194"
+  # each engine's /health and /metrics (the engine command binds 127.0.0.1:8080 by default: two would collide)
+  https=$(cut -d, -f7-8 <<< "$ports")
   cat > "$DIR/cluster.env" <<EOF
 # written by cluster.sh start; read by every other command
 CLUSTER_ID=$(new_cluster_id)
 BROKER_PORTS=$brokers
 CONTROLLER_PORTS=$controllers
+ENGINE_HTTP_PORTS=$https
 EOF
 }
 
@@ -280,6 +283,7 @@ start_engine() {
     --state-dir "$DIR/engine-$n/state" \
     --data-dir "$DIR/engine-$n" \
     --replication-factor 3 \
+    --http-bind "127.0.0.1:${ENGINE_HTTP_PORT[$((n - 1))]}" \
     --approval-secret-file "$DIR/approval-secret")
   # the ready line of this life is after the last start marker
   wc -l < "$DIR/logs/engine-$n.log" > "$DIR/engine-$n/log-offset"
@@ -418,7 +422,11 @@ cmd_status() {
   for name in broker-1 broker-2 broker-3 engine-1 engine-2; do
     pid=$(running_pid "$name")
     if [[ -n $pid ]]; then
-      echo "$name: running (pid $pid)"
+      if [[ $name == engine-* ]]; then
+        echo "$name: running (pid $pid), health and metrics on http://127.0.0.1:${ENGINE_HTTP_PORT[$((${name#engine-} - 1))]}"
+      else
+        echo "$name: running (pid $pid)"
+      fi
       [[ $name == broker-* ]] && running=1
     else
       echo "$name: not running"
