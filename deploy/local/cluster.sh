@@ -236,8 +236,7 @@ start_broker() {
   broker_properties "$n" > "$DIR/broker-$n/server.properties"
   # shellcheck disable=SC2086
   launch "broker-$n" java $BROKER_JAVA_OPTS \
-    -Dorg.slf4j.simpleLogger.log.kafka=info -Dorg.slf4j.simpleLogger.log.org.apache.kafka=info \
-    -Dorg.slf4j.simpleLogger.log.kafka.log=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka.storage=warn \
+    -Dstepstream.log.kafka=INFO \
     -cp "$JAR" kafka.Kafka "$DIR/broker-$n/server.properties"
 }
 
@@ -273,8 +272,7 @@ start_engine() {
   mkdir -p "$DIR/engine-$n"
   # shellcheck disable=SC2086
   (cd "$DIR/engine-$n" && launch "engine-$n" java $ENGINE_JAVA_OPTS \
-    -Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info \
-    -Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StreamThread=info \
+    -Dstepstream.log.streams=INFO \
     -jar "$JAR" engine \
     --workflows "$WORKFLOWS" \
     --bootstrap-servers "$BOOTSTRAP" \
