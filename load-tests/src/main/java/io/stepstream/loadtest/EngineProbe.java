@@ -45,7 +45,7 @@ final class EngineProbe {
     KafkaStreams streams = engine == null ? null : (KafkaStreams) field(engine, "streams");
     Object publisher = engine == null ? null : field(engine, "publisher");
     return new EngineProbe(streams, publisher == null ? null : field(publisher, "producer"),
-        engine == null ? null : field(engine, "pool"), field(client, "producer"), field(client, "resultsConsumer"));
+        engine == null ? null : field(engine, "pool"), field(client, "producer"), field(field(client, "feed"), "consumer"));
   }
 
   /** Executions waiting for an executor thread right now (-1 if unknown). */
