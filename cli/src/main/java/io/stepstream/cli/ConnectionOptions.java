@@ -31,8 +31,14 @@ final class ConnectionOptions {
   @Option(names = "--approval-secret-file", paramLabel = "FILE", description = "File holding the approval secret (e.g. a mounted Kubernetes secret).")
   Path approvalSecretFile;
 
+  private Map<String, String> kafkaProperties;
+
+  /** Read once per command, so every client of the command sees the same file contents. */
   Map<String, String> kafkaProperties() {
-    return commandConfig == null ? Map.of() : KafkaProperties.load(commandConfig);
+    if (kafkaProperties == null) {
+      kafkaProperties = commandConfig == null ? Map.of() : KafkaProperties.load(commandConfig);
+    }
+    return kafkaProperties;
   }
 
   String approvalSecret() {

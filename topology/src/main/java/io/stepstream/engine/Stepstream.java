@@ -154,7 +154,8 @@ public final class Stepstream implements AutoCloseable {
       return this;
     } catch (IOException e) {
       close();
-      throw new UncheckedIOException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+      // the dev broker's data dir, or the dev approval secret in the state dir
+      throw new UncheckedIOException("could not start Stepstream: " + e.getMessage() + " (check that the state dir is writable)", e);
     } catch (RuntimeException e) {
       close();
       throw e;
