@@ -329,8 +329,10 @@ public final class WorkflowClient implements AutoCloseable {
 
 
   /**
-   * Approvals runs are waiting for now: requests on the approval-requests topic without a decision,
-   * timeout or end of run on the events topic. Reads both topics; meant for tools, not hot paths.
+   * Approvals runs are waiting for now: the latest record per run and approval name on the
+   * approval-requests topic, unless it carries a resolution (the engine writes the request again,
+   * resolved, when it is decided, times out or its run ends). Reads that one topic from the start;
+   * meant for tools, not hot paths.
    */
   public List<PendingApproval> pendingApprovals(Duration timeout) {
     Map<String, PendingApproval> pending = new LinkedHashMap<>();
@@ -339,23 +341,15 @@ public final class WorkflowClient implements AutoCloseable {
       if (a == null) {
         continue;
       }
-      pending.put(a.getRunId() + "/" + a.getApprovalName(),
+      String key = a.getRunId() + "/" + a.getApprovalName();
+      if (a.getResolution() != null) {
+        pending.remove(key);
+        continue;
+      }
+      pending.put(key,
           new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(),
               PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
               java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
-    }
-    for (ConsumerRecord<String, byte[]> r : readAll(topics.events(), -1, timeout,
-        "so approvals already decided or timed out cannot be told from pending ones (listing needs READ on " + topics.events()
-            + " besides " + topics.approvalRequests() + "; deciding does not)")) {
-      AuditEvent e = decodeOrNull(Envelopes::auditEvent, r);
-      if (e == null) {
-        continue;
-      }
-      switch (e.getType()) {
-        case APPROVAL_DECIDED, APPROVAL_TIMED_OUT -> pending.remove(e.getRunId() + "/" + e.getStep());
-        case RUN_COMPLETED, RUN_FAILED, RUN_CANCELLED -> pending.keySet().removeIf(k -> k.startsWith(e.getRunId() + "/"));
-        default -> { }
-      }
     }
     return List.copyOf(pending.values());
   }
@@ -445,7 +439,7 @@ public final class WorkflowClient implements AutoCloseable {
     String token = null;
     for (ConsumerRecord<String, byte[]> r : readAll(topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30), consequence)) {
       io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
-      if (a != null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
+      if (a != null && a.getResolution() == null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
         token = a.getToken();
       }
     }

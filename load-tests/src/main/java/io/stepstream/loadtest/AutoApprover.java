@@ -189,6 +189,9 @@ public final class AutoApprover implements Callable<Integer> {
       undecodable.incrementAndGet();
       return;
     }
+    if (request.getResolution() != null) {
+      return; // the engine's note that this approval is no longer pending
+    }
     requests.incrementAndGet();
     String runId = request.getRunId();
     String name = request.getApprovalName();

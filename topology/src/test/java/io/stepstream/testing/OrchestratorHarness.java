@@ -225,8 +225,14 @@ public final class OrchestratorHarness implements AutoCloseable {
     signals.pipeInput(key, value);
   }
 
-  public List<io.stepstream.avro.ApprovalRequest> approvalRequests() {
+  /** Every record on the approval-requests topic since the last read: asks, and resolutions (resolution set). */
+  public List<io.stepstream.avro.ApprovalRequest> approvalRequestsAndResolutions() {
     return approvalRequests.readValuesToList().stream().map(Envelopes::approvalRequest).collect(Collectors.toList());
+  }
+
+  /** The asks on the approval-requests topic since the last read (resolution records are dropped). */
+  public List<io.stepstream.avro.ApprovalRequest> approvalRequests() {
+    return approvalRequestsAndResolutions().stream().filter(r -> r.getResolution() == null).collect(Collectors.toList());
   }
 
   public void resume(String runId) {

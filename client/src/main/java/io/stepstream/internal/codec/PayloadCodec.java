@@ -38,6 +38,7 @@ public final class PayloadCodec {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private static final Map<Class<?>, BinaryMessageDecoder<?>> AVRO_DECODERS = new ConcurrentHashMap<>();
+  private static final io.stepstream.schemas.ReleasedSchemas RELEASED = io.stepstream.schemas.ReleasedSchemas.onClasspath();
 
   static {
     AvroTrust.ensureInstalled();
@@ -161,7 +162,14 @@ public final class PayloadCodec {
         type,
         t -> {
           Schema schema = SpecificData.get().getSchema(t);
-          return new BinaryMessageDecoder<>(SpecificData.getForClass(t), schema);
+          BinaryMessageDecoder<?> decoder = new BinaryMessageDecoder<>(SpecificData.getForClass(t), schema);
+          // the product's own envelopes journaled as values (an approval wait holds its ApprovalRequest) may
+          // have been written by a released version whose schema differs: decode those too
+          long current = io.stepstream.schemas.ReleasedSchemas.fingerprint(schema);
+          RELEASED.writerSchemasOf(schema.getFullName()).stream()
+              .filter(s -> io.stepstream.schemas.ReleasedSchemas.fingerprint(s) != current)
+              .forEach(decoder::addSchema);
+          return decoder;
         });
   }
 

@@ -98,6 +98,9 @@ final class WaitResolver {
                 .setApprover("").setTimedOut(true).setDecidedAt(outputs.now()).build()
             : Signal.newBuilder().setRunId(state.getRunId()).setName(name).setTimedOut(true).setSentAt(outputs.now()).build();
     if (store.recordIfAbsent(resolution(state, name, approval ? EntryKind.APPROVAL : EntryKind.SIGNAL, timedOut))) {
+      if (approval) {
+        publishResolution(state, name, "TIMED_OUT");
+      }
       outputs.audit(state, approval ? AuditEventType.APPROVAL_TIMED_OUT : AuditEventType.WAIT_TIMED_OUT, name, 0,
           state.getGeneration(), "no " + (approval ? "valid decision" : "matching event") + " before the deadline");
     }
@@ -160,6 +163,12 @@ final class WaitResolver {
    * events it never waited for are recorded as ignored.
    */
   void onRunFinished(RunState state) {
+    for (JournalEntry wait : store.entriesStartingWith(state.getRunId(), WAIT_PREFIX)) {
+      String name = wait.getName().substring(WAIT_PREFIX.length());
+      if (wait.getKind() == EntryKind.APPROVAL_WAIT && store.entry(state.getRunId(), name) == null) {
+        publishResolution(state, name, state.getStatus().name()); // e.g. cancelled while an approver was still asked
+      }
+    }
     for (JournalEntry stored : store.entriesStartingWith(state.getRunId(), SIGNAL_PREFIX)) {
       String rest = stored.getName().substring(SIGNAL_PREFIX.length());
       String name = rest.substring(0, rest.lastIndexOf(':') < 0 ? rest.length() : rest.indexOf(':'));
@@ -196,10 +205,27 @@ final class WaitResolver {
     decision.setApproverGroups(who.groups());
     decision.setIdentityToken(null);
     store.recordIfAbsent(resolution(state, name, EntryKind.APPROVAL, decision));
+    publishResolution(state, name, decision.getApproved() ? "APPROVED" : "REJECTED");
     outputs.audit(state, AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
         (decision.getApproved() ? "approved" : "rejected") + " by " + who.name() + (who.verified() ? " (identity verified)" : "")
             + (decision.getComment() == null ? "" : ": " + decision.getComment()));
     return true;
+  }
+
+  /**
+   * Writes the approval request again with its resolution, so a reader of the approval-requests
+   * topic alone knows it is no longer pending (the latest record per run and approval name wins).
+   * The token is left empty: it can no longer decide anything.
+   */
+  private void publishResolution(RunState state, String name, String resolution) {
+    JournalEntry wait = store.entry(state.getRunId(), WAIT_PREFIX + name);
+    if (wait == null) {
+      return;
+    }
+    ApprovalRequest resolved = PayloadCodec.decode(wait.getValue(), ApprovalRequest.class);
+    resolved.setToken("");
+    resolved.setResolution(resolution);
+    outputs.approvalRequest(resolved);
   }
 
   private static boolean allowed(ApprovalRequest asked, Approver who) {
