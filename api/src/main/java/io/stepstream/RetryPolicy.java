@@ -155,6 +155,18 @@ public final class RetryPolicy {
       return this;
     }
 
+    /**
+     * Error types chosen by the code ({@link WorkflowFailure#type()}) that end retrying at once.
+     *
+     * <pre>{@code
+     * RetryPolicy.builder().maximumAttempts(5).nonRetryableTypes("PAYMENT_DECLINED", "INVALID_ADDRESS").build()
+     * }</pre>
+     */
+    public Builder nonRetryableTypes(String... errorTypes) {
+      nonRetryable.addAll(java.util.List.of(errorTypes));
+      return this;
+    }
+
     public RetryPolicy build() {
       return new RetryPolicy(this);
     }

@@ -21,8 +21,10 @@ import java.util.Optional;
  * @param status a final status: COMPLETED, FAILED or CANCELLED
  * @param outputValue the workflow's return value (see {@link #output(Class)}); {@link EncodedValue#NONE} if none
  * @param failedStepName the step whose failure failed the run, or null
- * @param errorType what went wrong (an exception class or a code such as {@code INPUT_TOO_LARGE}), or null
+ * @param errorType what went wrong: the type the workflow chose ({@link WorkflowFailure}), an engine code such as
+ *     {@code INPUT_TOO_LARGE}, or else an exception class; null if the run completed
  * @param errorMessage the error's message, or null
+ * @param errorDetails what the workflow attached to its {@link WorkflowFailure}; {@link EncodedValue#NONE} if nothing
  * @param startedAt when the engine accepted the run
  * @param finishedAt when the result was decided
  */
@@ -34,6 +36,7 @@ public record RunResult(
     String failedStepName,
     String errorType,
     String errorMessage,
+    EncodedValue errorDetails,
     Instant startedAt,
     Instant finishedAt) {
 
@@ -41,6 +44,7 @@ public record RunResult(
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(status, "status");
     outputValue = outputValue == null ? EncodedValue.NONE : outputValue;
+    errorDetails = errorDetails == null ? EncodedValue.NONE : errorDetails;
   }
 
   public boolean isCompleted() {

@@ -8,12 +8,31 @@ public class StepFailedException extends RuntimeException {
   private final String stepName;
   private final int attempts;
   private final String errorType;
+  private final String errorMessage;
+  private final transient EncodedValue errorDetails;
 
   public StepFailedException(String stepName, int attempts, String errorType, String message) {
+    this(stepName, attempts, errorType, message, EncodedValue.NONE);
+  }
+
+  /** @param errorDetails what a {@link WorkflowFailure} thrown by the step attached ({@link EncodedValue#NONE} if nothing) */
+  public StepFailedException(String stepName, int attempts, String errorType, String message, EncodedValue errorDetails) {
     super("step '" + stepName + "' failed after " + attempts + " attempt(s): " + errorType + ": " + message);
     this.stepName = stepName;
     this.attempts = attempts;
     this.errorType = errorType;
+    this.errorMessage = message;
+    this.errorDetails = errorDetails == null ? EncodedValue.NONE : errorDetails;
+  }
+
+  /** The step's own error message (without the step and attempt prefix of {@link #getMessage()}). */
+  public String errorMessage() {
+    return errorMessage;
+  }
+
+  /** What a {@link WorkflowFailure} thrown by the step attached, decoded on demand; {@link EncodedValue#NONE} if nothing. */
+  public EncodedValue errorDetails() {
+    return errorDetails;
   }
 
   public String stepName() {
@@ -24,7 +43,10 @@ public class StepFailedException extends RuntimeException {
     return attempts;
   }
 
-  /** Class name of the exception the step threw (also on replay, where the original is gone). */
+  /**
+   * The error type: the type of a {@link WorkflowFailure} the step threw, or the class name of the
+   * exception (also on replay, where the original is gone).
+   */
   public String errorType() {
     return errorType;
   }

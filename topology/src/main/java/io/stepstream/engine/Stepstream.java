@@ -466,6 +466,7 @@ public final class Stepstream implements AutoCloseable {
     private Duration resumeDelay = Duration.ofSeconds(30);
     private Duration earlyInputTtl = Duration.ofMinutes(10);
     private int maxRedispatches = 5;
+    private boolean stackTracesInResults;
     private Duration watchdogAfter = Duration.ofMinutes(2);
     private int partitionsInForce = -1;
     private Duration timerTick = Duration.ofMillis(20);
@@ -783,6 +784,21 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /**
+     * Whether failed runs' results carry the Java stack trace of the failure (default false). Callers
+     * get the error type (a code the workflow chose with {@link io.stepstream.WorkflowFailure}, or the
+     * exception's class) and message; the stack trace is for the workflow's developers, stays in the
+     * run's journal and is logged by the engine.
+     *
+     * <pre>{@code
+     * Stepstream.builder().stackTracesInResults(true) // e.g. in development
+     * }</pre>
+     */
+    public Builder stackTracesInResults(boolean include) {
+      this.stackTracesInResults = include;
+      return this;
+    }
+
+    /**
      * How many dispatches in a row may end without recording anything (the process died in the
      * step, the outcome could not be published) before the run is parked (default 5). They back off
      * 1 s, 2 s, 4 s, ... in between.
@@ -939,7 +955,8 @@ public final class Stepstream implements AutoCloseable {
           .withPartitions(partitionsInForce > 0 ? partitionsInForce : partitions)
           .withEarlyInputTtl(earlyInputTtl)
           .withMaxRedispatches(maxRedispatches)
-          .withWatchdogAfter(watchdogAfter);
+          .withWatchdogAfter(watchdogAfter)
+          .withStackTracesInResults(stackTracesInResults);
     }
 
     /**

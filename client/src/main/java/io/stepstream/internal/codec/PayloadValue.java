@@ -16,6 +16,11 @@ public final class PayloadValue implements EncodedValue {
     return payload == null ? EncodedValue.NONE : new PayloadValue(payload);
   }
 
+  /** The encoded value itself, for the engine to carry it on (a step's failure details into the run's result). */
+  public Payload payload() {
+    return payload;
+  }
+
   @Override
   public <T> T as(Class<T> type) {
     return PayloadCodec.decode(payload, type);

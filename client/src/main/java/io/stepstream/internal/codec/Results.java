@@ -19,6 +19,7 @@ public final class Results {
         error == null ? null : error.getStep(),
         error == null ? null : error.getType(),
         error == null ? null : error.getMessage(),
+        error == null ? null : PayloadValue.of(error.getDetails()),
         Instant.ofEpochMilli(raw.getStartedAt()),
         Instant.ofEpochMilli(raw.getFinishedAt()));
   }

@@ -73,6 +73,6 @@ class ResultWaitersTest {
   }
 
   private static RunResult result(String runId) {
-    return new RunResult(runId, "w", RunStatus.COMPLETED, null, null, null, null, Instant.EPOCH, Instant.EPOCH);
+    return new RunResult(runId, "w", RunStatus.COMPLETED, null, null, null, null, null, Instant.EPOCH, Instant.EPOCH);
   }
 }

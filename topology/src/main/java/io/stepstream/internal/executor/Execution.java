@@ -5,7 +5,9 @@ import io.stepstream.RunCancelledException;
 import io.stepstream.StepFailedException;
 import io.stepstream.UndecodableJournalException;
 import io.stepstream.Workflow;
+import io.stepstream.WorkflowFailure;
 import io.stepstream.avro.ErrorInfo;
+import io.stepstream.internal.codec.PayloadValue;
 import io.stepstream.avro.RunCompletion;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.StepOutcome;
@@ -184,6 +186,9 @@ public final class Execution implements Runnable {
       return afterCompensation(ctx, RunStatus.FAILED, error(e, f.stepName()));
     }
     ctx.checkNotAbandoned(); // an interrupt-induced failure of an abandoned run is not a result
+    if (!(e instanceof WorkflowFailure)) {
+      LOG.warn("run {} ({}) failed: the workflow threw", request.runId(), request.workflowType(), e); // results carry no stack trace
+    }
     // any Throwable, Errors included: a StackOverflowError in workflow code would overflow again on every replay
     return afterCompensation(ctx, RunStatus.FAILED, error(e, null));
   }
@@ -252,12 +257,29 @@ public final class Execution implements Runnable {
     e.printStackTrace(new PrintWriter(trace));
     String stack = trace.toString();
     return ErrorInfo.newBuilder()
-        .setType(e instanceof StepFailedException f ? f.errorType() : e instanceof InvalidInputException i ? i.code() : type)
+        .setType(e instanceof StepFailedException f ? f.errorType() : e instanceof InvalidInputException i ? i.code()
+            : e instanceof WorkflowFailure chosen ? chosen.type() : type)
         .setMessage(e.getMessage() == null ? e.toString() : e.getMessage())
+        .setDetails(detailsOf(e))
         .setStep(step)
         .setAttempt(e instanceof StepFailedException f ? f.attempts() : 0)
         .setStackTrace(stack.length() > MAX_STACK_CHARS ? stack.substring(0, MAX_STACK_CHARS) : stack)
         .build();
+  }
+
+  /** What the workflow attached to its failure, for callers; details that cannot be encoded are described instead. */
+  private static io.stepstream.avro.Payload detailsOf(Throwable e) {
+    if (e instanceof StepFailedException f && f.errorDetails() instanceof PayloadValue recorded) {
+      return recorded.payload();
+    }
+    if (e instanceof WorkflowFailure chosen && chosen.details() != null) {
+      try {
+        return PayloadCodec.encode(chosen.details());
+      } catch (PayloadCodec.PayloadException cannot) {
+        return PayloadCodec.encode("the details of " + chosen.type() + " could not be encoded: " + cannot.getMessage());
+      }
+    }
+    return null;
   }
 
   /** The completion carries the entries not yet published; an output too large for Kafka fails the run loudly. */

@@ -14,6 +14,7 @@ import io.stepstream.UndecodableJournalException;
 import io.stepstream.WorkflowContext;
 import io.stepstream.avro.EntryKind;
 import io.stepstream.avro.ApprovalDecision;
+import io.stepstream.WorkflowFailure;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.Payload;
@@ -541,16 +542,19 @@ final class ReplayContext implements WorkflowContext {
 
   private <T> T recordFailure(
       String name, int attempt, long startedAt, long firstStart, StepOptions options, RetryPolicy policy, Throwable failure) {
-    String type = failure instanceof AttemptRunner.StepTimeoutException ? AttemptRunner.StepTimeoutException.TYPE : failure.getClass().getName();
+    String type = failure instanceof AttemptRunner.StepTimeoutException ? AttemptRunner.StepTimeoutException.TYPE
+        : failure instanceof WorkflowFailure chosen ? chosen.type() : failure.getClass().getName();
     String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
-    if (policy.allowsRetry(attempt, type)) {
+    Payload details = failure instanceof WorkflowFailure chosen ? detailsOf(name, chosen) : null;
+    boolean retryable = !(failure instanceof WorkflowFailure chosen && chosen.isNonRetryable());
+    if (retryable && policy.allowsRetry(attempt, type)) {
       long wakeAt = clock.millis() + policy.delayAfter(attempt, random.getAsDouble()).toMillis();
       Duration budget = options.scheduleToCloseTimeout();
       if (budget == null || wakeAt < firstStart + budget.toMillis()) {
         unpublished.add(
             entry(attemptName(name, attempt), EntryKind.STEP_ATTEMPT)
                 .setSucceeded(false)
-                .setError(error(name, attempt, type, message))
+                .setError(error(name, attempt, type, message, details))
                 .setAttempt(attempt)
                 .setDueAt(wakeAt)
                 .setStartedAt(startedAt)
@@ -559,12 +563,30 @@ final class ReplayContext implements WorkflowContext {
       }
       message = message + " (no retry: the schedule-to-close timeout of " + budget + " would pass first)";
     }
-    return failFinally(name, attempt, startedAt, type, message);
+    // results carry type and message; the stack trace is for the workflow's developers
+    LOG.warn("run {}: step '{}' failed after {} attempt(s): {}: {}", request.runId(), name, attempt, type, message, failure);
+    return failFinally(name, attempt, startedAt, type, message, details);
   }
 
   private <T> T failFinally(String name, int attempt, long startedAt, String type, String message) {
-    buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message)).setAttempt(attempt).setStartedAt(startedAt).build());
-    throw new StepFailedException(name, attempt, type, message);
+    return failFinally(name, attempt, startedAt, type, message, null);
+  }
+
+  private <T> T failFinally(String name, int attempt, long startedAt, String type, String message, Payload details) {
+    buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message, details)).setAttempt(attempt).setStartedAt(startedAt).build());
+    throw new StepFailedException(name, attempt, type, message, PayloadValue.of(details));
+  }
+
+  /** The details a step attached to its failure; ones that cannot be encoded are described instead of lost. */
+  private Payload detailsOf(String step, WorkflowFailure failure) {
+    if (failure.details() == null) {
+      return null;
+    }
+    try {
+      return PayloadCodec.encode(failure.details());
+    } catch (PayloadCodec.PayloadException e) {
+      return PayloadCodec.encode("details of the failure of step '" + step + "' could not be encoded: " + e.getMessage());
+    }
   }
 
   private void journalHeartbeat(String name, int attempt, Payload details) {
@@ -669,7 +691,7 @@ final class ReplayContext implements WorkflowContext {
       return decodeRecorded(recorded, recorded.getValue(), type);
     }
     ErrorInfo error = recorded.getError();
-    throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage());
+    throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage(), PayloadValue.of(error.getDetails()));
   }
 
   /**
@@ -709,7 +731,11 @@ final class ReplayContext implements WorkflowContext {
   }
 
   private static ErrorInfo error(String step, int attempt, String type, String message) {
-    return ErrorInfo.newBuilder().setType(type).setMessage(message).setStep(step).setAttempt(attempt).build();
+    return error(step, attempt, type, message, null);
+  }
+
+  private static ErrorInfo error(String step, int attempt, String type, String message, Payload details) {
+    return ErrorInfo.newBuilder().setType(type).setMessage(message).setStep(step).setAttempt(attempt).setDetails(details).build();
   }
 
   private JournalEntry.Builder entry(String name, EntryKind kind) {

@@ -65,7 +65,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     this.context = context;
     runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
-    outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces());
+    outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), settings.stackTracesInResults());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);

@@ -93,39 +93,40 @@ public final class OrchestratorTopology {
       Duration earlyInputTtl,
       int maxRedispatches,
       Duration watchdogAfter,
-      RecordLimit recordLimit) {
+      RecordLimit recordLimit,
+      boolean stackTracesInResults) {
     public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
     /** Without a cluster to read it from (tests): Kafka's default max.request.size less room for headers and framing. */
     public static final int DEFAULT_MAX_RECORD_BYTES = RecordLimit.DEFAULT.bytes();
 
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW, 1,
-          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT);
+          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT, false);
     }
 
     public Settings withPartitions(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, n, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
     }
 
     public Settings withResumeDelay(Duration d) {
       return new Settings(tickInterval, d, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
     }
 
     public Settings withEarlyInputTtl(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, d,
-          maxRedispatches, watchdogAfter, recordLimit);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
     }
 
     public Settings withMaxRedispatches(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          n, watchdogAfter, recordLimit);
+          n, watchdogAfter, recordLimit, stackTracesInResults);
     }
 
     public Settings withWatchdogAfter(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, d, recordLimit);
+          maxRedispatches, d, recordLimit, stackTracesInResults);
     }
 
     public Settings withMaxRecordBytes(int n) {
@@ -134,7 +135,13 @@ public final class OrchestratorTopology {
 
     public Settings withRecordLimit(RecordLimit limit) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, limit);
+          maxRedispatches, watchdogAfter, limit, stackTracesInResults);
+    }
+
+    /** Results carry the Java stack trace of a failure only when asked (it is for the workflow's developers, not its callers). */
+    public Settings withStackTracesInResults(boolean include) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, recordLimit, include);
     }
 
     public int maxRecordBytes() {
@@ -143,7 +150,7 @@ public final class OrchestratorTopology {
 
     public Settings withTiming(Duration tick, int earlyCommitBelow) {
       return new Settings(tick, resumeDelay, maxTimersPerTick, earlyCommitBelow, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
     }
   }
 

@@ -33,8 +33,11 @@ final class Outputs {
   private final CommitPacer pacer;
   private final RecordLimit recordLimit;
   private final RunTraces traces;
+  private final boolean stackTracesInResults;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces) {
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces,
+      boolean stackTracesInResults) {
+    this.stackTracesInResults = stackTracesInResults;
     this.traces = traces;
     this.recordLimit = recordLimit;
     this.context = context;
@@ -48,6 +51,9 @@ final class Outputs {
 
   void result(WorkflowResult result) {
     metrics.runFinished(result.getStatus().name());
+    if (!stackTracesInResults && result.getError() != null) {
+      result.getError().setStackTrace(null); // the journal keeps it; callers get the error type and message
+    }
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), traced(result.getRunId()));
     commitEarlyIfIdle();
   }
