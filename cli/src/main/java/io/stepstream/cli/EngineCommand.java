@@ -71,6 +71,10 @@ final class EngineCommand implements Callable<Integer> {
       description = "Register the engine's counters as JMX bean io.stepstream:type=Engine,name=<application id> (default: on).")
   boolean jmx;
 
+  @Option(names = "--stack-traces-in-results",
+      description = "Put the Java stack trace of a failure into the run's result (default: off; the engine logs it).")
+  boolean stackTracesInResults;
+
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "A Kafka Streams property (also producer.*/consumer.*), wins over Stepstream's defaults; repeatable."
           + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
@@ -80,7 +84,8 @@ final class EngineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     connection.requireBootstrap();
     Stepstream.Builder builder =
-        connection.engineBuilder(false).partitions(partitions).executorThreads(executorThreads).startTimeout(startTimeout).jmx(jmx);
+        connection.engineBuilder(false).partitions(partitions).executorThreads(executorThreads).startTimeout(startTimeout).jmx(jmx)
+            .stackTracesInResults(stackTracesInResults);
     HttpBind bind = HttpBind.parse(httpBind, spec);
     if (bind != null) {
       builder.httpServer(bind.host(), bind.port());
