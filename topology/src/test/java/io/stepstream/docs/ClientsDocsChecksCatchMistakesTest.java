@@ -82,6 +82,20 @@ class ClientsDocsChecksCatchMistakesTest {
   }
 
   @Test
+  void aNewCodeWrittenAsAConstantIsCaught() throws Exception {
+    JavaSources sources = ClientsDocChecks.engineSources().with("RegistryReader.java", """
+        final class RegistryReader {
+          static final String REGISTRY_DOWN = "REGISTRY_DOWN";
+          Object read(byte[] value) {
+            throw new InvalidInputException(REGISTRY_DOWN, "the registry did not answer");
+          }
+        }
+        """);
+    assertThat(ClientsDocChecks.deadLetterProblems(ClientsDocChecks.doc(), sources))
+        .anyMatch(p -> p.contains("dead-letter code REGISTRY_DOWN"));
+  }
+
+  @Test
   void aCodeTheScanCannotReadIsCaughtInsteadOfSkipped() throws Exception {
     JavaSources sources = ClientsDocChecks.engineSources().with("Sneaky.java", """
         final class Sneaky {

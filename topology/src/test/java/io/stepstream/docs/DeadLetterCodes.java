@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * decoders in client/, the orchestrator in topology/), files that change often; a scan of those
  * call sites keeps working as they change and catches a code added anywhere without touching this
  * list. It is made reliable by refusing what it cannot read: at every site below, the code argument
- * must be a string literal (collected) or an expression listed in {@link #FORWARDED}, which says
- * where the codes it carries are collected instead. Anything else fails the check, naming the call.
+ * must be an expression listed in {@link #FORWARDED} (which says where the codes it carries are
+ * collected instead, or that it is no dead letter), a string literal or a {@code static final
+ * String} constant (collected). Anything else fails the check, naming the call.
  */
 final class DeadLetterCodes {
   /** A call whose argument {@code codeArg} is a dead-letter code; {@code file} null: in any file. */
@@ -84,12 +85,18 @@ final class DeadLetterCodes {
         String key = call.file() + ": " + arg.trim().replaceAll("\\s+", " ");
         Set<String> forwarded = FORWARDED.get(key);
         unused.remove(key);
-        if (forwarded == null) {
-          problems.add("a dead-letter code this check cannot read (" + call.file() + ": " + arg.trim() + ") in " + call
-              + "; pass a string literal, or list the expression in DeadLetterCodes.FORWARDED with where its codes come from");
+        if (forwarded != null) {
+          codes.addAll(forwarded);
           continue;
         }
-        codes.addAll(forwarded);
+        String constant = sources.constant(call.file(), arg);
+        if (constant != null) {
+          codes.add(constant);
+          continue;
+        }
+        problems.add("a dead-letter code this check cannot read (" + call.file() + ": " + arg.trim() + ") in " + call
+            + "; pass a string literal or a static final String constant, or list the expression in DeadLetterCodes.FORWARDED"
+            + " with where its codes come from");
       }
     }
     unused.forEach(key -> problems.add("DeadLetterCodes.FORWARDED lists " + key + ", which no call passes any more; remove it"));
