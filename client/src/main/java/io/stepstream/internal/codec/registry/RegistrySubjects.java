@@ -1,6 +1,7 @@
 package io.stepstream.internal.codec.registry;
 
 import io.stepstream.client.Topics;
+import io.stepstream.schemas.ReleasedSchemas;
 import java.util.List;
 
 /**
@@ -23,17 +24,8 @@ import java.util.List;
 public final class RegistrySubjects {
   private static final String NS = "io.stepstream.avro.";
 
-  /** The envelope types written to public topics, by full name. */
-  public static final List<String> PUBLIC_ENVELOPES =
-      List.of(
-          NS + "WorkflowRequest",
-          NS + "RunCommand",
-          NS + "ApprovalDecision",
-          NS + "Signal",
-          NS + "WorkflowResult",
-          NS + "AuditEvent",
-          NS + "ApprovalRequest",
-          NS + "DeadLetter");
+  /** The envelope types written to public topics, by full name ({@link ReleasedSchemas#PUBLIC_ENVELOPES}). */
+  public static final List<String> PUBLIC_ENVELOPES = ReleasedSchemas.PUBLIC_ENVELOPES;
 
   /** The compatibility level the product sets on each subject it registers under. */
   public static final String COMPATIBILITY = "BACKWARD";
