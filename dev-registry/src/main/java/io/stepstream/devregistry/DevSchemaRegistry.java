@@ -175,6 +175,8 @@ public final class DevSchemaRegistry implements AutoCloseable {
       command.add("-Dapicurio.storage.kind=sql");
       command.add("-Dapicurio.storage.sql.kind=h2"); // in memory: nothing is kept after close()
       if (user != null) {
+        // Quarkus logs that this is "build time fixed"; Apicurio reads it at run time all the same and
+        // requires the credentials (SchemaRegistryIT checks the 401s)
         command.add("-Dquarkus.http.auth.basic=true");
         command.add("-Dquarkus.security.users.embedded.enabled=true");
         command.add("-Dquarkus.security.users.embedded.plain-text=true");
