@@ -51,6 +51,23 @@ public final class ReleasedSchemas {
   public static final Set<String> EMBEDDED_ONLY =
       Set.of("io.stepstream.avro.Payload", "io.stepstream.avro.ErrorInfo", "io.stepstream.avro.RunStatus");
 
+  /**
+   * The envelope types written to public topics, which users read and write with their own clients:
+   * registered in a schema registry under the subjects of docs/schema-registry.md when one is
+   * configured. The others (run state, journal, step outcomes) are internal and always single-object
+   * encoded. {@code SchemaCompatibilityTest} holds each public envelope to Confluent's BACKWARD rule.
+   */
+  public static final List<String> PUBLIC_ENVELOPES =
+      List.of(
+          "io.stepstream.avro.WorkflowRequest",
+          "io.stepstream.avro.RunCommand",
+          "io.stepstream.avro.ApprovalDecision",
+          "io.stepstream.avro.Signal",
+          "io.stepstream.avro.WorkflowResult",
+          "io.stepstream.avro.AuditEvent",
+          "io.stepstream.avro.ApprovalRequest",
+          "io.stepstream.avro.DeadLetter");
+
   private static final String HEADER =
       String.join(
           "\n",

@@ -9,10 +9,7 @@ import io.stepstream.schemas.ReleasedSchemas.Released;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -23,11 +20,17 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fails the build when a schema in {@code src/main/avro} can no longer read data written by a
  * released version ({@code baseline/<version>/}, Avro's own reader/writer compatibility rules). Old
- * journals, run states, outcomes and requests must keep decoding after an upgrade.
+ * journals, run states, outcomes and requests must keep decoding after an upgrade. This is also
+ * Confluent's BACKWARD rule, the compatibility level the product sets on every registry subject
+ * (docs/schema-registry.md), checked against every release rather than the latest only; the tests on
+ * broken copies below show the check failing for each public envelope.
  *
  * <p>To change a schema: keep it backward compatible (new fields need defaults, new enum symbols need
  * the enum default). A new schema file must be listed in {@code baseline/new-since-last-release.txt}
@@ -38,23 +41,63 @@ class SchemaCompatibilityTest {
 
   @Test
   void everyCurrentSchemaReadsDataWrittenByEveryRelease() throws IOException {
-    Map<String, Schema> current = parseFiles(CURRENT);
+    assertThat(BackwardCompatibility.problems(CURRENT, ReleasedSchemas.inDirectory(BASELINE)))
+        .as("backward-incompatible schema changes (Confluent's BACKWARD rule against every release)")
+        .isEmpty();
+  }
 
-    List<String> problems = new ArrayList<>();
-    for (Released released : ReleasedSchemas.inDirectory(BASELINE).all()) {
-      Schema reader = current.get(released.fullName());
-      if (reader == null) {
-        problems.add(released.fullName() + " (released in " + released.version() + ") was removed;"
-            + " data of this type written by that release could no longer be read");
-        continue;
-      }
-      var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, released.schema());
-      if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
-        problems.add(released.fullName() + " cannot read what " + released.version() + " wrote: "
-            + result.getResult().getIncompatibilities());
-      }
-    }
-    assertThat(problems).as("backward-incompatible schema changes").isEmpty();
+  @Test
+  void everyPublicEnvelopeWasReleasedSoItIsHeldToTheRule() throws IOException {
+    Set<String> released =
+        ReleasedSchemas.inDirectory(BASELINE).all().stream().map(Released::fullName).collect(Collectors.toSet());
+    Set<String> current = BackwardCompatibility.parseFiles(CURRENT).keySet();
+
+    assertThat(ReleasedSchemas.PUBLIC_ENVELOPES).allMatch(current::contains).allMatch(released::contains);
+  }
+
+  /** A copy of {@code src/main/avro} in which one public envelope gained a field without a default. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("publicEnvelopes")
+  void aNewFieldWithoutDefaultInAnyPublicEnvelopeFailsTheCheck(String envelope, @TempDir Path copy)
+      throws IOException {
+    copyCurrent(copy);
+    addField(copy, envelope, "{\"name\": \"addedWithoutDefault\", \"type\": \"string\"},");
+
+    assertThat(BackwardCompatibility.problems(copy, ReleasedSchemas.inDirectory(BASELINE)))
+        .anySatisfy(problem -> assertThat(problem)
+            .startsWith(envelope + " cannot read what v0.1.0 wrote: field addedWithoutDefault")
+            .contains("READER_FIELD_MISSING_DEFAULT_VALUE"));
+  }
+
+  @Test
+  void aNewFieldWithADefaultPassesTheCheck(@TempDir Path copy) throws IOException {
+    copyCurrent(copy);
+    addField(copy, "io.stepstream.avro.WorkflowResult",
+        "{\"name\": \"addedWithDefault\", \"type\": [\"null\", \"string\"], \"default\": null},");
+
+    assertThat(BackwardCompatibility.problems(copy, ReleasedSchemas.inDirectory(BASELINE))).isEmpty();
+  }
+
+  @Test
+  void aChangedFieldTypeFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyCurrent(copy);
+    Path file = copy.resolve("DeadLetter.avsc");
+    String text = Files.readString(file);
+    String changed = text.replace("{\"name\": \"partition\", \"type\": \"int\"}", "{\"name\": \"partition\", \"type\": \"string\"}");
+    assertThat(changed).isNotEqualTo(text);
+    Files.writeString(file, changed);
+
+    assertThat(BackwardCompatibility.problems(copy, ReleasedSchemas.inDirectory(BASELINE)))
+        .anySatisfy(problem -> assertThat(problem).startsWith("io.stepstream.avro.DeadLetter").contains("partition"));
+  }
+
+  @Test
+  void aRemovedEnvelopeFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyCurrent(copy);
+    Files.delete(copy.resolve("Signal.avsc"));
+
+    assertThat(BackwardCompatibility.problems(copy, ReleasedSchemas.inDirectory(BASELINE)))
+        .anySatisfy(problem -> assertThat(problem).startsWith("io.stepstream.avro.Signal (released in v0.1.0) was removed"));
   }
 
   @Test
@@ -120,25 +163,27 @@ class SchemaCompatibilityTest {
         .isEqualTo(SchemaCompatibilityType.INCOMPATIBLE);
   }
 
-  /** The main schema of every file in a directory, by full name (files refer to each other by name). */
-  private static Map<String, Schema> parseFiles(Path dir) throws IOException {
-    SchemaParser parser = new SchemaParser();
-    List<SchemaParser.ParseResult> results = new ArrayList<>();
-    for (String file : fileNames(dir)) {
-      results.add(parser.parse(dir.resolve(file)));
+  static Stream<String> publicEnvelopes() {
+    return ReleasedSchemas.PUBLIC_ENVELOPES.stream();
+  }
+
+  private static void copyCurrent(Path copy) throws IOException {
+    for (String file : fileNames(CURRENT)) {
+      Files.copy(CURRENT.resolve(file), copy.resolve(file));
     }
-    Map<String, Schema> byName = new LinkedHashMap<>();
-    for (SchemaParser.ParseResult result : results) {
-      Schema schema = parser.resolve(result);
-      byName.put(schema.getFullName(), schema);
-    }
-    return byName;
+  }
+
+  /** Inserts {@code fieldJson} as the first field of the record {@code fullName} in {@code dir}. */
+  private static void addField(Path dir, String fullName, String fieldJson) throws IOException {
+    Path file = dir.resolve(fullName.substring(fullName.lastIndexOf('.') + 1) + ".avsc");
+    String text = Files.readString(file);
+    String changed = text.replaceFirst("\"fields\"\\s*:\\s*\\[", "\"fields\": [" + java.util.regex.Matcher.quoteReplacement(fieldJson));
+    assertThat(changed).as("a fields array in " + file).isNotEqualTo(text);
+    Files.writeString(file, changed);
   }
 
   private static List<String> fileNames(Path dir) throws IOException {
-    try (Stream<Path> listing = Files.list(dir)) {
-      return listing.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc")).sorted().toList();
-    }
+    return BackwardCompatibility.fileNames(dir);
   }
 
   private static Set<String> declaredNew() throws IOException {
