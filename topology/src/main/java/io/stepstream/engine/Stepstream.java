@@ -276,7 +276,7 @@ public final class Stepstream implements AutoCloseable {
    * first result, and no stream thread ever waits for it (ids are cached from here on).
    */
   private WireCodec openWireFormat() {
-    var codec = WireCodec.create(config.wireFormat(), config.kafkaProperties);
+    var codec = WireCodec.forEngine(config.wireFormat(), config.kafkaProperties);
     try {
       OutputEncoders.of(codec, config.topics()).prepare();
     } catch (RuntimeException e) {

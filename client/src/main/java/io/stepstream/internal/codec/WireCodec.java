@@ -40,7 +40,7 @@ public final class WireCodec implements AutoCloseable {
     AvroTrust.ensureInstalled(); // the generated envelope classes are instantiated here
   }
 
-  private static final WireCodec SINGLE_OBJECT = new WireCodec(WireFormat.AVRO_SINGLE_OBJECT, null);
+  private static final WireCodec SINGLE_OBJECT = new WireCodec(WireFormat.AVRO_SINGLE_OBJECT, null, null);
 
   /** Types filed under {@code <topic>-<full name>}: the second type of a topic. */
   private static final Set<String> RECORD_NAME_SUBJECTS = Set.of(RunCommand.getClassSchema().getFullName());
@@ -51,15 +51,24 @@ public final class WireCodec implements AutoCloseable {
    */
   private static final Map<String, Map<String, String>> INPUT_FORMS = inputForms();
 
+  /**
+   * The engine looks up ids of registry-framed inputs on a stream thread, inside a transaction that
+   * the broker aborts after about 5 s: its reader gives up on a silent registry much sooner (then
+   * the record is dead-lettered as SCHEMA_REGISTRY_UNAVAILABLE, ADR 0009), unless these are set.
+   */
+  static final Map<String, String> ENGINE_READER_TIMEOUTS = Map.of("http.connect.timeout.ms", "1000", "http.read.timeout.ms", "2000");
+
   private final WireFormat format;
   private final SchemaIds registry;
+  private final SchemaIds readerRegistry;
   private final EnvelopeReader reader;
   private final Map<String, EnvelopeEncoder<?>> encoders = new ConcurrentHashMap<>();
 
-  private WireCodec(WireFormat format, SchemaIds registry) {
+  private WireCodec(WireFormat format, SchemaIds registry, SchemaIds readerRegistry) {
     this.format = format;
     this.registry = registry;
-    this.reader = registry == null ? EnvelopeReader.withoutRegistry() : new EnvelopeReader(registry);
+    this.readerRegistry = readerRegistry;
+    this.reader = readerRegistry == null ? EnvelopeReader.withoutRegistry() : new EnvelopeReader(readerRegistry);
   }
 
   /** Writes single-object Avro and reads single-object and JSON: what every engine and client did before there was a choice. */
@@ -78,13 +87,31 @@ public final class WireCodec implements AutoCloseable {
     return withRegistry(format, registry);
   }
 
-  /** With a given registry (or none): for tests. */
-  public static WireCodec withRegistry(WireFormat format, SchemaIds registry) {
+  /**
+   * Same as {@link #create}, for an engine: its reader (inputs, on stream threads) waits for the
+   * registry at most {@link #ENGINE_READER_TIMEOUTS} unless the properties set those timeouts.
+   */
+  public static WireCodec forEngine(WireFormat format, Map<String, ?> kafkaProperties) {
+    if (WireFormat.defaultFor(kafkaProperties) != WireFormat.SCHEMA_REGISTRY) {
+      return withRegistry(format, null);
+    }
+    Map<String, Object> readerProperties = new HashMap<>(kafkaProperties);
+    ENGINE_READER_TIMEOUTS.forEach(readerProperties::putIfAbsent);
+    SchemaIds writer = RegistrySchemaIds.create(kafkaProperties);
+    return new WireCodec(checked(format, writer), writer, RegistrySchemaIds.create(readerProperties));
+  }
+
+  private static WireFormat checked(WireFormat format, SchemaIds registry) {
     if (format == WireFormat.SCHEMA_REGISTRY && registry == null) {
       throw new IllegalStateException("wire format SCHEMA_REGISTRY needs the registry's address: set " + WireFormat.REGISTRY_URL
           + " (e.g. http://registry:8081) in the Kafka properties");
     }
-    return new WireCodec(format, registry);
+    return format;
+  }
+
+  /** With a given registry (or none): for tests. */
+  public static WireCodec withRegistry(WireFormat format, SchemaIds registry) {
+    return new WireCodec(checked(format, registry), registry, registry);
   }
 
   public WireFormat format() {
@@ -124,6 +151,9 @@ public final class WireCodec implements AutoCloseable {
   public void close() {
     if (registry != null) {
       registry.close();
+    }
+    if (readerRegistry != null && readerRegistry != registry) {
+      readerRegistry.close();
     }
   }
 

@@ -197,6 +197,16 @@ class WireFormatsTest {
   }
 
   @Test
+  void subjectsAreThoseOfTheRegistryContract() {
+    for (SpecificRecordBase envelope : WireEnvelopes.full()) {
+      assertThat(WireCodec.subject(topicOf(envelope), envelope.getSchema()))
+          .isEqualTo(io.stepstream.internal.codec.registry.RegistrySubjects.subjectOf(TOPICS, envelope.getSchema().getFullName()));
+    }
+    assertThat(WireEnvelopes.full()).extracting(e -> e.getSchema().getFullName())
+        .containsExactlyInAnyOrderElementsOf(io.stepstream.internal.codec.registry.RegistrySubjects.PUBLIC_ENVELOPES);
+  }
+
+  @Test
   void idsAreLookedUpOnceSoAnOutageLaterCostsNothingForKnownOnes() {
     InMemorySchemaIds ids = new InMemorySchemaIds();
     WireCodec registry = WireCodec.withRegistry(WireFormat.SCHEMA_REGISTRY, ids);
