@@ -188,6 +188,20 @@ class JsonWireFormatIT {
     assertThat(approval.get("token").asText()).startsWith("v1.");
     assertThat(header(asked, "stepstream.schema")).isEqualTo("io.stepstream.avro.ApprovalRequest");
 
+    send(jsonEngine.topics().requests(), "p-bad-1", "{\"workflowType\":\"support\",\"inptu\":{}}");
+    List<ConsumerRecord<String, String>> dead = new ArrayList<>();
+    await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+      dead.clear();
+      readAll(jsonEngine.topics().deadLetters()).stream().filter(r -> "p-bad-1".equals(r.key())).forEach(dead::add);
+      assertThat(dead).hasSize(1);
+    });
+    JsonNode letter = jackson.readTree(dead.get(0).value());
+    assertThat(letter.get("errorType").asText()).isEqualTo("INVALID_REQUEST");
+    assertThat(letter.get("errorMessage").asText()).contains("unknown field \"inptu\"");
+    assertThat(new String(letter.get("value").binaryValue(), StandardCharsets.UTF_8)).isEqualTo("{\"workflowType\":\"support\",\"inptu\":{}}");
+    assertThat(header(dead.get(0), "stepstream.schema")).isEqualTo("io.stepstream.avro.DeadLetter");
+
+    keepExample("DeadLetter", dead.get(0));
     keepExample("WorkflowResult", results.get("p-support-1"));
     keepExample("AuditEvent", anEvent);
     keepExample("ApprovalRequest", asked);
@@ -195,16 +209,20 @@ class JsonWireFormatIT {
 
   @Test
   void anEngineInTheDefaultFormatReadsJsonThatAPlainProducerWrote() {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(defaultEngine.topics().requests(), "d-plain-1",
-          "{\"workflowType\":\"support\",\"input\":{\"question\":\"plain?\"}}"));
-    }
+    send(defaultEngine.topics().requests(), "d-plain-1", "{\"workflowType\":\"support\",\"input\":{\"question\":\"plain?\"}}");
 
     RunResult result = jsonClientOfDefaultEngine.awaitResult("d-plain-1", Duration.ofSeconds(60));
 
     assertThat(result.output(Reply.class).reply()).isEqualTo("about 'plain?': shipped");
+  }
+
+  /** A plain producer: String values. */
+  private static void send(String topic, String key, String value) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(topic, key, value));
+    }
   }
 
   private static Map<String, ConsumerRecord<String, String>> byKey(List<ConsumerRecord<String, String>> records, String key) {
