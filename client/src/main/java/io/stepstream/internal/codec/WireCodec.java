@@ -206,16 +206,26 @@ public final class WireCodec implements AutoCloseable {
     @Override
     public byte[] encode(T record, Headers headers) {
       byte[] p = prefix();
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-      out.write(p, 0, p.length);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      Buffer buffer = BUFFERS.get();
+      buffer.out.reset();
+      buffer.out.write(p, 0, p.length);
+      buffer.encoder = EncoderFactory.get().binaryEncoder(buffer.out, buffer.encoder);
       try {
-        writer.write(record, encoder);
+        writer.write(record, buffer.encoder);
+        buffer.encoder.flush();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot encode " + schema.getName() + ": " + e.getMessage(), e);
       }
-      return out.toByteArray();
+      return buffer.out.toByteArray();
     }
+  }
+
+  /** One output buffer and Avro encoder per thread, reused (what Avro's BinaryMessageEncoder does for single-object records). */
+  private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
+
+  private static final class Buffer {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    BinaryEncoder encoder;
   }
 
   private static Map<String, Map<String, String>> inputForms() {
