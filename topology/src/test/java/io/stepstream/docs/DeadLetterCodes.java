@@ -36,7 +36,9 @@ final class DeadLetterCodes {
       new Site(null, "JsonInput.of(", 1),
       new Site("ExternalInputDecoder.java", "requireNonEmpty(", 1),
       new Site("WaitResolver.java", "ignore(", 3),
-      new Site("WaitResolver.java", "reject(", 3));
+      new Site("WaitResolver.java", "reject(", 3),
+      new Site(null, "reader.registryInputSchema(", 1),
+      new Site(null, "reader.registryInput(", 3));
 
   /**
    * Code arguments that are not literals ({@code "File.java: expression"}), with the codes they add
@@ -46,6 +48,7 @@ final class DeadLetterCodes {
       Map.entry("JsonInput.java: invalidCode", Set.of()), // from the JsonInput.parse/of sites
       Map.entry("JsonInput.java: undecodableCode", Set.of()), // from the JsonInput.parse sites
       Map.entry("Envelopes.java: code", Set.of()), // from the Envelopes.decodeInput sites
+      Map.entry("EnvelopeReader.java: code", Set.of()), // from the registryInput/registryInputSchema sites
       Map.entry("ExternalInputDecoder.java: code", Set.of()), // from the requireNonEmpty sites
       Map.entry("ExternalInputHandler.java: refused.code()", Set.of()), // DecisionRefused codes
       Map.entry("WaitResolver.java: code", Set.of()), // from the ignore/reject sites

@@ -35,6 +35,18 @@ class StepstreamBuilderTest {
   }
 
   @Test
+  void theRegistryWireFormatWithoutARegistryUrlIsRefusedAtBuildAndIsTheDefaultWithOne() {
+    assertThatThrownBy(() -> withAWorkflow().bootstrapServers("broker-1:9093").wireFormat(io.stepstream.client.WireFormat.SCHEMA_REGISTRY).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("set schema.registry.url");
+    assertThat(withAWorkflow().kafkaProperties(Map.of("schema.registry.url", "http://r:8081")).wireFormat())
+        .isEqualTo(io.stepstream.client.WireFormat.SCHEMA_REGISTRY);
+    assertThat(withAWorkflow().wireFormat()).isEqualTo(io.stepstream.client.WireFormat.AVRO_SINGLE_OBJECT);
+    assertThat(withAWorkflow().kafkaProperties(Map.of("schema.registry.url", "http://r:8081")).wireFormat(io.stepstream.client.WireFormat.JSON)
+        .wireFormat()).isEqualTo(io.stepstream.client.WireFormat.JSON);
+  }
+
+  @Test
   void devModeAndAClusterTogetherAreRefused() {
     assertThatThrownBy(() -> withAWorkflow().devMode().bootstrapServers("broker-1:9093").build())
         .isInstanceOf(IllegalStateException.class)

@@ -15,6 +15,8 @@ import io.stepstream.internal.orchestrator.ApprovalGuard;
 import io.stepstream.internal.orchestrator.EngineMetrics;
 import io.stepstream.internal.orchestrator.ExecutionLauncher;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.internal.orchestrator.ResumeMarkers;
+import io.stepstream.internal.codec.WireCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -50,6 +52,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   private final WorkflowRegistry registry;
   private final Executor executor;
   private final OrchestratorTopology.Settings settings;
+  private final WireCodec wire;
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> requests;
   private TestInputTopic<String, byte[]> outcomes;
@@ -85,7 +88,18 @@ public final class OrchestratorHarness implements AutoCloseable {
     this(registry, null, OrchestratorTopology.Settings.defaults(), guard);
   }
 
+  /** Writing results, events, approval requests and dead letters in another wire format (read back in any by this harness). */
+  public OrchestratorHarness(WorkflowRegistry registry, WireCodec wire) {
+    this(registry, null, OrchestratorTopology.Settings.defaults(), ApprovalGuard.of(TOKENS), wire);
+  }
+
   private OrchestratorHarness(WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard) {
+    this(registry, executor, settings, guard, WireCodec.singleObject());
+  }
+
+  private OrchestratorHarness(
+      WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard, WireCodec wire) {
+    this.wire = wire;
     this.registry = registry;
     this.executor = executor;
     this.settings = settings;
@@ -112,7 +126,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   private void open(ApprovalGuard guard, Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores) {
     Executor queued = executor != null ? executor : pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
-    var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, guard);
+    var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, guard, ResumeMarkers.none(), wire);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -227,7 +241,7 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   /** Every record on the approval-requests topic since the last read: asks, and resolutions (resolution set). */
   public List<io.stepstream.avro.ApprovalRequest> approvalRequestsAndResolutions() {
-    return approvalRequests.readValuesToList().stream().map(Envelopes::approvalRequest).collect(Collectors.toList());
+    return approvalRequests.readValuesToList().stream().map(wire.reader()::approvalRequest).collect(Collectors.toList());
   }
 
   /** The asks on the approval-requests topic since the last read (resolution records are dropped). */
@@ -266,11 +280,11 @@ public final class OrchestratorHarness implements AutoCloseable {
   }
 
   public List<WorkflowResult> results() {
-    return results.readValuesToList().stream().map(Envelopes::result).collect(Collectors.toList());
+    return results.readValuesToList().stream().map(wire.reader()::result).collect(Collectors.toList());
   }
 
   public List<AuditEvent> events() {
-    return events.readValuesToList().stream().map(Envelopes::auditEvent).collect(Collectors.toList());
+    return events.readValuesToList().stream().map(wire.reader()::auditEvent).collect(Collectors.toList());
   }
 
   public List<AuditEventType> eventTypes(List<AuditEvent> events) {
@@ -282,7 +296,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   }
 
   public static DeadLetter decode(TestRecord<String, byte[]> record) {
-    return Envelopes.deadLetter(record.value());
+    return io.stepstream.internal.codec.EnvelopeReader.withoutRegistry().deadLetter(record.value()); // any format but the registry's
   }
 
   public List<TestRecord<String, byte[]>> rekeyedRequests() {

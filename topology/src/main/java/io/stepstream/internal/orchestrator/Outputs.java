@@ -5,7 +5,6 @@ import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.executor.RecordLimit;
 import io.stepstream.internal.executor.TraceHeaders;
 import java.nio.ByteBuffer;
@@ -33,10 +32,12 @@ final class Outputs {
   private final CommitPacer pacer;
   private final RecordLimit recordLimit;
   private final RunTraces traces;
+  private final OutputEncoders encoders;
   private final boolean stackTracesInResults;
 
   Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces,
-      boolean stackTracesInResults) {
+      OutputEncoders encoders, boolean stackTracesInResults) {
+    this.encoders = encoders;
     this.stackTracesInResults = stackTracesInResults;
     this.traces = traces;
     this.recordLimit = recordLimit;
@@ -54,7 +55,8 @@ final class Outputs {
     if (!stackTracesInResults && result.getError() != null) {
       result.getError().setStackTrace(null); // the journal keeps it; callers get the error type and message
     }
-    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), traced(result.getRunId()));
+    Headers headers = traced(result.getRunId());
+    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);
     commitEarlyIfIdle();
   }
 
@@ -94,7 +96,8 @@ final class Outputs {
   }
 
   void emit(AuditEvent.Builder event) {
-    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), Envelopes.encode(event.build()), traced(event.getRunId()));
+    Headers headers = traced(event.getRunId());
+    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), encoders.events().encode(event.build(), headers), headers);
   }
 
   /** Re-publishes a request under its run id, so it lands on the run's partition (its headers, trace context included, go along). */
@@ -112,7 +115,8 @@ final class Outputs {
   }
 
   void approvalRequest(io.stepstream.avro.ApprovalRequest request) {
-    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), traced(request.getRunId()));
+    Headers headers = traced(request.getRunId());
+    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), encoders.approvalRequests().encode(request, headers), headers);
     commitEarlyIfIdle();
   }
 
@@ -137,11 +141,12 @@ final class Outputs {
             .setFailedAt(now())
             .build();
     Headers headers = new RecordHeaders();
-    byte[] encoded = Envelopes.encode(letter);
+    byte[] encoded = encoders.deadLetters().encode(letter, headers);
     if (encoded.length > recordLimit.bytes()) {
       // the original was accepted by the broker, but with our envelope around it would not be: keep the facts
       letter.setValue(null);
-      encoded = Envelopes.encode(letter);
+      headers = new RecordHeaders();
+      encoded = encoders.deadLetters().encode(letter, headers);
       headers.add(ERROR_VALUE_OMITTED, utf8(record.value().length + " bytes: too large to keep in a dead letter; the original is at "
           + topic + "-" + partition + "@" + offset + " while the topic retains it"));
     }
