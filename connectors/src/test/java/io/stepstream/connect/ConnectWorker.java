@@ -79,6 +79,9 @@ final class ConnectWorker implements AutoCloseable {
     worker.put("plugin.discovery", "service_load");
     worker.put("listeners", "http://127.0.0.1:" + port);
     worker.put("consumer.max.poll.records", "50");
+    // a killed worker's sink consumer leaves the group when its session times out: the broker's minimum, not 45 s
+    worker.put("consumer.session.timeout.ms", "6000");
+    worker.put("consumer.heartbeat.interval.ms", "1000");
     Path workerFile = dir.resolve("worker.properties");
     try (var out = Files.newBufferedWriter(workerFile)) {
       worker.store(out, "written by ConnectWorker");
