@@ -129,7 +129,7 @@ class ConnectorsIT {
         .contains(ApprovalWebhookSinkConnector.class.getName(), ToWorkflowRequest.class.getName());
     for (JsonNode plugin : plugins) {
       if (plugin.get("class").asText().startsWith("io.stepstream.")) {
-        assertThat(plugin.get("version").asText()).as("from the plugin jar's manifest").isEqualTo("0.1.0-SNAPSHOT");
+        assertThat(plugin.get("version").asText()).as("from the plugin jar's manifest").isEqualTo(System.getProperty("project.version"));
       }
     }
   }
@@ -196,7 +196,8 @@ class ConnectorsIT {
     client.start(SupportWorkflows.REFUND, "flaky-1", new SupportWorkflows.Refund("ada", 9));
 
     assertThat(client.awaitResult("flaky-1", Duration.ofSeconds(90)).output(String.class)).startsWith("refunded 5 to ada");
-    assertThat(webhook.callsFor("flaky-1")).hasSize(3).extracting(LoopbackWebhook.Call::idempotencyKey).containsOnly("flaky-1/refund-review");
+    // (once the wait is resolved the engine may announce it with the request again: a delivery with another key)
+    assertThat(webhook.callsFor("flaky-1")).filteredOn(c -> c.idempotencyKey().equals("flaky-1/refund-review")).hasSize(3);
   }
 
   @Test
@@ -209,7 +210,7 @@ class ConnectorsIT {
     assertThat(header(dead, "__connect.errors.topic")).isEqualTo(PREFIX + ".approval-requests");
     assertThat(header(dead, "__connect.errors.exception.message"))
         .contains("answered HTTP 500: inbox database is down").contains("approval 'refund-review' of run down-1").contains("gave up after 4 tries");
-    assertThat(webhook.callsFor("down-1")).hasSize(4);
+    assertThat(webhook.callsFor("down-1")).filteredOn(c -> c.idempotencyKey().equals("down-1/refund-review")).hasSize(4);
 
     client.start(SupportWorkflows.REFUND, "after-down-1", new SupportWorkflows.Refund("ada", 8));
     assertThat(client.awaitResult("after-down-1", Duration.ofSeconds(90)).output(String.class)).as("the task goes on").startsWith("refunded 5");

@@ -120,10 +120,10 @@ class WorkerRestartIT {
       RunResult result = client.awaitResult("restart-" + ticket, Duration.ofSeconds(120));
       assertThat(result.output(String.class)).as("restart-" + ticket).startsWith("refunded " + ticket + " to ada (approved by alice");
     }
-    assertThat(webhook.callsFor(held.get())).as("the POST in flight at the crash is delivered again after the restart")
-        .hasSizeGreaterThanOrEqualTo(2)
-        .extracting(LoopbackWebhook.Call::idempotencyKey).containsOnly(held.get() + "/refund-review");
-    assertThat(webhook.calls()).allSatisfy(call -> assertThat(call.idempotencyKey()).isEqualTo(runIdOf(call) + "/refund-review"));
+    assertThat(webhook.callsFor(held.get())).as("the POST in flight at the crash is delivered again after the restart, with the same key")
+        .filteredOn(call -> call.idempotencyKey().equals(held.get() + "/refund-review")).hasSizeGreaterThanOrEqualTo(2);
+    // every delivery's key names its run and approval (and, once the wait is resolved, its resolution)
+    assertThat(webhook.calls()).allSatisfy(call -> assertThat(call.idempotencyKey()).startsWith(runIdOf(call) + "/refund-review"));
     Map<String, Long> resultsPerRun = TopicScanner.readAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
             engine.topics().results(), -1, Duration.ofSeconds(30)).stream()
         .collect(Collectors.groupingBy(r -> r.key(), Collectors.counting()));
