@@ -50,12 +50,10 @@ public final class ToWorkflowRequest<R extends ConnectRecord<R>> implements Tran
   public static final String OUTPUT_FORMAT_CONFIG = RequestMappingConfig.OUTPUT_FORMAT;
 
   private RequestMapping mapping;
-  private boolean bytes;
 
   @Override
   public void configure(Map<String, ?> props) {
     mapping = RequestMapping.configure(props);
-    bytes = RequestMappingConfig.BYTES.equals(new RequestMappingConfig(props).getString(RequestMappingConfig.OUTPUT_FORMAT));
   }
 
   @Override
@@ -64,6 +62,7 @@ public final class ToWorkflowRequest<R extends ConnectRecord<R>> implements Tran
     if (request == null) {
       return null;
     }
+    boolean bytes = mapping.bytesOutput();
     Schema valueSchema = bytes ? Schema.BYTES_SCHEMA : Schema.STRING_SCHEMA;
     Object value = bytes ? request.json().getBytes(StandardCharsets.UTF_8) : request.json();
     // no partition: the producer's partitioner places the run by its key, as any client's request would be (a sink

@@ -32,6 +32,7 @@ public final class RequestMapping implements AutoCloseable {
   private final Map<FieldPath, String> inputFields;
   private final boolean dropMissing;
   private final String requestsTopic;
+  private final boolean bytesOutput;
   private final RecordValues values = new RecordValues();
 
   private RequestMapping(RequestMappingConfig config) {
@@ -42,6 +43,7 @@ public final class RequestMapping implements AutoCloseable {
     this.inputFields = inputFields(config.getList(RequestMappingConfig.INPUT_FIELDS));
     this.dropMissing = RequestMappingConfig.DROP.equals(config.getString(RequestMappingConfig.ON_MISSING));
     this.requestsTopic = Topics.withPrefix(config.getString(RequestMappingConfig.TOPIC_PREFIX)).requests();
+    this.bytesOutput = RequestMappingConfig.BYTES.equals(config.getString(RequestMappingConfig.OUTPUT_FORMAT));
   }
 
   public static RequestMapping configure(Map<String, ?> props) {
@@ -51,6 +53,11 @@ public final class RequestMapping implements AutoCloseable {
   /** {@code <prefix>.requests}, where every request goes. */
   public String requestsTopic() {
     return requestsTopic;
+  }
+
+  /** {@code output.format=bytes}: the value is written as bytes rather than a string. */
+  public boolean bytesOutput() {
+    return bytesOutput;
   }
 
   /**
