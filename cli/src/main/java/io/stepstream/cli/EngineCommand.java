@@ -1,6 +1,7 @@
 package io.stepstream.cli;
 
 import io.stepstream.WorkflowRegistrar;
+import io.stepstream.client.WireFormat;
 import io.stepstream.engine.Stepstream;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * java -jar stepstream.jar engine --workflows my-workflows.jar \
  *     --bootstrap-servers broker-1:9093 --command-config client.properties \
  *     --approval-secret-file /etc/stepstream/approval-secret \
- *     --http-bind 0.0.0.0:8080        # in a container: probes and Prometheus reach /health/* and /metrics
+ *     --http-bind 0.0.0.0:8080 \      # in a container: probes and Prometheus reach /health/* and /metrics
+ *     --wire-format json              # results, events, approval requests as plain JSON (default: avro, or registry)
  * </pre>
  *
  * <p>Health and metrics are served on {@code --http-bind} (default {@code 127.0.0.1:8080}, {@code off}
@@ -76,6 +78,12 @@ final class EngineCommand implements Callable<Integer> {
           + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
   java.util.Map<String, String> streamsConfig = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--wire-format", paramLabel = "json|avro|registry",
+      description = "How results, events, approval requests and dead letters are written: json (plain JSON with stepstream.schema headers),"
+          + " avro (Avro single-object) or registry (Confluent wire format; needs schema.registry.url in --command-config)."
+          + " Default: registry when --command-config has schema.registry.url, else avro. Inputs are read in all three.")
+  String wireFormat;
+
   @Override
   public Integer call() throws Exception {
     connection.requireBootstrap();
@@ -95,6 +103,10 @@ final class EngineCommand implements Callable<Integer> {
       builder.stateDir(stateDir);
     }
     streamsConfig.forEach(builder::streamsConfig);
+    WireFormat format = wireFormat();
+    if (format != null) {
+      builder.wireFormat(format);
+    }
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {
       throw new ParameterException(spec.commandLine(),
@@ -141,6 +153,18 @@ final class EngineCommand implements Callable<Integer> {
       }
     }
     return found;
+  }
+
+  /** {@code --wire-format}, or null for the default. */
+  WireFormat wireFormat() {
+    if (wireFormat == null) {
+      return null;
+    }
+    try {
+      return WireFormat.parse(wireFormat);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--wire-format " + wireFormat + ": " + e.getMessage());
+    }
   }
 
   /** {@code --http-bind HOST:PORT}, or null for {@code off}. */

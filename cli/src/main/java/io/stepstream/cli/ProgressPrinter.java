@@ -2,7 +2,8 @@ package io.stepstream.cli;
 
 import io.stepstream.client.Topics;
 import io.stepstream.avro.AuditEvent;
-import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.client.WireFormat;
+import io.stepstream.internal.codec.WireCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +19,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /** Prints the audit trail (events topic) as it is committed, one line per state transition. */
 final class ProgressPrinter implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
+  /** Only read with: events in any wire format (registry-framed ones when the properties name a registry). */
+  private final WireCodec wire;
   private final Thread thread;
   private volatile boolean closed;
 
   private ProgressPrinter(Map<String, ?> kafkaProperties, String bootstrap, Topics topics) {
+    wire = WireCodec.create(WireFormat.AVRO_SINGLE_OBJECT, kafkaProperties);
     Map<String, Object> config = new java.util.HashMap<>(kafkaProperties);
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -52,7 +56,7 @@ final class ProgressPrinter implements AutoCloseable {
     try {
       while (!closed) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          AuditEvent e = Envelopes.auditEvent(r.value());
+          AuditEvent e = wire.reader().auditEvent(r.value());
           System.out.printf(
               "  %-28s %-16s %s%s%n",
               e.getRunId(),
@@ -65,6 +69,7 @@ final class ProgressPrinter implements AutoCloseable {
       // closing
     } finally {
       consumer.close();
+      wire.close();
     }
   }
 

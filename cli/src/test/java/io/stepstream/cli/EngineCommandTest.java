@@ -48,6 +48,17 @@ class EngineCommandTest {
         java.util.Map.entry("producer.transaction.timeout.ms", "30000"), java.util.Map.entry("num.standby.replicas", "1"));
   }
 
+  @Test
+  void wireFormatIsJsonAvroOrRegistryAndDefaultsToTheEngineDefault() {
+    assertThat(parse("--workflows", "w.jar").wireFormat()).isNull();
+    assertThat(parse("--workflows", "w.jar", "--wire-format", "json").wireFormat()).isEqualTo(io.stepstream.client.WireFormat.JSON);
+    assertThat(parse("--workflows", "w.jar", "--wire-format", "avro").wireFormat()).isEqualTo(io.stepstream.client.WireFormat.AVRO_SINGLE_OBJECT);
+    assertThat(parse("--workflows", "w.jar", "--wire-format", "registry").wireFormat()).isEqualTo(io.stepstream.client.WireFormat.SCHEMA_REGISTRY);
+    assertThatThrownBy(() -> parse("--workflows", "w.jar", "--wire-format", "protobuf").wireFormat())
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("choose json, avro (single-object) or registry");
+  }
+
   private static EngineCommand parse(String... args) {
     EngineCommand command = new EngineCommand();
     new CommandLine(command).parseArgs(args);

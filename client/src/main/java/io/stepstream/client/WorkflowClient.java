@@ -17,7 +17,8 @@ import io.stepstream.internal.client.Consumers;
 import io.stepstream.internal.client.ResultLookups;
 import io.stepstream.internal.client.ResultWaiters;
 import io.stepstream.internal.client.ResultsFeed;
-import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.EnvelopeEncoder;
+import io.stepstream.internal.codec.WireCodec;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.internal.codec.Results;
 import java.time.Duration;
@@ -90,12 +91,22 @@ public final class WorkflowClient implements AutoCloseable {
   private final List<Consumer<RunResult>> listeners = new CopyOnWriteArrayList<>();
   private final ResultsFeed feed;
   private final ResultLookups lookups;
+  private final WireCodec wire;
+  private final EnvelopeEncoder<WorkflowRequest> requestEncoder;
+  private final EnvelopeEncoder<RunCommand> commandEncoder;
+  private final EnvelopeEncoder<io.stepstream.avro.ApprovalDecision> decisionEncoder;
+  private final EnvelopeEncoder<io.stepstream.avro.Signal> signalEncoder;
 
   private WorkflowClient(Builder b) {
     this.topics = Topics.withPrefix(b.topicPrefix);
     Map<String, Object> base = new HashMap<>(b.kafkaProperties);
     base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     this.clientConfig = Map.copyOf(base);
+    this.wire = WireCodec.create(b.wireFormat != null ? b.wireFormat : WireFormat.defaultFor(b.kafkaProperties), b.kafkaProperties);
+    this.requestEncoder = wire.encoder(topics.requests(), WorkflowRequest.class);
+    this.commandEncoder = wire.encoder(topics.requests(), RunCommand.class);
+    this.decisionEncoder = wire.encoder(topics.approvals(), io.stepstream.avro.ApprovalDecision.class);
+    this.signalEncoder = wire.encoder(topics.signals(), io.stepstream.avro.Signal.class);
     this.approvalTokens = b.approvalKey == null ? null
         : io.stepstream.internal.approvals.ApprovalTokens.of(io.stepstream.internal.approvals.ApprovalKeyring.signingWith(b.approvalKey), true);
     Map<String, Object> p = new HashMap<>(clientConfig);
@@ -104,12 +115,13 @@ public final class WorkflowClient implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     try {
-      this.feed = new ResultsFeed(clientConfig, topics.results(), waiters, listeners); // fails here on wrong credentials
+      this.feed = new ResultsFeed(clientConfig, topics.results(), wire.reader(), waiters, listeners); // fails here on wrong credentials
     } catch (RuntimeException e) {
       producer.close(Duration.ZERO);
+      wire.close();
       throw e;
     }
-    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), waiters, b.duplicateCheckAfter);
+    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), wire.reader(), waiters, b.duplicateCheckAfter);
   }
 
   public static Builder builder() {
@@ -154,17 +166,19 @@ public final class WorkflowClient implements AutoCloseable {
   private record Started(RunHandle handle, CompletableFuture<Void> sent) {}
 
   private Started send(String workflowType, String runId, Object input) {
-    byte[] value = Envelopes.encode(
+    org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    byte[] value = requestEncoder.encode(
         WorkflowRequest.newBuilder()
             .setRunId(runId)
             .setWorkflowType(workflowType)
             .setInput(PayloadCodec.encode(input))
             .setRequestedAt(System.currentTimeMillis())
-            .build());
+            .build(),
+        headers);
     ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the result cannot come first
     long sentAt = System.currentTimeMillis();
     CompletableFuture<Void> sent = new CompletableFuture<>();
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.requests(), null, sentAt, runId, value);
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.requests(), null, sentAt, runId, value, headers);
     TraceContextHeaders.injectCurrent(record.headers()); // the run's records and step spans continue the caller's trace
     producer.send(
         record,
@@ -305,12 +319,14 @@ public final class WorkflowClient implements AutoCloseable {
               .setRequestedAt(System.currentTimeMillis())
               .build();
       topic = topics.requests();
-      producer.send(new ProducerRecord<>(topics.requests(), runId, Envelopes.encode(command))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+      byte[] value = commandEncoder.encode(command, headers);
+      producer.send(new ProducerRecord<>(topics.requests(), null, runId, value, headers)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       topic = topics.events();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
-          AuditEvent event = decodeOrNull(Envelopes::auditEvent, r);
+          AuditEvent event = decodeOrNull(wire.reader()::auditEvent, r);
           if (event != null && commandId.equals(event.getCommandId())) {
             return event;
           }
@@ -337,7 +353,7 @@ public final class WorkflowClient implements AutoCloseable {
   public List<PendingApproval> pendingApprovals(Duration timeout) {
     Map<String, PendingApproval> pending = new LinkedHashMap<>();
     for (ConsumerRecord<String, byte[]> r : readAll(topics.approvalRequests(), -1, timeout, "so pending approvals cannot be listed")) {
-      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(wire.reader()::approvalRequest, r);
       if (a == null) {
         continue;
       }
@@ -403,7 +419,7 @@ public final class WorkflowClient implements AutoCloseable {
             .setIdentityToken(d.identityToken())
             .setDecidedAt(System.currentTimeMillis())
             .build();
-    send(topics.approvals(), d.runId(), Envelopes.encode(decision), "decision on " + d.approvalName());
+    send(topics.approvals(), d.runId(), decisionEncoder, decision, "decision on " + d.approvalName());
   }
 
   /** Sends an event to a run (for {@code ctx.awaitEvent(name, ...)}); the id defaults to its position on the topic. */
@@ -421,7 +437,7 @@ public final class WorkflowClient implements AutoCloseable {
             .setSignalId(signalId)
             .setSentAt(System.currentTimeMillis())
             .build();
-    send(topics.signals(), runId, Envelopes.encode(signal), "event " + name);
+    send(topics.signals(), runId, signalEncoder, signal, "event " + name);
   }
 
   private String tokenFor(String runId, String approvalName) {
@@ -438,7 +454,7 @@ public final class WorkflowClient implements AutoCloseable {
     }
     String token = null;
     for (ConsumerRecord<String, byte[]> r : readAll(topics.approvalRequests(), partitionOf(runId, partitions), Duration.ofSeconds(30), consequence)) {
-      io.stepstream.avro.ApprovalRequest a = decodeOrNull(Envelopes::approvalRequest, r);
+      io.stepstream.avro.ApprovalRequest a = decodeOrNull(wire.reader()::approvalRequest, r);
       if (a != null && a.getResolution() == null && a.getRunId().equals(runId) && a.getApprovalName().equals(approvalName)) {
         token = a.getToken();
       }
@@ -450,9 +466,12 @@ public final class WorkflowClient implements AutoCloseable {
     return token;
   }
 
-  private void send(String topic, String key, byte[] value, String what) {
+  private <T extends org.apache.avro.specific.SpecificRecordBase> void send(
+      String topic, String key, EnvelopeEncoder<T> encoder, T envelope, String what) {
     try {
-      producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+      org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+      byte[] value = encoder.encode(envelope, headers);
+      producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
       throw AccessErrors.describeOr(e, clientConfig, "WRITE", topic, "so the " + what + " for run " + key + " was not sent (nothing was written)",
           new IllegalStateException("could not send the " + what + " for run " + key + " to " + topic + ": " + e, e));
@@ -499,7 +518,7 @@ public final class WorkflowClient implements AutoCloseable {
       RunResult found = null;
       while (consumer.position(tp) < end && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(Envelopes::result, r) : null;
+          WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(wire.reader()::result, r) : null;
           if (raw != null) {
             found = Results.toRunResult(raw);
           }
@@ -519,6 +538,7 @@ public final class WorkflowClient implements AutoCloseable {
     lookups.close();
     waiters.failAll("the WorkflowClient was closed");
     producer.close(Duration.ofSeconds(5));
+    wire.close();
   }
 
   private List<ConsumerRecord<String, byte[]>> readAll(String topic, int partition, Duration timeout, String consequence) {
@@ -550,6 +570,22 @@ public final class WorkflowClient implements AutoCloseable {
     private String topicPrefix = Topics.DEFAULT_PREFIX;
     private io.stepstream.internal.approvals.ApprovalKey approvalKey;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
+    private WireFormat wireFormat;
+
+    /**
+     * How this client writes requests, commands, decisions and signals (default {@link
+     * WireFormat#SCHEMA_REGISTRY} when the Kafka properties have {@value WireFormat#REGISTRY_URL}, else
+     * {@link WireFormat#AVRO_SINGLE_OBJECT}). Whatever it writes, it reads results, events and
+     * approval requests in all three formats; registry-framed ones need the registry URL.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder().bootstrapServers(servers).wireFormat(WireFormat.JSON).build();
+     * }</pre>
+     */
+    public Builder wireFormat(WireFormat format) {
+      this.wireFormat = java.util.Objects.requireNonNull(format, "format");
+      return this;
+    }
 
     /**
      * How long a started run may go without a result before the client asks the events topic

@@ -3,6 +3,7 @@ package io.stepstream.engine;
 import io.stepstream.RetryPolicy;
 import io.stepstream.Workflow;
 import io.stepstream.client.Topics;
+import io.stepstream.client.WireFormat;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
@@ -13,6 +14,8 @@ import io.stepstream.internal.executor.RecordLimit;
 import io.stepstream.client.KafkaProperties;
 import io.stepstream.internal.engine.TopicProvisioner;
 import io.stepstream.internal.engine.WorkflowRegistry;
+import io.stepstream.internal.codec.WireCodec;
+import io.stepstream.internal.orchestrator.OutputEncoders;
 import io.stepstream.internal.executor.ExecutionPool;
 import io.stepstream.internal.executor.KafkaOutcomePublisher;
 import io.stepstream.internal.approvals.ApprovalKey;
@@ -99,6 +102,7 @@ public final class Stepstream implements AutoCloseable {
   private KafkaStreams streams;
   private WorkflowClient client;
   private RecordLimit recordLimit;
+  private WireCodec wire;
 
   private Stepstream(Builder config) {
     this.config = config;
@@ -125,6 +129,7 @@ public final class Stepstream implements AutoCloseable {
         LOG.info("dev mode: started an embedded Kafka broker at {} (data in {})", bootstrapServers, config.embeddedDataDir());
       }
       provisionTopics();
+      wire = openWireFormat();
       pool = new ExecutionPool(config.executorThreads);
       health.pool(pool);
       telemetry.bindPool(pool);
@@ -140,7 +145,7 @@ public final class Stepstream implements AutoCloseable {
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
       var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalGuard(), markers);
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalGuard(), markers, wire);
       streams = new KafkaStreams(topology, streamsConfig());
       telemetry.bindStreams(streams);
       health.streams(streams);
@@ -173,6 +178,7 @@ public final class Stepstream implements AutoCloseable {
               .kafkaProperties(config.kafkaProperties)
               .bootstrapServers(bootstrapServers())
               .topicPrefix(config.topicPrefix)
+              .wireFormat(config.wireFormat())
               .build();
     }
     return client;
@@ -250,6 +256,10 @@ public final class Stepstream implements AutoCloseable {
       publisher.close();
       publisher = null;
     }
+    if (wire != null) {
+      wire.close();
+      wire = null;
+    }
     if (embedded != null) {
       try {
         embedded.close();
@@ -258,6 +268,26 @@ public final class Stepstream implements AutoCloseable {
       }
       embedded = null;
     }
+  }
+
+  /**
+   * The wire format of what this engine writes to public topics. In the registry format the schemas
+   * are registered now: a registry that cannot be reached fails start() (naming it) instead of the
+   * first result, and no stream thread ever waits for it (ids are cached from here on).
+   */
+  private WireCodec openWireFormat() {
+    var codec = WireCodec.create(config.wireFormat(), config.kafkaProperties);
+    try {
+      OutputEncoders.of(codec, config.topics()).prepare();
+    } catch (RuntimeException e) {
+      codec.close();
+      throw new IllegalStateException("could not register Stepstream's schemas with the schema registry at " + codec.registryUrl()
+          + ": " + e.getMessage() + " (check " + WireFormat.REGISTRY_URL + " and the registry's credentials in the"
+          + " Kafka properties, or choose another wireFormat)", e);
+    }
+    LOG.info("results, events, approval requests and dead letters are written as {}{}", config.wireFormat(),
+        codec.registryUrl() == null ? "" : " (schema registry " + codec.registryUrl() + ")");
+    return codec;
   }
 
   private ApprovalGuard approvalGuard() throws IOException {
@@ -468,6 +498,7 @@ public final class Stepstream implements AutoCloseable {
     private int maxRedispatches = 5;
     private Duration watchdogAfter = Duration.ofMinutes(2);
     private int partitionsInForce = -1;
+    private WireFormat wireFormat;
     private Duration timerTick = Duration.ofMillis(20);
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     private ApprovalKey approvalSigningKey;
@@ -872,6 +903,26 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How results, events, approval requests and dead letters are written (default {@link
+     * WireFormat#SCHEMA_REGISTRY} when the Kafka properties have {@code
+     * schema.registry.url}, else {@link WireFormat#AVRO_SINGLE_OBJECT}). Inputs are
+     * read in all three formats whatever this says; registry-framed ones need the registry URL. State
+     * stores and the step-outcomes topic are always single-object Avro.
+     *
+     * <pre>{@code
+     * Stepstream.builder().wireFormat(WireFormat.JSON)   // any consumer reads results with a JSON parser
+     * }</pre>
+     */
+    public Builder wireFormat(WireFormat format) {
+      this.wireFormat = java.util.Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    WireFormat wireFormat() {
+      return wireFormat != null ? wireFormat : WireFormat.defaultFor(kafkaProperties);
+    }
+
     /** Any Kafka Streams property (also {@code producer.*}, {@code consumer.*}); wins over the defaults. */
     public Builder streamsConfig(String key, Object value) {
       streamsOverrides.put(key, value);
@@ -895,6 +946,11 @@ public final class Stepstream implements AutoCloseable {
         throw new IllegalStateException(
             "no Kafka cluster: set bootstrapServers(\"host:9092\") (or bootstrap.servers in kafkaProperties), or call devMode()"
                 + " to start an embedded single-node broker for development (needs io.stepstream:stepstream-dev-kafka)");
+      }
+      if (wireFormat() == WireFormat.SCHEMA_REGISTRY
+          && WireFormat.defaultFor(kafkaProperties) != WireFormat.SCHEMA_REGISTRY) {
+        throw new IllegalStateException("wireFormat(SCHEMA_REGISTRY) needs the registry's address: set " + WireFormat.REGISTRY_URL
+            + " (e.g. http://registry:8081) in kafkaProperties(...)");
       }
       if (approvalVerificationDisabled && (approvalSigningKey != null || !approvalVerificationKeys.isEmpty())) {
         throw new IllegalStateException("disableApprovalTokenVerification() contradicts the approval keys given: keep one or the other");

@@ -3,7 +3,7 @@ package io.stepstream.internal.client;
 import io.stepstream.RunResult;
 import io.stepstream.avro.AuditEvent;
 import io.stepstream.avro.AuditEventType;
-import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.EnvelopeReader;
 import io.stepstream.internal.codec.Results;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +58,7 @@ public final class ResultLookups implements AutoCloseable {
   private final Map<String, Object> consumerConfig;
   private final String resultsTopic;
   private final String eventsTopic;
+  private final EnvelopeReader reader;
   private final ResultWaiters waiters;
   private final long startCheckDelayMs;
 
@@ -77,7 +78,10 @@ public final class ResultLookups implements AutoCloseable {
 
   private record Start(String runId, long sentAt) {}
 
-  public ResultLookups(Map<String, Object> consumerConfig, String resultsTopic, String eventsTopic, ResultWaiters waiters, Duration startCheckDelay) {
+  public ResultLookups(
+      Map<String, Object> consumerConfig, String resultsTopic, String eventsTopic, EnvelopeReader reader, ResultWaiters waiters,
+      Duration startCheckDelay) {
+    this.reader = reader;
     this.consumerConfig = consumerConfig;
     this.resultsTopic = resultsTopic;
     this.eventsTopic = eventsTopic;
@@ -197,7 +201,7 @@ public final class ResultLookups implements AutoCloseable {
       }
       AuditEvent event;
       try {
-        event = Envelopes.auditEvent(r.value());
+        event = reader.auditEvent(r.value());
       } catch (RuntimeException e) {
         continue;
       }
@@ -271,7 +275,7 @@ public final class ResultLookups implements AutoCloseable {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
         if (r.key() != null && runIds.contains(r.key())) {
           try {
-            waiters.deliver(Results.toRunResult(Envelopes.result(r.value())));
+            waiters.deliver(Results.toRunResult(reader.result(r.value())));
             runIds.remove(r.key());
           } catch (RuntimeException e) {
             LOG.warn("skipping an undecodable record for run {} on {}: {}", r.key(), tp, e.getMessage());

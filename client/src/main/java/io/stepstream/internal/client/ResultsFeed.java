@@ -1,7 +1,8 @@
 package io.stepstream.internal.client;
 
 import io.stepstream.RunResult;
-import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.EnvelopeReader;
+import io.stepstream.internal.codec.SchemaIds;
 import io.stepstream.internal.codec.Results;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class ResultsFeed implements AutoCloseable {
   private static final long NEW_PARTITIONS_CHECK_MS = 30_000;
 
   private final String topic;
+  private final EnvelopeReader reader;
   private final KafkaConsumer<String, byte[]> consumer;
   private final ResultWaiters waiters;
   private final List<Consumer<RunResult>> listeners;
@@ -55,8 +57,10 @@ public final class ResultsFeed implements AutoCloseable {
   private long nextPartitionCheck;
   private boolean warnedUndecodable;
 
-  public ResultsFeed(Map<String, Object> consumerConfig, String topic, ResultWaiters waiters, List<Consumer<RunResult>> listeners) {
+  public ResultsFeed(
+      Map<String, Object> consumerConfig, String topic, EnvelopeReader reader, ResultWaiters waiters, List<Consumer<RunResult>> listeners) {
     this.topic = topic;
+    this.reader = reader;
     this.config = consumerConfig;
     this.consumer = Consumers.readCommitted(consumerConfig);
     this.waiters = waiters;
@@ -157,7 +161,7 @@ public final class ResultsFeed implements AutoCloseable {
   private void deliver(ConsumerRecord<String, byte[]> record) {
     RunResult result;
     try {
-      result = Results.toRunResult(Envelopes.result(record.value()));
+      result = Results.toRunResult(decode(record));
     } catch (RuntimeException e) {
       if (!warnedUndecodable) { // the engine only writes valid results; say so once, then skip foreign records quietly
         warnedUndecodable = true;
@@ -172,6 +176,29 @@ public final class ResultsFeed implements AutoCloseable {
         listener.accept(result);
       } catch (RuntimeException | StackOverflowError | LinkageError | AssertionError e) {
         LOG.warn("a result listener threw on the result of run {}; the client goes on", result.runId(), e);
+      }
+    }
+  }
+
+  /**
+   * A result whose schema id is new to this client while the registry is down is not skipped (someone
+   * may wait for it): the lookup is retried until the registry answers or the client closes.
+   */
+  private io.stepstream.avro.WorkflowResult decode(ConsumerRecord<String, byte[]> record) {
+    boolean warned = false;
+    while (true) {
+      try {
+        return reader.result(record.value());
+      } catch (SchemaIds.RegistryUnavailableException e) {
+        if (closed) {
+          throw e;
+        }
+        if (!warned) {
+          warned = true;
+          LOG.warn("cannot read the result at {}-{}@{}: {}; retrying every second until the registry answers",
+              topic, record.partition(), record.offset(), e.getMessage());
+        }
+        sleepQuietly(1_000);
       }
     }
   }

@@ -79,6 +79,13 @@ public final class Envelopes {
       ApprovalDecision.getClassSchema().getFullName(), DECISIONS,
       Signal.getClassSchema().getFullName(), SIGNALS);
 
+  /** Decoders of what the engine writes to public topics, by envelope name (for {@link EnvelopeReader}). */
+  private static final Map<String, BinaryMessageDecoder<?>> OUTPUT_DECODERS = Map.of(
+      WorkflowResult.getClassSchema().getFullName(), RESULTS,
+      AuditEvent.getClassSchema().getFullName(), AUDIT_EVENTS,
+      ApprovalRequest.getClassSchema().getFullName(), APPROVAL_REQUESTS,
+      DeadLetter.getClassSchema().getFullName(), DEAD_LETTERS);
+
   /** Every writer schema a record may carry, by fingerprint: the current and every released version. */
   private static final Map<Long, Schema> WRITER_SCHEMAS = writerSchemas(
       WorkflowRequest.getClassSchema(), RunCommand.getClassSchema(), ApprovalDecision.getClassSchema(),
@@ -207,6 +214,16 @@ public final class Envelopes {
         "the record starts with the Avro single-object header of a " + envelope + " (marker C3 01 and its fingerprint),"
             + " but its body does not decode (" + problem + "); the producer did not write that schema:"
             + " fix it and re-produce the record");
+  }
+
+  /** Decodes a single-object record the engine wrote to a public topic (result, event, approval request, dead letter). */
+  @SuppressWarnings("unchecked")
+  static <T> T decodeOutput(Schema expected, byte[] bytes) {
+    BinaryMessageDecoder<T> decoder = (BinaryMessageDecoder<T>) OUTPUT_DECODERS.get(expected.getFullName());
+    if (decoder == null) {
+      throw new IllegalArgumentException("not an envelope the engine writes to a public topic: " + expected.getFullName());
+    }
+    return decode(decoder, bytes, expected);
   }
 
   private static <T> T decode(BinaryMessageDecoder<T> decoder, byte[] bytes, Schema expected) {

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decodes approval decisions and signals, sent either as Avro single-object records or as JSON so a
- * console producer works. The JSON forms (every field other than those marked required is optional;
+ * Decodes approval decisions and signals, sent as Avro single-object records, registry-framed Avro, or
+ * JSON so a console producer works. The JSON forms (every field other than those marked required is optional;
  * any other field is refused, naming it):
  *
  * <pre>
@@ -21,6 +21,10 @@ import java.util.Set;
  * signals:   {"name":"payment-received",                                                (required)
  *             "data":{"amount":42}, "signalId":"psp-123", "runId":"r-42", "sentAt":1767225600000}
  * </pre>
+ *
+ * <p>A value ({@code editedPayload}, {@code data}) that is Avro-encoded is
+ * <code>{"$avro": "&lt;base64 of its single-object bytes&gt;"}</code>. The schema-registry wire format
+ * ({@code 00}, schema id, Avro body) is read too, with a registry configured.
  *
  * <p>Anything undecodable is an {@link InvalidInputException} ({@code UNDECODABLE_DECISION},
  * {@code INVALID_DECISION}, {@code UNDECODABLE_SIGNAL}, {@code INVALID_SIGNAL}), which the
@@ -39,8 +43,16 @@ public final class ExternalInputDecoder {
   private ExternalInputDecoder() {}
 
   public static ApprovalDecision decision(byte[] value) {
-    if (Envelopes.looksLikeAvro(value)) {
-      ApprovalDecision d = Envelopes.decodeInput(ApprovalDecision.getClassSchema(), value, "UNDECODABLE_DECISION", DECISION_JSON);
+    return decision(value, EnvelopeReader.withoutRegistry());
+  }
+
+  /** A decision in any of the three wire formats; {@code reader} looks registry schema ids up. */
+  public static ApprovalDecision decision(byte[] value, EnvelopeReader reader) {
+    boolean registry = EnvelopeReader.isRegistryFramed(value);
+    if (registry || Envelopes.looksLikeAvro(value)) {
+      ApprovalDecision d = registry
+          ? reader.registryInput(value, reader.registryInputSchema(value, "UNDECODABLE_DECISION"), ApprovalDecision.getClassSchema(), "UNDECODABLE_DECISION")
+          : Envelopes.decodeInput(ApprovalDecision.getClassSchema(), value, "UNDECODABLE_DECISION", DECISION_JSON);
       if (d.getTimedOut()) {
         throw new InvalidInputException("INVALID_DECISION", "\"timedOut\" is set only by the engine (when the deadline passes); send a decision with timedOut=false");
       }
@@ -67,7 +79,7 @@ public final class ExternalInputDecoder {
         .setApproverGroups(in.optionalTextList("approverGroups"))
         .setComment(in.optionalText("comment"))
         .setReason(in.optionalText("reason"))
-        .setEditedPayload(edited == null ? null : PayloadCodec.rawJson(JsonInput.bytes(edited)))
+        .setEditedPayload(in.optionalPayload("editedPayload"))
         .setToken(in.optionalText("token"))
         .setIdentityToken(identityToken)
         .setDecidedAt(in.optionalLong("decidedAt", System.currentTimeMillis()))
@@ -75,8 +87,16 @@ public final class ExternalInputDecoder {
   }
 
   public static Signal signal(byte[] value) {
-    if (Envelopes.looksLikeAvro(value)) {
-      Signal signal = Envelopes.decodeInput(Signal.getClassSchema(), value, "UNDECODABLE_SIGNAL", SIGNAL_JSON);
+    return signal(value, EnvelopeReader.withoutRegistry());
+  }
+
+  /** A signal in any of the three wire formats; {@code reader} looks registry schema ids up. */
+  public static Signal signal(byte[] value, EnvelopeReader reader) {
+    boolean registry = EnvelopeReader.isRegistryFramed(value);
+    if (registry || Envelopes.looksLikeAvro(value)) {
+      Signal signal = registry
+          ? reader.registryInput(value, reader.registryInputSchema(value, "UNDECODABLE_SIGNAL"), Signal.getClassSchema(), "UNDECODABLE_SIGNAL")
+          : Envelopes.decodeInput(Signal.getClassSchema(), value, "UNDECODABLE_SIGNAL", SIGNAL_JSON);
       if (signal.getTimedOut()) {
         throw new InvalidInputException("INVALID_SIGNAL", "\"timedOut\" is set only by the engine (when the deadline passes); send the event with timedOut=false");
       }
@@ -88,11 +108,10 @@ public final class ExternalInputDecoder {
     if (!in.has("name")) {
       throw in.invalid("the JSON signal needs a \"name\" (the name the workflow awaits)");
     }
-    JsonNode data = in.optionalValue("data");
     return Signal.newBuilder()
         .setRunId(in.has("runId") ? in.requiredText("runId") : "")
         .setName(in.requiredText("name"))
-        .setPayload(data == null ? null : PayloadCodec.rawJson(JsonInput.bytes(data)))
+        .setPayload(in.optionalPayload("data"))
         .setSignalId(in.optionalText("signalId"))
         .setSentAt(in.optionalLong("sentAt", 0))
         .build();

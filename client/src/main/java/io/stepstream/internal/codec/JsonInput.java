@@ -129,6 +129,20 @@ final class JsonInput {
     return v == null || v.isNull() ? null : v;
   }
 
+  /**
+   * A user value ({@code input}, {@code editedPayload}, {@code data}): any JSON value, or
+   * <code>{"$avro": "&lt;base64 of Avro single-object bytes&gt;"}</code> for an Avro-encoded one (the
+   * JSON form of a {@code Payload}); null when absent or JSON null.
+   */
+  io.stepstream.avro.Payload optionalPayload(String field) {
+    JsonNode v = optionalValue(field);
+    try {
+      return JsonEnvelopes.payload(v);
+    } catch (IllegalArgumentException e) {
+      throw invalid("field \"" + field + "\" of the JSON " + what + ": " + e.getMessage());
+    }
+  }
+
   /** The value re-encoded as compact JSON bytes. */
   static byte[] bytes(JsonNode value) {
     try {

@@ -23,7 +23,10 @@ import java.util.Map;
  *          "reason":"customer changed their mind", "runId":"order-42", "commandId":"c-1",
  *          "requestedBy":"ops", "requestedAt":1767225600000}</pre>
  *       {@code input} is any JSON value; it is bound to the workflow's input type when the run
- *       starts. {@code runId} defaults to the record key.
+ *       starts (an Avro-encoded input is <code>{"$avro": "&lt;base64 of its single-object bytes&gt;"}</code>).
+ *       {@code runId} defaults to the record key;
+ *   <li>the schema-registry wire format ({@code 00}, schema id, Avro body) of either envelope, with a
+ *       registry configured.
  * </ul>
  */
 public final class RequestDecoder {
@@ -52,9 +55,21 @@ public final class RequestDecoder {
     throw new InvalidInputException("INVALID_REQUEST", "expected a workflow request, got a command");
   }
 
+  /** Decodes a record of the requests topic in single-object Avro or JSON (a registry-framed one is refused: no registry). */
   public static Inbound decodeInbound(byte[] value) {
+    return decodeInbound(value, EnvelopeReader.withoutRegistry());
+  }
+
+  /** Decodes a record of the requests topic in any of the three wire formats; {@code reader} looks registry schema ids up. */
+  public static Inbound decodeInbound(byte[] value, EnvelopeReader reader) {
     if (value == null || value.length == 0) {
       throw new InvalidInputException("EMPTY_REQUEST", "the request value is empty (a tombstone?)");
+    }
+    if (EnvelopeReader.isRegistryFramed(value)) {
+      org.apache.avro.Schema writer = reader.registryInputSchema(value, "UNDECODABLE_REQUEST");
+      return writer.getFullName().equals(RunCommand.getClassSchema().getFullName())
+          ? new Command(reader.registryInput(value, writer, RunCommand.getClassSchema(), "UNDECODABLE_COMMAND"))
+          : new Start(reader.registryInput(value, writer, WorkflowRequest.getClassSchema(), "UNDECODABLE_REQUEST"));
     }
     if (Envelopes.looksLikeAvro(value)) {
       return Envelopes.isCommand(value)
@@ -67,7 +82,8 @@ public final class RequestDecoder {
     }
     throw new InvalidInputException(
         "UNDECODABLE_REQUEST",
-        "the request is neither JSON nor an Avro single-object encoded WorkflowRequest; send " + REQUEST_JSON);
+        "the request is neither JSON, an Avro single-object encoded WorkflowRequest nor one in the schema-registry wire format; send "
+            + REQUEST_JSON);
   }
 
   private static JsonNode parse(byte[] value) {
@@ -114,11 +130,10 @@ public final class RequestDecoder {
     if (type.isBlank()) {
       throw in.invalid("\"workflowType\" is blank: name a registered workflow type");
     }
-    JsonNode input = in.optionalValue("input");
     return WorkflowRequest.newBuilder()
         .setRunId(in.has("runId") ? in.requiredText("runId") : "")
         .setWorkflowType(type)
-        .setInput(input == null ? null : PayloadCodec.rawJson(JsonInput.bytes(input)))
+        .setInput(in.optionalPayload("input"))
         .setRequestedAt(in.optionalLong("requestedAt", 0))
         .build();
   }

@@ -4,6 +4,7 @@ import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.Signal;
+import io.stepstream.internal.codec.EnvelopeReader;
 import io.stepstream.internal.codec.ExternalInputDecoder;
 import io.stepstream.internal.codec.InvalidInputException;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,8 +20,10 @@ final class ExternalInputHandler {
   private final WaitResolver waits;
   private final EarlyInputs early;
   private final ApprovalGuard guard;
+  private final EnvelopeReader reader;
 
-  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalGuard guard) {
+  ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalGuard guard, EnvelopeReader reader) {
+    this.reader = reader;
     this.store = store;
     this.outputs = outputs;
     this.waits = waits;
@@ -29,7 +32,7 @@ final class ExternalInputHandler {
   }
 
   void decision(Record<String, byte[]> record) {
-    ApprovalDecision decision = ExternalInputDecoder.decision(record.value());
+    ApprovalDecision decision = ExternalInputDecoder.decision(record.value(), reader);
     String what = "approval '" + decision.getApprovalName() + "'";
     String runId = runIdOf(record, decision.getRunId(), what);
     RunState state = store.run(runId);
@@ -50,7 +53,7 @@ final class ExternalInputHandler {
   }
 
   void signal(Record<String, byte[]> record, String topic, int partition, long offset) {
-    Signal signal = ExternalInputDecoder.signal(record.value());
+    Signal signal = ExternalInputDecoder.signal(record.value(), reader);
     String what = "event '" + signal.getName() + "'";
     String runId = runIdOf(record, signal.getRunId(), what);
     String signalId = signal.getSignalId() != null ? signal.getSignalId() : topic + "-" + partition + "-" + offset;

@@ -4,6 +4,7 @@ import io.stepstream.client.Topics;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.internal.codec.InvalidInputException;
+import io.stepstream.internal.codec.WireCodec;
 import io.stepstream.internal.executor.LogContext;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -32,6 +33,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private final CommitPacer pacer;
   private final ResumeMarkers markers;
   private final HomePartitioner home;
+  private final WireCodec wire;
   private ProcessorContext<String, byte[]> context;
   private Outputs outputs;
   private RunDispatcher dispatcher;
@@ -49,7 +51,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   OrchestratorProcessor(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalGuard guard,
-      CommitPacer pacer, ResumeMarkers markers) {
+      CommitPacer pacer, ResumeMarkers markers, WireCodec wire) {
+    this.wire = wire;
     this.topics = topics;
     this.launcher = launcher;
     this.metrics = metrics;
@@ -65,13 +68,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     this.context = context;
     runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
-    outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces());
+    outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics));
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
-    requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits);
+    requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader());
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker);
-    external = new ExternalInputHandler(runs, outputs, waits, early, guard);
+    external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader());
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
     // steps need not run again): a marker sent now comes back after all of it. At the latest after

@@ -5,6 +5,7 @@ import io.stepstream.client.Topics;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunState;
 import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.WireCodec;
 import io.stepstream.internal.executor.RecordLimit;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
@@ -161,6 +162,16 @@ public final class OrchestratorTopology {
   public static Topology build(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard,
       ResumeMarkers markers) {
+    return build(topics, launcher, metrics, settings, guard, markers, WireCodec.singleObject());
+  }
+
+  /**
+   * The topology; {@code wire} says how results, events, approval requests and dead letters are
+   * written (and looks up schema ids of registry-framed inputs).
+   */
+  public static Topology build(
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard,
+      ResumeMarkers markers, WireCodec wire) {
     Topology topology = new Topology();
     var keys = Serdes.String();
     var bytes = Serdes.ByteArray();
@@ -174,7 +185,7 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addProcessor(
         ORCHESTRATOR,
-        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers),
+        () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers, wire),
         REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);

@@ -5,7 +5,6 @@ import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.DeadLetter;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.WorkflowResult;
-import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.executor.RecordLimit;
 import io.stepstream.internal.executor.TraceHeaders;
 import java.nio.ByteBuffer;
@@ -33,8 +32,11 @@ final class Outputs {
   private final CommitPacer pacer;
   private final RecordLimit recordLimit;
   private final RunTraces traces;
+  private final OutputEncoders encoders;
 
-  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces) {
+  Outputs(ProcessorContext<String, byte[]> context, EngineMetrics metrics, CommitPacer pacer, RecordLimit recordLimit, RunTraces traces,
+      OutputEncoders encoders) {
+    this.encoders = encoders;
     this.traces = traces;
     this.recordLimit = recordLimit;
     this.context = context;
@@ -48,7 +50,8 @@ final class Outputs {
 
   void result(WorkflowResult result) {
     metrics.runFinished(result.getStatus().name());
-    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), Envelopes.encode(result), traced(result.getRunId()));
+    Headers headers = traced(result.getRunId());
+    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);
     commitEarlyIfIdle();
   }
 
@@ -88,7 +91,8 @@ final class Outputs {
   }
 
   void emit(AuditEvent.Builder event) {
-    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), Envelopes.encode(event.build()), traced(event.getRunId()));
+    Headers headers = traced(event.getRunId());
+    forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), encoders.events().encode(event.build(), headers), headers);
   }
 
   /** Re-publishes a request under its run id, so it lands on the run's partition (its headers, trace context included, go along). */
@@ -106,7 +110,8 @@ final class Outputs {
   }
 
   void approvalRequest(io.stepstream.avro.ApprovalRequest request) {
-    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), traced(request.getRunId()));
+    Headers headers = traced(request.getRunId());
+    forward(OrchestratorTopology.APPROVAL_REQUESTS_SINK, request.getRunId(), encoders.approvalRequests().encode(request, headers), headers);
     commitEarlyIfIdle();
   }
 
@@ -131,11 +136,12 @@ final class Outputs {
             .setFailedAt(now())
             .build();
     Headers headers = new RecordHeaders();
-    byte[] encoded = Envelopes.encode(letter);
+    byte[] encoded = encoders.deadLetters().encode(letter, headers);
     if (encoded.length > recordLimit.bytes()) {
       // the original was accepted by the broker, but with our envelope around it would not be: keep the facts
       letter.setValue(null);
-      encoded = Envelopes.encode(letter);
+      headers = new RecordHeaders();
+      encoded = encoders.deadLetters().encode(letter, headers);
       headers.add(ERROR_VALUE_OMITTED, utf8(record.value().length + " bytes: too large to keep in a dead letter; the original is at "
           + topic + "-" + partition + "@" + offset + " while the topic retains it"));
     }

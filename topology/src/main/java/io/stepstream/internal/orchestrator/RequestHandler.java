@@ -10,6 +10,7 @@ import io.stepstream.avro.WorkflowRequest;
 import io.stepstream.avro.WorkflowResult;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.codec.InvalidInputException;
+import io.stepstream.internal.codec.EnvelopeReader;
 import io.stepstream.internal.codec.RequestDecoder;
 import io.stepstream.internal.executor.TraceHeaders;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,10 +33,12 @@ final class RequestHandler {
   private final TimerStore timers;
   private final EarlyInputs early;
   private final WaitResolver waits;
+  private final EnvelopeReader reader;
 
   RequestHandler(
       WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics,
-      EarlyInputs early, WaitResolver waits) {
+      EarlyInputs early, WaitResolver waits, EnvelopeReader reader) {
+    this.reader = reader;
     this.early = early;
     this.waits = waits;
     this.registry = registry;
@@ -47,7 +50,7 @@ final class RequestHandler {
   }
 
   void handle(Record<String, byte[]> record) {
-    RequestDecoder.Inbound inbound = RequestDecoder.decodeInbound(record.value());
+    RequestDecoder.Inbound inbound = RequestDecoder.decodeInbound(record.value(), reader);
     if (inbound instanceof RequestDecoder.Command command) {
       handleCommand(record, command.command());
       return;
