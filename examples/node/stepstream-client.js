@@ -12,7 +12,7 @@
 //   approve RUN_ID APPROVAL_NAME --as NAME [--comment TEXT] [--edited JSON] [--wait SECONDS]
 //   reject RUN_ID APPROVAL_NAME --as NAME --reason TEXT [--wait SECONDS]
 //   signal RUN_ID NAME [DATA_JSON] [--signal-id ID] [--wait SECONDS]
-//   cancel RUN_ID [--reason TEXT] [--wait SECONDS]
+//   cancel RUN_ID [--reason TEXT]                              cancel a run; prints the engine's answer
 //   history RUN_ID                                             the run's audit events, oldest first
 //
 // Data (results, approvals, events) goes to stdout, as text or, with --json, one JSON record per line
@@ -130,14 +130,15 @@ class Stepstream {
     return records.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))
   }
 
-  /** The first record of runId on the topic from the offsets `start` on, or null after timeoutMs. */
-  async awaitRecord(topic, start, runId, timeoutMs) {
+  /** The first record of runId that `accept`s, on the topic from the offsets `start` on, or null after timeoutMs. */
+  async awaitRecord(topic, start, runId, timeoutMs, accept = () => true) {
     let found, failed
     const arrived = new Promise((resolve, reject) => ((found = resolve), (failed = reject)))
     const consumer = await this.consume(topic, false, (message, partition) => {
       if (keyOf(message) !== runId) return
       try {
-        found(parse(topic, partition, message, true))
+        const value = parse(topic, partition, message, true)
+        if (accept(value)) found(value)
       } catch (e) {
         failed(e)
       }
@@ -298,9 +299,22 @@ const commands = {
 
   async cancel(s, args, [runId]) {
     need(runId, 'cancel RUN_ID')
-    const command = { command: 'cancel', requestedBy: process.env.USER || 'node-example', requestedAt: Date.now() }
+    // the engine answers a command on the events topic, with the command's id: CANCEL_REQUESTED (the run
+    // is being cancelled; its CANCELLED result follows) or CANCEL_REJECTED (with the reason)
+    const commandId = randomUUID()
+    const command = { command: 'cancel', commandId, requestedBy: process.env.USER || 'node-example', requestedAt: Date.now() }
     if (args.reason) command.reason = args.reason
-    return finish({ ...args, runId }, await s.sendAndAwaitResult(s.requests, runId, command, args.wait))
+    const wait = args.wait || 30
+    const start = await s.offsets(s.events)
+    const { partition, offset } = await s.send(s.requests, runId, command)
+    progress(`sent to ${s.requests}[${partition}]@${offset}, key ${runId}, command ${commandId}`)
+    const answer = await s.awaitRecord(s.events, start, runId, wait * 1000, event => event.commandId === commandId)
+    if (answer === null) {
+      progress(`no answer to command ${commandId} within ${wait} s: is an engine running?`)
+      return 1
+    }
+    showEvent(answer, args.json)
+    return answer.type === 'CANCEL_REQUESTED' ? 0 : 1
   },
 
   async history(s, args, [runId]) {

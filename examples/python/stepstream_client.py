@@ -12,7 +12,7 @@ input topic takes JSON anyway.
     approve RUN_ID APPROVAL_NAME --as NAME [--comment TEXT] [--edited JSON] [--wait SECONDS]
     reject RUN_ID APPROVAL_NAME --as NAME --reason TEXT [--wait SECONDS]
     signal RUN_ID NAME [DATA_JSON] [--signal-id ID] [--wait SECONDS]
-    cancel RUN_ID [--reason TEXT] [--wait SECONDS]
+    cancel RUN_ID [--reason TEXT]                              cancel a run; prints the engine's answer
     history RUN_ID                                             the run's audit events, oldest first
 
 Data (results, approvals, events) goes to stdout, as text or, with --json, one JSON record per line
@@ -28,6 +28,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from datetime import datetime, timezone
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -115,8 +116,9 @@ class Stepstream:
         finally:
             consumer.close()
 
-    def await_record(self, topic, start, run_id, timeout):
-        """The first record of run_id on the topic from the offsets `start` on, or None after timeout seconds."""
+    def await_record(self, topic, start, run_id, timeout, accept=lambda value: True):
+        """The first record of run_id that `accept`s, on the topic from the offsets `start` on, or None
+        after timeout seconds."""
         consumer = self.consumer()
         try:
             consumer.assign([TopicPartition(topic, p, offset) for p, offset in start.items()])
@@ -128,7 +130,9 @@ class Stepstream:
                 if msg.error():
                     raise KafkaException(msg.error())
                 if key_of(msg) == run_id:
-                    return parse(msg, strict=True)
+                    value = parse(msg, strict=True)
+                    if accept(value):
+                        return value
             return None
         finally:
             consumer.close()
@@ -291,11 +295,22 @@ def cmd_signal(s, args):
 
 
 def cmd_cancel(s, args):
-    command = {"command": "cancel", "requestedBy": os.environ.get("USER", "python-example"),
+    # the engine answers a command on the events topic, with the command's id: CANCEL_REQUESTED (the
+    # run is being cancelled; its CANCELLED result follows) or CANCEL_REJECTED (with the reason)
+    command_id = str(uuid.uuid4())
+    command = {"command": "cancel", "commandId": command_id, "requestedBy": os.environ.get("USER", "python-example"),
                "requestedAt": int(time.time() * 1000)}
     if args.reason:
         command["reason"] = args.reason
-    return finish(s, args, s.send_and_await_result(s.requests, args.run_id, command, args.wait))
+    start = s.end_offsets(s.events)
+    partition, offset = s.send(s.requests, args.run_id, command)
+    progress(f"sent to {s.requests}[{partition}]@{offset}, key {args.run_id}, command {command_id}")
+    answer = s.await_record(s.events, start, args.run_id, args.wait, lambda event: event.get("commandId") == command_id)
+    if answer is None:
+        progress(f"no answer to command {command_id} within {args.wait:g} s: is an engine running?")
+        return 1
+    show_event(answer, args.json)
+    return 0 if answer["type"] == "CANCEL_REQUESTED" else 1
 
 
 def cmd_history(s, args):
@@ -349,7 +364,8 @@ def parser():
     c.add_argument("name")
     c.add_argument("data", nargs="?", help="the event's data as JSON")
     c.add_argument("--signal-id", help="the event's id: the same id sent twice counts once")
-    c = command("cancel", cmd_cancel, "cancel a run")
+    c = command("cancel", cmd_cancel, "cancel a run", wait=False)
+    c.add_argument("--wait", type=float, default=30, metavar="SECONDS", help="wait this long for the engine's answer")
     c.add_argument("run_id")
     c.add_argument("--reason")
     c = command("history", cmd_history, "the audit events of a run", wait=False)
@@ -365,7 +381,10 @@ def main(argv):
         if not sep:
             raise SystemExit(f"-X {setting}: expected KEY=VALUE")
         extra[key] = value
-    return args.fn(Stepstream(args.bootstrap_servers, args.prefix, extra), args)
+    try:
+        return args.fn(Stepstream(args.bootstrap_servers, args.prefix, extra), args)
+    except KafkaException as e:
+        raise SystemExit(f"Kafka at {args.bootstrap_servers}: {e.args[0].str() if e.args else e}")
 
 
 if __name__ == "__main__":
