@@ -85,8 +85,13 @@ class Stepstream:
         """Where each partition of the topic ends now: reading from here sees only what comes next."""
         consumer = self.consumer()
         try:
-            return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                    for p in self.partitions(consumer, topic)}
+            ends = {}
+            for p in self.partitions(consumer, topic):
+                watermarks = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                if watermarks is None:
+                    raise SystemExit(f"{topic}[{p}]: no answer from its leader within 10 s; is the cluster healthy?")
+                ends[p] = watermarks[1]
+            return ends
         finally:
             consumer.close()
 
