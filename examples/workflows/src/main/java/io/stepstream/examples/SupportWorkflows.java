@@ -2,6 +2,7 @@ package io.stepstream.examples;
 
 import io.stepstream.Approval;
 import io.stepstream.ApprovalRequest;
+import io.stepstream.EventTimeoutException;
 import io.stepstream.Workflow;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
@@ -16,6 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * class through {@code META-INF/services/io.stepstream.WorkflowRegistrar}. It depends on
  * {@code stepstream-api} only.
  *
+ * <p>{@value #TRIAGE}: a support-ticket agent with three steps; {@value #REFUND}: a refund a human
+ * approves; {@value #FOLLOW_UP}: a question to the customer, whose answer arrives as a signal.
+ * {@code examples/python} and {@code examples/node} drive them from other languages.
+ *
  * <p>A support-ticket agent with three steps. The "LLM" and "CRM" are simulated (a short
  * sleep, like a remote call) so the demo needs no network; swap them for real clients and nothing
  * else changes.
@@ -23,12 +28,21 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SupportWorkflows implements WorkflowRegistrar {
   public static final String TRIAGE = "support-triage";
   public static final String REFUND = "refund-approval";
+  public static final String FOLLOW_UP = "support-follow-up";
+  /** The signal {@link #FOLLOW_UP_WORKFLOW} waits for: the customer's answer, keyed by the run id. */
+  public static final String CUSTOMER_REPLY = "customer-reply";
 
   /** A refund an agent proposes and a human must approve. */
   public record Refund(String customer, int amount) {}
 
   /** A support ticket. */
   public record Ticket(String id, String customer, String text) {}
+
+  /** The data of a {@value #CUSTOMER_REPLY} signal. */
+  public record CustomerReply(String text) {}
+
+  /** How a follow-up ended: the question asked, the customer's answer (null if none came) and what was done. */
+  public record FollowUp(String ticketId, String question, String answer, String resolution) {}
 
   /** What the classifier decided. */
   public record Triage(String category, double confidence) {}
@@ -63,12 +77,33 @@ public final class SupportWorkflows implements WorkflowRegistrar {
             + " (approved by " + a.approver() + ", payment key " + s.idempotencyKey() + ")");
       };
 
+  /**
+   * Asks the customer a question, then waits (three days, durably, no thread held) for their answer: a
+   * {@value #CUSTOMER_REPLY} signal on the signals topic, keyed by the run id, e.g. {@code
+   * {"name":"customer-reply","data":{"text":"it crashes on start"}}}.
+   */
+  public static final Workflow<Ticket, FollowUp> FOLLOW_UP_WORKFLOW =
+      (ctx, ticket) -> {
+        String question = ctx.step("ask-customer", String.class, s -> askCustomer(ticket, s.idempotencyKey()));
+        CustomerReply answer;
+        try {
+          answer = ctx.awaitEvent(CUSTOMER_REPLY, CustomerReply.class, Duration.ofDays(3));
+        } catch (EventTimeoutException e) {
+          return new FollowUp(ticket.id(), question, null, "closed: no answer within 3 days");
+        }
+        Triage triage = ctx.step("classify-answer", Triage.class, s -> classify(answer.text()));
+        return new FollowUp(ticket.id(), question, answer.text(), "routed to " + triage.category());
+      };
+
   /** For {@link java.util.ServiceLoader}. */
   public SupportWorkflows() {}
 
   @Override
   public void registerWorkflows(WorkflowRegistration workflows) {
-    workflows.register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW).register(REFUND, Refund.class, REFUND_WORKFLOW);
+    workflows
+        .register(TRIAGE, Ticket.class, TRIAGE_WORKFLOW)
+        .register(REFUND, Refund.class, REFUND_WORKFLOW)
+        .register(FOLLOW_UP, Ticket.class, FOLLOW_UP_WORKFLOW);
   }
 
   static Triage classify(String text) throws InterruptedException {
@@ -81,6 +116,11 @@ public final class SupportWorkflows implements WorkflowRegistrar {
       return new Triage("bug", 0.81);
     }
     return new Triage("question", 0.64);
+  }
+
+  static String askCustomer(Ticket ticket, String messageId) throws InterruptedException {
+    simulatedLatency();
+    return "Hello " + ticket.customer() + ", what exactly happens when you see \"" + ticket.text() + "\"? (message " + messageId + ")";
   }
 
   static String lookupCustomer(String customer) throws InterruptedException {
