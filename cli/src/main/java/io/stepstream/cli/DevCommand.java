@@ -11,11 +11,12 @@ import picocli.CommandLine.Mixin;
 @Command(name = "dev", description = "Run an instance with the demo workflows until Ctrl-C; without --bootstrap-servers, on an embedded dev broker.")
 final class DevCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
+  @Mixin WireFormatOption wireFormat;
 
   @Override
   public Integer call() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
-    Stepstream engine = connection.engineBuilder(true).register(new SupportWorkflows()).build().start();
+    Stepstream engine = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows()).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("stopping ...");
       engine.close();

@@ -82,11 +82,7 @@ final class EngineCommand implements Callable<Integer> {
           + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
   java.util.Map<String, String> streamsConfig = new java.util.LinkedHashMap<>();
 
-  @Option(names = "--wire-format", paramLabel = "json|avro|registry",
-      description = "How results, events, approval requests and dead letters are written: json (plain JSON with stepstream.schema headers),"
-          + " avro (Avro single-object) or registry (Confluent wire format; needs schema.registry.url in --command-config)."
-          + " Default: registry when --command-config has schema.registry.url, else avro. Inputs are read in all three.")
-  String wireFormat;
+  @Mixin WireFormatOption wireFormat;
 
   @Override
   public Integer call() throws Exception {
@@ -108,10 +104,7 @@ final class EngineCommand implements Callable<Integer> {
       builder.stateDir(stateDir);
     }
     streamsConfig.forEach(builder::streamsConfig);
-    WireFormat format = wireFormat();
-    if (format != null) {
-      builder.wireFormat(format);
-    }
+    wireFormat.applyTo(builder);
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {
       throw new ParameterException(spec.commandLine(),
@@ -162,14 +155,7 @@ final class EngineCommand implements Callable<Integer> {
 
   /** {@code --wire-format}, or null for the default. */
   WireFormat wireFormat() {
-    if (wireFormat == null) {
-      return null;
-    }
-    try {
-      return WireFormat.parse(wireFormat);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--wire-format " + wireFormat + ": " + e.getMessage());
-    }
+    return wireFormat.parsed();
   }
 
   /** {@code --http-bind HOST:PORT}, or null for {@code off}. */

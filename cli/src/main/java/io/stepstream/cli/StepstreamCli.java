@@ -28,13 +28,20 @@ public final class StepstreamCli {
 
   /**
    * A refusal by the cluster (wrong credentials, a missing ACL) is printed as its message, which
-   * names the principal, topic and ACL, not as a stack trace; anything else as picocli does.
+   * names the principal, topic and ACL, not as a stack trace (exit 3); so is a setting the engine or
+   * client refused (exit 2, as for a bad option); anything else as picocli does.
    */
   private static int refusedOrRethrow(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
     if (e instanceof io.stepstream.client.NotAuthorizedException || causedBy(e, org.apache.kafka.common.errors.AuthenticationException.class)) {
       command.getErr().println("stepstream " + command.getCommandName() + ": " + e.getMessage());
       command.getErr().flush();
       return REFUSED;
+    }
+    if (e instanceof IllegalArgumentException) {
+      // a setting the engine or client refused (a too-short approval secret, a bad property): its message says what to fix
+      command.getErr().println("stepstream " + command.getCommandName() + ": " + e.getMessage());
+      command.getErr().flush();
+      return command.getCommandSpec().exitCodeOnInvalidInput();
     }
     throw e;
   }

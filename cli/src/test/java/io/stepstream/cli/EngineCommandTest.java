@@ -40,6 +40,26 @@ class EngineCommandTest {
   }
 
   @Test
+  void aSettingTheEngineRefusesIsPrintedAsItsMessageWithoutAStackTrace() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = StepstreamCli.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int exit = cli.execute("engine", "--workflows", "w.jar", "--bootstrap-servers", "127.0.0.1:1", "--approval-secret", "short");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).startsWith("stepstream engine: ").contains("16").doesNotContain("\tat ");
+  }
+
+  @Test
+  void devAlsoTakesAWireFormat() {
+    DevCommand dev = new DevCommand();
+    new CommandLine(dev).parseArgs("--wire-format", "json");
+
+    assertThat(dev.wireFormat.parsed()).isEqualTo(io.stepstream.client.WireFormat.JSON);
+  }
+
+  @Test
   void streamsConfigTakesRepeatedKeyValuePairs() {
     EngineCommand command = parse("--workflows", "w.jar", "--streams-config", "producer.transaction.timeout.ms=30000",
         "--streams-config", "num.standby.replicas=1");
