@@ -198,7 +198,7 @@ public final class JsonEnvelopes {
   public static <T extends SpecificRecord> T read(byte[] json, Schema schema) {
     JsonNode node;
     try {
-      node = PayloadCodec.json().readTree(json);
+      node = PayloadCodec.exactTree(json);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read a " + schema.getName() + ": invalid JSON ("
           + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()) + ")", e);

@@ -37,7 +37,7 @@ final class JsonInput {
   static JsonInput parse(byte[] value, String invalidCode, String undecodableCode, String what, List<String> fields, Map<String, String> hints) {
     JsonNode node;
     try {
-      node = PayloadCodec.json().readTree(value);
+      node = PayloadCodec.exactTree(value);
     } catch (IOException e) {
       throw new InvalidInputException(undecodableCode, "neither Avro nor valid JSON: "
           + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));

@@ -38,6 +38,19 @@ public final class PayloadCodec {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private static final Map<Class<?>, BinaryMessageDecoder<?>> AVRO_DECODERS = new ConcurrentHashMap<>();
+  /**
+   * Reads JSON from outside (a request's input, a decision's edited value, an event's data) into a
+   * tree that keeps every number exactly: {@code 12.50} and {@code 0.1000000000000000055} stay
+   * decimals, not doubles, when the tree is written back as the run's input. Binding then decides:
+   * a BigDecimal field gets the exact value, an int field refuses a fraction.
+   */
+  public static com.fasterxml.jackson.databind.JsonNode exactTree(byte[] json) throws IOException {
+    return EXACT_READER.readTree(json);
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectReader EXACT_READER =
+      json().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
   private static final io.stepstream.schemas.ReleasedSchemas RELEASED = io.stepstream.schemas.ReleasedSchemas.onClasspath();
 
   static {

@@ -88,7 +88,7 @@ public final class RequestDecoder {
 
   private static JsonNode parse(byte[] value) {
     try {
-      JsonNode node = PayloadCodec.json().readTree(value);
+      JsonNode node = PayloadCodec.exactTree(value);
       if (node == null || !node.isObject()) {
         throw new InvalidInputException("UNDECODABLE_REQUEST", "expected one JSON object: " + REQUEST_JSON);
       }

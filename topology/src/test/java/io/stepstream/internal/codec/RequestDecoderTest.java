@@ -33,6 +33,18 @@ class RequestDecoderTest {
     assertThat(PayloadCodec.describe(r.getInput())).isEqualTo("[1,2,3]");
   }
 
+  record Invoice(java.math.BigDecimal amount, int items) {}
+
+  @Test
+  void decimalsInAJsonInputKeepEveryDigitAndAFractionNeverBindsToAnInt() {
+    WorkflowRequest r = RequestDecoder.decode(utf8(
+        "{\"workflowType\":\"bill\",\"input\":{\"amount\":12345678901234567.891,\"items\":3}}"));
+
+    assertThat(PayloadCodec.decode(r.getInput(), Invoice.class).amount()).isEqualByComparingTo("12345678901234567.891");
+    WorkflowRequest fractional = RequestDecoder.decode(utf8("{\"workflowType\":\"bill\",\"input\":{\"amount\":1,\"items\":2.5}}"));
+    assertThatThrownBy(() -> PayloadCodec.decode(fractional.getInput(), Invoice.class)).hasMessageContaining("items");
+  }
+
   @Test
   void jsonWithoutAWorkflowTypeIsInvalid() {
     assertThatThrownBy(() -> RequestDecoder.decode(utf8("{\"input\":{}}")))
