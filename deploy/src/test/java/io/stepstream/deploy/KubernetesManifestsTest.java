@@ -254,8 +254,7 @@ class KubernetesManifestsTest {
   void theApproverMayDecideAndReadWhatIsPendingOnly() {
     assertThat(acls("stepstream-approver")).isEqualTo(Map.of(
         "topic " + topics.approvals() + " literal", Set.of("Write"),
-        "topic " + topics.approvalRequests() + " literal", Set.of("Read"),
-        "topic " + topics.events() + " literal", Set.of("Read")));
+        "topic " + topics.approvalRequests() + " literal", Set.of("Read")));
   }
 
   /** "type name patternType" (or "cluster") -> operations, of one user; a resource listed twice fails. */

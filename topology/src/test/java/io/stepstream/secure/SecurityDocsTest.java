@@ -20,7 +20,6 @@ class SecurityDocsTest {
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
-    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approverListing("User:approver", TOPICS)));
   }
 
   @Test
@@ -32,7 +31,6 @@ class SecurityDocsTest {
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
-    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approverListing("User:approver", TOPICS)));
 
     assertThat(granted).containsAll(documented);
   }

@@ -25,9 +25,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li><b>client</b> ({@code WorkflowClient}: start, await, cancel, resume, signal): write requests
  *       and signals; read results (the answer) and events (duplicate starts, cancel/resume answers).
  *       No consumer group: the client assigns partitions itself and commits nothing.
- *   <li><b>approver</b>: write approvals; read approval-requests (the token of a pending request).
- *   <li><b>approver, listing</b> (optional, for {@code pendingApprovals} / {@code stepstream approvals}):
- *       read events, to leave out approvals already decided or timed out.
+ *   <li><b>approver</b>: write approvals; read approval-requests (the token of a pending request,
+ *       and which requests are still pending: resolved ones are written again with their resolution).
  * </ul>
  */
 public final class StepstreamAcls {
@@ -63,11 +62,6 @@ public final class StepstreamAcls {
     return List.of(
         allow(principal, ResourceType.TOPIC, topics.approvals(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.approvalRequests(), PatternType.LITERAL, AclOperation.READ));
-  }
-
-  /** Optional for approvers: listing what is still pending reads the events topic too. */
-  public static List<AclBinding> approverListing(String principal, Topics topics) {
-    return List.of(allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ));
   }
 
   /** The same bindings as {@code kafka-acls.sh} commands (one per binding), as docs/security.md shows them. */
