@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The webhook sink reading an engine that writes the schema-registry wire format: a real registry (Apicurio's
  * Confluent API, {@link DevSchemaRegistry}, with basic auth), a real broker, the engine with {@code
  * schema.registry.url} in its Kafka properties (so the registry format is its default), and a real Connect worker
- * whose sink connector names the same registry with Confluent's property names. A second connector without a
- * registry shows what happens to such records then.
+ * whose sink connector names the same registry with Confluent's property names. Two more connectors show what
+ * happens to such records without a registry, and with credentials the registry refuses.
  */
 @Timeout(300)
 class RegistrySinkIT {
@@ -39,6 +39,7 @@ class RegistrySinkIT {
   static final String SINK = "registry-inbox";
   static final String BLIND_SINK = "no-registry-inbox";
   static final String BLIND_DLQ = "no-registry-inbox-dlq";
+  static final String REFUSED_SINK = "wrong-password-inbox";
 
   @TempDir static Path dir;
   static EmbeddedKafka kafka;
@@ -91,8 +92,23 @@ class RegistrySinkIT {
         Map.entry("errors.deadletterqueue.topic.name", BLIND_DLQ),
         Map.entry("errors.deadletterqueue.topic.replication.factor", "1"),
         Map.entry("errors.deadletterqueue.context.headers.enable", "true")));
+    worker.putConnector(REFUSED_SINK, Map.ofEntries(
+        Map.entry("connector.class", ApprovalWebhookSinkConnector.class.getName()),
+        Map.entry("tasks.max", "1"),
+        Map.entry("topics", PREFIX + ".approval-requests"),
+        Map.entry("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        Map.entry("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+        Map.entry("webhook.url", webhook.url()),
+        Map.entry("stepstream.topic.prefix", PREFIX),
+        Map.entry("decisions.enabled", "false"),
+        Map.entry("schema.registry.url", registry.url()),
+        Map.entry("basic.auth.user.info", USER + ":not-the-password"),
+        Map.entry("errors.tolerance", "all"),
+        Map.entry("errors.deadletterqueue.topic.name", "wrong-password-inbox-dlq"),
+        Map.entry("errors.deadletterqueue.topic.replication.factor", "1")));
     worker.awaitRunning(SINK, Duration.ofSeconds(60));
     worker.awaitRunning(BLIND_SINK, Duration.ofSeconds(60));
+    worker.awaitRunning(REFUSED_SINK, Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -129,6 +145,17 @@ class RegistrySinkIT {
         .contains("schema-registry wire format").contains("no schema.registry.url").contains("connector's configuration");
     assertThat(client.awaitResult("reg-refund-2", Duration.ofSeconds(90)).output(String.class))
         .as("the other connector, which has the registry, delivered it").startsWith("refunded 5 to ada");
+  }
+
+  @Test
+  void credentialsTheRegistryRefusesStopTheTaskWithTheReasonInsteadOfDeadLetteringEveryRecord() {
+    client.start(SupportWorkflows.REFUND, "reg-refund-3", new SupportWorkflows.Refund("ada", 22));
+
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(worker.states(REFUSED_SINK))
+        .anySatisfy(state -> assertThat(state).startsWith("FAILED").contains("refused to look up schema id")
+            .contains("fix the registry credentials")));
+    assertThat(TopicScanner.readAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), "wrong-password-inbox-dlq", -1,
+        Duration.ofSeconds(10))).as("nothing dead-lettered: the records are fine").isEmpty();
   }
 
   static List<ConsumerRecord<String, byte[]>> records(String topic, String key) {
