@@ -59,9 +59,11 @@ public final class ApprovalWebhookSinkTask extends SinkTask {
         "stepstream-connectors/" + version());
     delivery = WebhookDelivery.create(config, webhook, producer);
     reporter = errantRecordReporter();
-    log.info("Delivering {} to {} ({}; decisions {})", config.expectedTopics(), config.url(),
+    log.info("Delivering {} to {} ({}; decisions {}; {})", config.expectedTopics(), config.url(),
         reporter == null ? "no dead-letter reporter: an undeliverable record stops the task" : "undeliverable records go to the errant record reporter",
-        config.decisionsEnabled() ? "written to " + config.topics().approvals() : "disabled");
+        config.decisionsEnabled() ? "written to " + config.topics().approvals() : "disabled",
+        delivery.registryUrl() == null ? "no schema registry: records in the registry wire format are undeliverable"
+            : "schema ids looked up in " + delivery.registryUrl());
   }
 
   @Override

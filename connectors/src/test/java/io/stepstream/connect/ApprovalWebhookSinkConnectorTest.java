@@ -83,8 +83,43 @@ class ApprovalWebhookSinkConnectorTest {
 
     assertThat(def.configKeys()).containsOnlyKeys("webhook.url", "webhook.auth.bearer.token", "webhook.connect.timeout.ms",
         "webhook.request.timeout.ms", "webhook.retries", "webhook.retry.backoff.ms", "webhook.retry.backoff.max.ms", "deliver.results",
-        "stepstream.topic.prefix", "decisions.enabled", "stepstream.bootstrap.servers", "decisions.format");
-    assertThat(def.configKeys().values()).allSatisfy(key -> assertThat(key.documentation).as(key.name).hasSizeGreaterThan(30));
-    assertThat(def.configKeys().get("webhook.auth.bearer.token").type).isEqualTo(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD);
+        "stepstream.topic.prefix", "decisions.enabled", "stepstream.bootstrap.servers", "decisions.format",
+        "schema.registry.url", "basic.auth.credentials.source", "basic.auth.user.info", "schema.registry.basic.auth.user.info",
+        "bearer.auth.credentials.source", "bearer.auth.token", "schema.registry.ssl.truststore.location",
+        "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "schema.registry.ssl.keystore.location",
+        "schema.registry.ssl.keystore.password", "schema.registry.ssl.keystore.type", "schema.registry.ssl.key.password",
+        "schema.registry.ssl.endpoint.identification.algorithm", "http.connect.timeout.ms", "http.read.timeout.ms");
+    assertThat(def.configKeys().values()).allSatisfy(key -> assertThat(key.documentation).as(key.name).hasSizeGreaterThan(20));
+    assertThat(List.of("webhook.auth.bearer.token", "basic.auth.user.info", "schema.registry.basic.auth.user.info", "bearer.auth.token",
+        "schema.registry.ssl.truststore.password", "schema.registry.ssl.keystore.password", "schema.registry.ssl.key.password"))
+        .allSatisfy(secret -> assertThat(def.configKeys().get(secret).type).as(secret).isEqualTo(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD));
+  }
+
+  @Test
+  void theRegistryIsOptionalAndItsSettingsAreCheckedByTheRegistryClient() {
+    assertThat(errors(config("schema.registry.url", "http://registry:8081", "basic.auth.user.info", "connect:secret"))).isEmpty();
+    assertThat(errors(config("schema.registry.url", "registry:8081")).get("schema.registry.url"))
+        .singleElement().asString().contains("http:// or https://");
+    assertThat(errors(config("schema.registry.url", "http://registry:8081", "basic.auth.user.info", "u:p", "bearer.auth.token", "t"))
+        .get("schema.registry.url")).singleElement().asString().contains("remove one of them");
+    assertThat(errors(config("schema.registry.url", "http://registry:8081", "basic.auth.credentials.source", "USER_INFO"))
+        .get("schema.registry.url")).singleElement().asString().contains("basic.auth.user.info is not set");
+    assertThat(errors(config("schema.registry.url", "https://registry:8081", "schema.registry.ssl.truststore.location", "/no/such/store.p12",
+        "schema.registry.ssl.truststore.type", "PKCS12")).get("schema.registry.url")).singleElement().asString().contains("/no/such/store.p12");
+    assertThat(errors(config("http.read.timeout.ms", "soon"))).containsKey("http.read.timeout.ms");
+    assertThatThrownBy(() -> new ApprovalWebhookSinkConnector().start(config("schema.registry.url", "ftp://registry")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("schema.registry.url");
+  }
+
+  @Test
+  void theRegistryClientGetsTheConfluentNamesAndTheDecisionProducersJaasConfig() {
+    var settings = new io.stepstream.internal.connect.WebhookSinkConfig(config("schema.registry.url", "http://registry:8081",
+        "basic.auth.credentials.source", "SASL_INHERIT", "http.connect.timeout.ms", "500",
+        "stepstream.producer.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"connect\" password=\"pw\";"))
+        .registryProperties();
+
+    assertThat(settings).containsEntry("schema.registry.url", "http://registry:8081").containsEntry("basic.auth.credentials.source", "SASL_INHERIT")
+        .containsEntry("http.connect.timeout.ms", 500).containsKey("sasl.jaas.config").doesNotContainKey("bearer.auth.token");
+    assertThat(io.stepstream.internal.codec.registry.SchemaRegistryClient.fromProperties(settings)).isPresent();
   }
 }

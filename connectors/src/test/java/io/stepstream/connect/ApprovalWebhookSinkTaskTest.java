@@ -9,10 +9,12 @@ import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.ErrorInfo;
 import io.stepstream.avro.RunStatus;
 import io.stepstream.avro.WorkflowResult;
+import io.stepstream.client.WireFormat;
 import io.stepstream.connect.LoopbackWebhook.Answer;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.codec.ExternalInputDecoder;
 import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.codec.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -29,6 +32,8 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The task against a real HTTP server on loopback; the worker's context and the decision producer are stand-ins. */
 @Timeout(60)
@@ -120,7 +125,7 @@ class ApprovalWebhookSinkTaskTest {
         {"kind":"approval-request","runId":"refund-1","approvalName":"refund-review","workflowType":"refund-approval",
          "subject":"Refund 12 to ada","details":{"customer":"ada","amount":12},"allowedApprovers":["alice"],
          "allowedGroups":["support-leads"],"deadline":1767312000000,"token":"v1.k1.1767312000.b.mac-refund-1",
-         "requestedAt":1767225600000}"""));
+         "requestedAt":1767225600000,"resolution":null}"""));
     assertThat(producer.history()).as("an acknowledgement is no decision").isEmpty();
   }
 
@@ -306,12 +311,166 @@ class ApprovalWebhookSinkTaskTest {
     ApprovalWebhookSinkTask task = task(context, webhook.url());
 
     task.put(List.of(record("stepstream.approval-requests", "garbage".getBytes(StandardCharsets.UTF_8)),
-        record("stepstream.approval-requests", new byte[] {(byte) 0xC3, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9})));
+        record("stepstream.approval-requests", new byte[] {(byte) 0xC3, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}),
+        record("stepstream.approval-requests", "{\"runId\":\"j-1\",\"deadline\":\"soon\"}".getBytes(StandardCharsets.UTF_8))));
 
     assertThat(webhook.calls()).isEmpty();
     assertThat(context.reported).extracting(r -> r.error().getMessage()).satisfiesExactly(
-        m -> assertThat(m).contains("stepstream.approval-requests-0@0").contains("neither Avro single-object encoded").contains("written by the engine?"),
-        m -> assertThat(m).contains("offset 1").contains("does not decode"));
+        m -> assertThat(m).contains("stepstream.approval-requests-0@0").contains("in none of the engine's wire formats").contains("written by the engine?"),
+        m -> assertThat(m).contains("offset 1").contains("(Avro single-object encoding) does not decode"),
+        m -> assertThat(m).contains("offset 2").contains("(JSON) does not decode"));
+  }
+
+  // ---- wire formats: the engine's records in JSON and in the schema-registry wire format ----
+
+  /** What an engine in JSON mode writes to the approval-requests topic (WireCodec is what the engine writes with). */
+  static byte[] inJson(ApprovalRequest request) {
+    RecordHeaders headers = new RecordHeaders();
+    byte[] value = WireCodec.create(WireFormat.JSON, Map.of()).encoder("stepstream.approval-requests", ApprovalRequest.class)
+        .encode(request, headers);
+    assertThat(headers.lastHeader("stepstream.schema")).as("the JSON form's header").isNotNull();
+    return value;
+  }
+
+  /** A record in the schema-registry wire format: magic byte 0, schema id 7, the Avro body. */
+  static byte[] registryFramed(ApprovalRequest request) throws Exception {
+    var out = new java.io.ByteArrayOutputStream();
+    out.write(new byte[] {0, 0, 0, 0, 7});
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.specific.SpecificDatumWriter<ApprovalRequest>(ApprovalRequest.getClassSchema()).write(request, encoder);
+    encoder.flush();
+    return out.toByteArray();
+  }
+
+  @Test
+  void anApprovalRequestInTheJsonWireFormatIsPostedAsTheSameBodyAndItsDecisionWritten() throws Exception {
+    LoopbackWebhook webhook = webhook(call -> Answer.ok("{\"decision\":\"APPROVE\",\"approver\":\"alice\"}"));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url());
+    byte[] value = inJson(request("json-1"));
+    assertThat(value[0]).isEqualTo((byte) '{');
+
+    task.put(List.of(record("stepstream.approval-requests", value), approval("avro-twin")));
+
+    assertThat(context.reported).isEmpty();
+    assertThat(webhook.calls()).extracting(LoopbackWebhook.Call::idempotencyKey).containsExactly("json-1/refund-review", "avro-twin/refund-review");
+    JsonNode fromJson = json(webhook.calls().get(0).body());
+    JsonNode fromAvro = json(webhook.calls().get(1).body());
+    assertThat(fromJson.get("details")).isEqualTo(json("{\"customer\":\"ada\",\"amount\":12}"));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) fromAvro).put("runId", "json-1").put("token", "v1.k1.1767312000.b.mac-json-1");
+    assertThat(fromJson).as("the same body whatever the engine's wire format").isEqualTo(fromAvro);
+    ApprovalDecision decision = Envelopes.decision(producer.history().get(0).value());
+    assertThat(decision.getRunId()).isEqualTo("json-1");
+    assertThat(decision.getToken()).isEqualTo("v1.k1.1767312000.b.mac-json-1");
+  }
+
+  @Test
+  void aResultInTheJsonWireFormatIsDelivered() throws Exception {
+    LoopbackWebhook webhook = webhook(call -> new Answer(202, null));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url(), "deliver.results", "true",
+        "topics", "stepstream.approval-requests,stepstream.results");
+    WorkflowResult done = WorkflowResult.newBuilder().setRunId("jr-1").setWorkflowType("refund-approval").setStatus(RunStatus.COMPLETED)
+        .setOutput(PayloadCodec.encode(new Refund("ada", 5))).setStartedAt(1).setFinishedAt(2).build();
+    byte[] value = WireCodec.create(WireFormat.JSON, Map.of()).encoder("stepstream.results", WorkflowResult.class).encode(done, new RecordHeaders());
+
+    task.put(List.of(record("stepstream.results", value)));
+
+    assertThat(context.reported).isEmpty();
+    assertThat(webhook.calls()).singleElement().satisfies(call -> {
+      assertThat(call.idempotencyKey()).isEqualTo("jr-1/result");
+      assertThat(json(call.body()).get("output")).isEqualTo(json("{\"customer\":\"ada\",\"amount\":5}"));
+      assertThat(json(call.body()).get("status").asText()).isEqualTo("COMPLETED");
+    });
+  }
+
+  @Test
+  void aRegistryFramedRecordWithoutARegistryConfiguredIsReportedSayingWhatToSet() throws Exception {
+    LoopbackWebhook webhook = webhook(call -> new Answer(202, null));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url());
+
+    task.put(List.of(record("stepstream.approval-requests", registryFramed(request("reg-1")))));
+
+    assertThat(webhook.calls()).isEmpty();
+    assertThat(context.reported).singleElement().extracting(r -> r.error().getMessage()).asString()
+        .contains("stepstream.approval-requests-0@0").contains("schema-registry wire format (magic byte 0, schema id 7)")
+        .contains("set it").contains("schema.registry.url").contains("connector's configuration");
+  }
+
+  @Test
+  void aRegistryThatDoesNotAnswerIsRetriedLikeTheWebhookThenTheRecordIsReported() throws Exception {
+    int closedPort;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    LoopbackWebhook webhook = webhook(call -> new Answer(202, null));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url(), "schema.registry.url", "http://127.0.0.1:" + closedPort,
+        "webhook.retries", "1", "webhook.retry.backoff.ms", "1", "webhook.retry.backoff.max.ms", "1");
+    List<SinkRecord> batch = List.of(record("stepstream.approval-requests", registryFramed(request("reg-2"))), approval("after-reg"));
+
+    assertThatThrownBy(() -> task.put(batch)).isInstanceOf(RetriableException.class)
+        .hasMessageContaining("the schema registry at http://127.0.0.1:" + closedPort + " did not answer")
+        .hasMessageContaining("schema id 7").hasMessageContaining("try 2 of 2");
+    Thread.sleep(5);
+    task.put(batch);
+
+    assertThat(context.reported).singleElement().extracting(r -> r.error().getMessage()).asString()
+        .contains("did not answer").contains("gave up after 2 tries");
+    assertThat(webhook.calls()).as("only the record that decodes").extracting(LoopbackWebhook.Call::idempotencyKey)
+        .containsExactly("after-reg/refund-review");
+  }
+
+  @Test
+  void invalidRegistrySettingsStopTheTaskAtStartNamingTheSetting() throws Exception {
+    LoopbackWebhook webhook = webhook(call -> new Answer(202, null));
+
+    assertThatThrownBy(() -> task(new RecordingContext(true), webhook.url(), "schema.registry.url", "http://127.0.0.1:1",
+        "basic.auth.user.info", "u:p", "bearer.auth.token", "t"))
+        .isInstanceOf(ConnectException.class).hasMessageContaining("schema registry settings")
+        .hasMessageContaining("basic.auth.user.info").hasMessageContaining("remove one of them");
+  }
+
+  // ---- the end of a wait: the request again, with its resolution ----
+
+  @ParameterizedTest
+  @ValueSource(strings = {"APPROVED", "REJECTED", "TIMED_OUT", "CANCELLED"})
+  void aResolutionIsDeliveredWithItsOwnIdempotencyKeyAndItsAnswerIsNeverADecision(String resolution) throws Exception {
+    LoopbackWebhook webhook = webhook(call -> Answer.ok("{\"decision\":\"APPROVE\",\"approver\":\"alice\"}"));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url());
+    ApprovalRequest resolved = request("res-1");
+    resolved.setResolution(resolution);
+
+    task.put(List.of(record("stepstream.approval-requests", Envelopes.encode(resolved)),
+        record("stepstream.approval-requests", inJson(resolved))));
+
+    assertThat(webhook.calls()).hasSize(2).allSatisfy(call -> {
+      assertThat(call.idempotencyKey()).isEqualTo("res-1/refund-review/" + resolution);
+      assertThat(json(call.body()).get("resolution").asText()).isEqualTo(resolution);
+      assertThat(json(call.body()).get("kind").asText()).isEqualTo("approval-request");
+    });
+    assertThat(producer.history()).as("a decision in the answer to a resolution is not written").isEmpty();
+    assertThat(context.reported).isEmpty();
+  }
+
+  @Test
+  void thePendingRequestAndItsResolutionAreTwoDeliveriesAndOnlyTheFirstCanDecide() throws Exception {
+    LoopbackWebhook webhook = webhook(call -> Answer.ok("{\"decision\":\"REJECT\",\"approver\":\"bob\"}"));
+    RecordingContext context = new RecordingContext(true);
+    ApprovalWebhookSinkTask task = task(context, webhook.url());
+    ApprovalRequest resolved = request("res-2");
+    resolved.setResolution("REJECTED");
+
+    task.put(List.of(approval("res-2"), record("stepstream.approval-requests", Envelopes.encode(resolved))));
+
+    assertThat(webhook.calls()).extracting(LoopbackWebhook.Call::idempotencyKey)
+        .containsExactly("res-2/refund-review", "res-2/refund-review/REJECTED");
+    assertThat(producer.history()).singleElement().satisfies(written -> {
+      assertThat(written.key()).isEqualTo("res-2");
+      assertThat(Envelopes.decision(written.value()).getApproved()).isFalse();
+    });
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stepstream.RunResult;
+import io.stepstream.client.WireFormat;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.connect.LoopbackWebhook.Answer;
 import io.stepstream.devkafka.EmbeddedKafka;
@@ -33,13 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
  * The plugins in a real Connect 4.4 standalone worker (a child JVM, loading them from plugin.path), against a real
  * broker and a real engine: a file source with the transform starts runs; the webhook sink delivers the approval
  * requests of a refund workflow to an HTTP server on loopback, whose answers approve them; a webhook that fails
- * for a while, and one that always fails.
+ * for a while, and one that always fails. A second engine writes the JSON wire format (its own prefix), with its
+ * own sink connector: its approvals go through the webhook too.
  */
 @Timeout(240)
 class ConnectorsIT {
   static final String PREFIX = "cx";
   static final String SINK = "approval-inbox";
   static final String DLQ = "approval-inbox-dlq";
+  static final String JSON_PREFIX = "cxj";
+  static final String JSON_SINK = "approval-inbox-json";
 
   record Greeting(String name) {}
 
@@ -47,6 +51,8 @@ class ConnectorsIT {
   static EmbeddedKafka kafka;
   static Stepstream engine;
   static WorkflowClient client;
+  static Stepstream jsonEngine;
+  static WorkflowClient jsonClient;
   static LoopbackWebhook webhook;
   static ConnectWorker worker;
   /** 500s still to answer, per run id, before the webhook recovers. */
@@ -66,6 +72,17 @@ class ConnectorsIT {
         .build()
         .start();
     client = engine.client();
+    jsonEngine = Stepstream.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .topicPrefix(JSON_PREFIX)
+        .stateDir(dir.resolve("state-json"))
+        .partitions(2)
+        .wireFormat(WireFormat.JSON)
+        .approvalSecret("connectors-it-json-secret")
+        .register(SupportWorkflows.REFUND, SupportWorkflows.Refund.class, SupportWorkflows.REFUND_WORKFLOW)
+        .build()
+        .start();
+    jsonClient = jsonEngine.client();
     webhook = new LoopbackWebhook(ConnectorsIT::inbox);
     worker = ConnectWorker.start(dir.resolve("worker"), kafka.bootstrapServers());
     worker.putConnector(SINK, Map.ofEntries(
@@ -86,6 +103,17 @@ class ConnectorsIT {
         Map.entry("errors.deadletterqueue.topic.replication.factor", "1"),
         Map.entry("errors.deadletterqueue.context.headers.enable", "true")));
     worker.awaitRunning(SINK, Duration.ofSeconds(60));
+    // the same connector for the JSON engine: nothing says which wire format its records are in
+    worker.putConnector(JSON_SINK, Map.ofEntries(
+        Map.entry("connector.class", ApprovalWebhookSinkConnector.class.getName()),
+        Map.entry("tasks.max", "1"),
+        Map.entry("topics", JSON_PREFIX + ".approval-requests"),
+        Map.entry("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        Map.entry("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+        Map.entry("webhook.url", webhook.url()),
+        Map.entry("stepstream.topic.prefix", JSON_PREFIX),
+        Map.entry("stepstream.bootstrap.servers", kafka.bootstrapServers())));
+    worker.awaitRunning(JSON_SINK, Duration.ofSeconds(60));
   }
 
   /**
@@ -115,6 +143,9 @@ class ConnectorsIT {
     }
     if (engine != null) {
       engine.close();
+    }
+    if (jsonEngine != null) {
+      jsonEngine.close();
     }
     if (kafka != null) {
       kafka.close();
@@ -215,6 +246,33 @@ class ConnectorsIT {
     client.start(SupportWorkflows.REFUND, "after-down-1", new SupportWorkflows.Refund("ada", 8));
     assertThat(client.awaitResult("after-down-1", Duration.ofSeconds(90)).output(String.class)).as("the task goes on").startsWith("refunded 5");
     assertThat(worker.states(SINK)).containsOnly("RUNNING");
+  }
+
+  @Test
+  void anEngineInJsonModeHasItsApprovalsDecidedThroughTheWebhookAndTheirResolutionsAnnouncedButNotDecided() {
+    jsonClient.start(SupportWorkflows.REFUND, "json-refund-1", new SupportWorkflows.Refund("ada", 14));
+
+    assertThat(jsonClient.awaitResult("json-refund-1", Duration.ofSeconds(90)).output(String.class))
+        .startsWith("refunded 5 to ada (approved by alice");
+    List<ConsumerRecord<String, byte[]>> written = records(JSON_PREFIX + ".approval-requests", "json-refund-1");
+    assertThat(written).as("the engine wrote its approval request and the resolution as JSON").hasSize(2)
+        .allSatisfy(r -> assertThat(r.value()[0]).isEqualTo((byte) '{'));
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(webhook.callsFor("json-refund-1"))
+        .extracting(LoopbackWebhook.Call::idempotencyKey).containsExactly("json-refund-1/refund-review", "json-refund-1/refund-review/APPROVED"));
+    List<LoopbackWebhook.Call> calls = webhook.callsFor("json-refund-1");
+    assertThat(calls.get(0).body()).contains("\"details\":{\"customer\":\"ada\",\"amount\":14}").contains("\"resolution\":null");
+    assertThat(calls.get(1).body()).contains("\"resolution\":\"APPROVED\"");
+
+    // the inbox answered the resolution with an approval too; the task handles records one after the other, so once
+    // a later run's request has been delivered and decided, a decision from that answer would be on the topic by now
+    jsonClient.start(SupportWorkflows.REFUND, "json-refund-2", new SupportWorkflows.Refund("ada", 15));
+    assertThat(jsonClient.awaitResult("json-refund-2", Duration.ofSeconds(90)).output(String.class)).startsWith("refunded 5 to ada");
+    assertThat(records(JSON_PREFIX + ".approvals", "json-refund-1")).as("one decision: the answer to the resolution was none").hasSize(1);
+  }
+
+  static List<ConsumerRecord<String, byte[]>> records(String topic, String key) {
+    return TopicScanner.readAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), topic, -1, Duration.ofSeconds(10))
+        .stream().filter(r -> key.equals(r.key())).toList();
   }
 
   static List<ConsumerRecord<String, byte[]>> deadLetters() {

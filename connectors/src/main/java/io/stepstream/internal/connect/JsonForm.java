@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
@@ -22,8 +21,8 @@ import org.apache.avro.specific.SpecificData;
  * An envelope in the JSON form the engine's JSON mode writes (docs/clients.md): an object with the Avro field
  * names; a nullable union is the value or null; an enum is its symbol; bytes are base64; a {@code Payload} (workflow
  * output, approval details) is the JSON value itself when JSON-encoded, else {@code {"$avro":"<base64 of the
- * single-object bytes>"}}. Rendered from the schema, so a field added to an envelope (an approval request's
- * {@code resolution}) shows up without a change here.
+ * single-object bytes>"}}. Rendered from the schema, so a field added to an envelope shows up without a change
+ * here.
  */
 final class JsonForm {
   private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
@@ -94,11 +93,5 @@ final class JsonForm {
     byte[] bytes = new byte[copy.remaining()];
     copy.get(bytes);
     return Base64.getEncoder().encodeToString(bytes);
-  }
-
-  /** A field of a record that may not be in the schema this code was built with (null then). */
-  static Object optionalField(GenericContainer record, String name) {
-    Schema.Field field = record.getSchema().getField(name);
-    return field == null || !(record instanceof IndexedRecord indexed) ? null : indexed.get(field.pos());
   }
 }

@@ -29,20 +29,37 @@ public final class WebhookDelivery implements AutoCloseable {
   private final Topics topics;
   private final boolean deliverResults;
   private final Webhook webhook;
+  private final RecordDecoder decoder;
   private final DecisionWriter decisions;
   private boolean warnedDecisionsDisabled;
 
   /** {@code decisions} is null when decisions are disabled. */
-  WebhookDelivery(WebhookSinkConfig config, Webhook webhook, DecisionWriter decisions) {
+  WebhookDelivery(WebhookSinkConfig config, Webhook webhook, RecordDecoder decoder, DecisionWriter decisions) {
     this.topics = config.topics();
     this.deliverResults = config.deliverResults();
     this.webhook = webhook;
+    this.decoder = decoder;
     this.decisions = decisions;
   }
 
+  /**
+   * @throws ConnectException when the schema registry settings are invalid (the connector's validation reports them
+   *     before a task starts)
+   */
   public static WebhookDelivery create(WebhookSinkConfig config, Webhook webhook, org.apache.kafka.clients.producer.Producer<String, byte[]> producer) {
-    return new WebhookDelivery(config, webhook,
+    RecordDecoder decoder;
+    try {
+      decoder = RecordDecoder.create(config.registryProperties());
+    } catch (IllegalArgumentException e) {
+      throw new ConnectException("the schema registry settings of the connector do not work: " + e.getMessage(), e);
+    }
+    return new WebhookDelivery(config, webhook, decoder,
         producer == null ? null : new DecisionWriter(producer, config.topics().approvals(), config.decisionsAsJson()));
+  }
+
+  /** The registry the records' schema ids are looked up in, or null without one. */
+  public String registryUrl() {
+    return decoder.registryUrl();
   }
 
   public Result attempt(SinkRecord record) throws InterruptedException {
@@ -51,6 +68,8 @@ public final class WebhookDelivery implements AutoCloseable {
       message = message(record);
     } catch (UndeliverableException e) {
       return new GiveUp(new UndeliverableException("cannot deliver " + RecordNames.describe(record) + ": " + e.getMessage()));
+    } catch (RecordDecoder.RegistryUnanswered e) {
+      return new TryAgain(e.getMessage() + ", so " + RecordNames.describe(record) + " is not delivered yet");
     }
     Webhook.Outcome outcome = webhook.post(message);
     if (outcome instanceof Webhook.Retryable retry) {
@@ -91,10 +110,10 @@ public final class WebhookDelivery implements AutoCloseable {
     }
     String topic = record.originalTopic();
     if (topic.equals(topics.approvalRequests())) {
-      return WebhookMessage.of(EnvelopeReader.approvalRequest(bytes));
+      return WebhookMessage.of(decoder.approvalRequest(bytes));
     }
     if (deliverResults && topic.equals(topics.results())) {
-      return WebhookMessage.of(EnvelopeReader.result(bytes));
+      return WebhookMessage.of(decoder.result(bytes));
     }
     throw new ConnectException("the connector got " + RecordNames.describe(record) + " from topic " + topic + ", but it delivers "
         + topics.approvalRequests() + (deliverResults ? " and " + topics.results() : "") + " only: check topics and stepstream.topic.prefix");
@@ -102,6 +121,7 @@ public final class WebhookDelivery implements AutoCloseable {
 
   @Override
   public void close() {
+    decoder.close();
     if (decisions != null) {
       decisions.close();
     }

@@ -26,8 +26,8 @@ record WebhookMessage(String kind, String runId, String idempotencyKey, String b
   static final String RESULT = "result";
 
   static WebhookMessage of(ApprovalRequest request) {
-    Object resolution = JsonForm.optionalField(request, "resolution");
-    String resolved = resolution == null ? null : resolution.toString();
+    // the engine writes the request again, with the resolution, when the wait ends: a notice, never a question
+    String resolved = request.getResolution();
     String key = request.getRunId() + "/" + request.getApprovalName() + (resolved == null ? "" : "/" + resolved);
     return new WebhookMessage(APPROVAL_REQUEST, request.getRunId(), key, body(APPROVAL_REQUEST, JsonForm.of(request)),
         "approval '" + request.getApprovalName() + "' of run " + request.getRunId() + (resolved == null ? "" : " (" + resolved + ")"),
