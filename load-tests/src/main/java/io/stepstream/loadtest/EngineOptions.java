@@ -40,6 +40,10 @@ public final class EngineOptions {
       description = "Any Kafka Streams property (also producer.*, consumer.*), repeatable: Stepstream.Builder.streamsConfig.")
   Map<String, String> streamsConfig = new LinkedHashMap<>();
 
+  @Option(names = "--wire-format", paramLabel = "json|avro|registry",
+      description = "Stepstream.Builder.wireFormat: what the engine writes on its public topics (engine default if omitted).")
+  String wireFormat;
+
   /** Applies the given flags; {@code defaultExecutorThreads} (if > 0) is used when --executor-threads is absent. */
   public Stepstream.Builder apply(Stepstream.Builder b, int defaultExecutorThreads) {
     if (commitIntervalMs != null) {
@@ -63,6 +67,9 @@ public final class EngineOptions {
       b.streamThreads(streamThreads);
     }
     streamsConfig.forEach(b::streamsConfig);
+    if (wireFormat != null) {
+      b.wireFormat(io.stepstream.client.WireFormat.parse(wireFormat));
+    }
     return b;
   }
 
