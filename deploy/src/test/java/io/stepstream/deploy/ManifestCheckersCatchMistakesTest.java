@@ -59,7 +59,8 @@ class ManifestCheckersCatchMistakesTest {
 
   @Test
   void theV1beta2AclOperationFieldPassesStrimzisModelButNotTheV1Schema() throws Exception {
-    Path f = broken("users.yaml", "        operations: [Read]\n      # WorkflowClient", "        operation: Read\n      # WorkflowClient");
+    Path f = broken("users.yaml", "name: stepstream.approval-requests\n          patternType: literal\n        operations: [Read]",
+        "name: stepstream.approval-requests\n          patternType: literal\n        operation: Read");
     List<Manifests.Doc> docs = Manifests.load(f); // the 0.51 model still has `operation`
     CrdSchema v1 = CrdSchema.load("/schemas/strimzi-1.2.0/044-Crd-kafkauser.yaml", "v1");
     assertThat(docs.stream().flatMap(d -> v1.validate(d.tree()).stream()).toList())
