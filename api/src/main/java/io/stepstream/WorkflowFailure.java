@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  * (optionally) details; no stack trace unless the engine is asked for one.
  *
  * <p>Thrown by the workflow, it fails the run. Thrown by a step, the step fails with that type: it is
- * retried as the step's {@link RetryPolicy} says (list the type in {@code nonRetryable(...)} to stop
- * at once), unless made with {@link #nonRetryable}; if the failure escapes the workflow, the run fails
+ * retried as the step's {@link RetryPolicy} says (list the type in {@code nonRetryableTypes(...)} to
+ * stop at once), unless made with {@link #nonRetryable}; if the failure escapes the workflow, the run fails
  * with the same type.
  *
  * <pre>{@code

@@ -817,8 +817,8 @@ public final class Stepstream implements AutoCloseable {
     /**
      * Whether failed runs' results carry the Java stack trace of the failure (default false). Callers
      * get the error type (a code the workflow chose with {@link io.stepstream.WorkflowFailure}, or the
-     * exception's class) and message; the stack trace is for the workflow's developers, stays in the
-     * run's journal and is logged by the engine.
+     * exception's class), message and details; the stack trace is for the workflow's developers: the
+     * engine logs it (WARN) when the run fails.
      *
      * <pre>{@code
      * Stepstream.builder().stackTracesInResults(true) // e.g. in development

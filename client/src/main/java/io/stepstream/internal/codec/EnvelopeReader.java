@@ -52,8 +52,25 @@ public final class EnvelopeReader {
 
   private record ResolvedKey(int id, String readerType) {}
 
+  /**
+   * After the registry failed to answer an input's lookup, unseen ids are dead-lettered at once for
+   * this long: each lookup may block a stream thread for its timeouts, and a few in a row inside one
+   * transaction would outlast the broker's transaction timeout and get the task fenced (ADR 0009).
+   */
+  static final long OUTAGE_MEMORY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+  private final java.util.function.LongSupplier nanoTime;
+  /** {@link #nanoTime} before which the registry is taken to be down (0: not known to be down). */
+  private volatile long registryDownUntil;
+  private volatile String registryDownBecause = "";
+
   EnvelopeReader(SchemaIds registry) {
+    this(registry, System::nanoTime);
+  }
+
+  EnvelopeReader(SchemaIds registry, java.util.function.LongSupplier nanoTime) {
     this.registry = registry;
+    this.nanoTime = nanoTime;
   }
 
   /** Reads single-object and JSON records; registry-framed ones are refused with a message saying to configure a registry. */
@@ -165,16 +182,32 @@ public final class EnvelopeReader {
           + "), but this engine has no " + WireFormat.REGISTRY_URL + " in its Kafka properties: set it, then re-produce the record"
           + " from the DLQ (or produce single-object Avro or JSON)");
     }
+    Schema known = schemas.get(id);
+    if (known != null) {
+      return known;
+    }
+    if (registryDownUntil != 0 && nanoTime.getAsLong() - registryDownUntil < 0) {
+      throw registryUnavailable(id, registryDownBecause + ", less than " + OUTAGE_MEMORY_NANOS / 1_000_000_000L
+          + " s ago, so it was not asked again");
+    }
     try {
-      return schemaById(id);
+      Schema fetched = schemaById(id);
+      registryDownUntil = 0;
+      return fetched;
     } catch (SchemaIds.RegistryUnavailableException e) {
-      throw new InvalidInputException(REGISTRY_UNAVAILABLE, "the record's schema id " + id + " could not be looked up: the schema registry at "
-          + registry.url() + " did not answer (" + e.getMessage() + "); the record itself may be fine: re-produce it from the DLQ"
-          + " (its value is kept unchanged) once the registry is reachable");
+      registryDownBecause = String.valueOf(e.getMessage());
+      registryDownUntil = nanoTime.getAsLong() + OUTAGE_MEMORY_NANOS;
+      throw registryUnavailable(id, e.getMessage());
     } catch (RuntimeException e) {
       throw new InvalidInputException(code, "the record's schema id " + id + " is not known to the schema registry at "
           + registry.url() + " (" + e.getMessage() + "); the producer registered its schema elsewhere?");
     }
+  }
+
+  private InvalidInputException registryUnavailable(int id, String why) {
+    return new InvalidInputException(REGISTRY_UNAVAILABLE, "the record's schema id " + id + " could not be looked up: the schema registry at "
+        + registry.url() + " did not answer (" + why + "); the record itself may be fine: re-produce it from the DLQ"
+        + " (its value is kept unchanged) once the registry is reachable");
   }
 
   /** Decodes a registry-framed input whose writer schema ({@link #registryInputSchema}) is an {@code expected}. */

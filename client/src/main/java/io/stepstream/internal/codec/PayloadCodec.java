@@ -49,7 +49,8 @@ public final class PayloadCodec {
   }
 
   private static final com.fasterxml.jackson.databind.ObjectReader EXACT_READER =
-      json().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+      json().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .without(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES); // 12.50 stays 12.50, 100.00 no 1E+2
 
   private static final io.stepstream.schemas.ReleasedSchemas RELEASED = io.stepstream.schemas.ReleasedSchemas.onClasspath();
 

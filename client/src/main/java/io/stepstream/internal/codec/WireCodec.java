@@ -54,9 +54,10 @@ public final class WireCodec implements AutoCloseable {
   /**
    * The engine looks up ids of registry-framed inputs on a stream thread, inside a transaction that
    * the broker aborts after about 5 s: its reader gives up on a silent registry much sooner (then
-   * the record is dead-lettered as SCHEMA_REGISTRY_UNAVAILABLE, ADR 0009), unless these are set.
+   * the record is dead-lettered as SCHEMA_REGISTRY_UNAVAILABLE and the registry is not asked again
+   * for a while, ADR 0009). Longer timeouts in the properties are capped to these; shorter ones kept.
    */
-  static final Map<String, String> ENGINE_READER_TIMEOUTS = Map.of("http.connect.timeout.ms", "1000", "http.read.timeout.ms", "2000");
+  static final Map<String, Long> ENGINE_READER_TIMEOUTS = Map.of("http.connect.timeout.ms", 1000L, "http.read.timeout.ms", 2000L);
 
   private final WireFormat format;
   private final SchemaIds registry;
@@ -96,9 +97,21 @@ public final class WireCodec implements AutoCloseable {
       return withRegistry(format, null);
     }
     Map<String, Object> readerProperties = new HashMap<>(kafkaProperties);
-    ENGINE_READER_TIMEOUTS.forEach(readerProperties::putIfAbsent);
+    ENGINE_READER_TIMEOUTS.forEach((key, cap) -> readerProperties.put(key, Long.toString(cappedTimeout(kafkaProperties.get(key), cap))));
     SchemaIds writer = RegistrySchemaIds.create(kafkaProperties);
     return new WireCodec(checked(format, writer), writer, RegistrySchemaIds.create(readerProperties));
+  }
+
+  /** A timeout the user set, at most {@code cap}; {@code cap} when unset or not a number. */
+  static long cappedTimeout(Object configured, long cap) {
+    if (configured == null) {
+      return cap;
+    }
+    try {
+      return Math.min(Long.parseLong(configured.toString().trim()), cap);
+    } catch (NumberFormatException e) {
+      return cap; // the registry client names the bad value when it reads the writer's properties
+    }
   }
 
   private static WireFormat checked(WireFormat format, SchemaIds registry) {

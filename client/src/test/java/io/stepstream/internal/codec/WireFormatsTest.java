@@ -239,6 +239,34 @@ class WireFormatsTest {
   }
 
   @Test
+  void afterARegistryOutageUnseenIdsAreDeadLetteredWithoutAskingAgainForAWhile() {
+    InMemorySchemaIds ids = new InMemorySchemaIds();
+    byte[] request = encode(WireCodec.withRegistry(WireFormat.SCHEMA_REGISTRY, ids), WireEnvelopes.full().get(4), new RecordHeaders());
+    ids.down = true;
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+    EnvelopeReader engine = new EnvelopeReader(ids, now::get);
+
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> RequestDecoder.decodeInbound(request, engine))
+          .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("SCHEMA_REGISTRY_UNAVAILABLE"));
+    }
+    assertThat(ids.lookups).as("one stream-thread wait per outage window, not one per record").isEqualTo(1);
+
+    ids.down = false;
+    now.addAndGet(EnvelopeReader.OUTAGE_MEMORY_NANOS + 1);
+    assertThat(RequestDecoder.decodeInbound(request, engine)).isNotNull();
+    assertThat(ids.lookups).isEqualTo(2);
+  }
+
+  @Test
+  void theEnginesRegistryTimeoutsAreCappedSoALookupCannotOutlastItsTransaction() {
+    assertThat(WireCodec.cappedTimeout(null, 2000)).isEqualTo(2000);
+    assertThat(WireCodec.cappedTimeout("30000", 2000)).isEqualTo(2000);
+    assertThat(WireCodec.cappedTimeout("500", 2000)).isEqualTo(500);
+    assertThat(WireCodec.cappedTimeout("soon", 2000)).isEqualTo(2000);
+  }
+
+  @Test
   void aRegistryFramedRecordWithoutARegistryIsRefusedSayingToSetTheUrl() {
     byte[] bytes = encode(WireCodec.withRegistry(WireFormat.SCHEMA_REGISTRY, new InMemorySchemaIds()), WireEnvelopes.full().get(0),
         new RecordHeaders());

@@ -52,8 +52,9 @@ final class Outputs {
 
   void result(WorkflowResult result) {
     metrics.runFinished(result.getStatus().name());
-    if (!stackTracesInResults && result.getError() != null) {
-      result.getError().setStackTrace(null); // the journal keeps it; callers get the error type and message
+    if (!stackTracesInResults && result.getError() != null && result.getError().getStackTrace() != null) {
+      // callers get type, message and details; the engine logged the stack trace when the run failed
+      result.setError(io.stepstream.avro.ErrorInfo.newBuilder(result.getError()).setStackTrace(null).build());
     }
     Headers headers = traced(result.getRunId());
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);

@@ -41,6 +41,8 @@ class RequestDecoderTest {
         "{\"workflowType\":\"bill\",\"input\":{\"amount\":12345678901234567.891,\"items\":3}}"));
 
     assertThat(PayloadCodec.decode(r.getInput(), Invoice.class).amount()).isEqualByComparingTo("12345678901234567.891");
+    WorkflowRequest scaled = RequestDecoder.decode(utf8("{\"workflowType\":\"bill\",\"input\":{\"amount\":100.00,\"items\":1}}"));
+    assertThat(PayloadCodec.describe(scaled.getInput())).as("the run's input as written, scale kept").isEqualTo("{\"amount\":100.00,\"items\":1}");
     WorkflowRequest fractional = RequestDecoder.decode(utf8("{\"workflowType\":\"bill\",\"input\":{\"amount\":1,\"items\":2.5}}"));
     assertThatThrownBy(() -> PayloadCodec.decode(fractional.getInput(), Invoice.class)).hasMessageContaining("items");
   }
