@@ -101,9 +101,9 @@ class ToWorkflowRequestTest {
     assertThat(request.getWorkflowType()).isEqualTo("order");
     assertThat(request.getRequestedAt()).isEqualTo(1767225600000L);
     assertThat((String) out.value()).as("the request keeps a decimal's exact digits").contains("\"total\":12.50");
-    // the engine's reader parses JSON numbers as doubles (its codec, not this transform)
+    // and the engine reads it back exactly (scale kept)
     assertThat(inputText(out))
-        .isEqualTo("{\"id\":42,\"kind\":null,\"total\":12.5,\"customer\":{\"name\":\"ada\",\"city\":\"Paris\"}}");
+        .isEqualTo("{\"id\":42,\"kind\":null,\"total\":12.50,\"customer\":{\"name\":\"ada\",\"city\":\"Paris\"}}");
   }
 
   @Test
@@ -173,7 +173,7 @@ class ToWorkflowRequestTest {
 
     String input = inputText(t.apply(source(ORDER, order(7, null))));
 
-    assertThat(input).isEqualTo("{\"orderId\":7,\"customer\":\"ada\",\"total\":12.5}");
+    assertThat(input).isEqualTo("{\"orderId\":7,\"customer\":\"ada\",\"total\":12.50}");
   }
 
   @Test
