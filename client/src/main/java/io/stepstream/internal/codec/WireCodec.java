@@ -98,6 +98,7 @@ public final class WireCodec implements AutoCloseable {
     }
     Map<String, Object> readerProperties = new HashMap<>(kafkaProperties);
     ENGINE_READER_TIMEOUTS.forEach((key, cap) -> readerProperties.put(key, Long.toString(cappedTimeout(kafkaProperties.get(key), cap))));
+    readerProperties.put(io.stepstream.internal.codec.registry.SchemaRegistryClient.REQUEST_ROUNDS, "1"); // one try per URL inside a transaction
     SchemaIds writer = RegistrySchemaIds.create(kafkaProperties);
     return new WireCodec(checked(format, writer), writer, RegistrySchemaIds.create(readerProperties));
   }

@@ -44,7 +44,8 @@ record RegistrySettings(
     String credentialsDescription,
     Optional<SSLContext> sslContext,
     Duration connectTimeout,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    int rounds) {
 
   static final String URL = "schema.registry.url";
   static final String BASIC_SOURCE = "basic.auth.credentials.source";
@@ -63,6 +64,13 @@ record RegistrySettings(
   static final String ENDPOINT_IDENTIFICATION = SSL + "endpoint.identification.algorithm";
   static final String CONNECT_TIMEOUT = "http.connect.timeout.ms";
   static final String READ_TIMEOUT = "http.read.timeout.ms";
+  /**
+   * How many times every URL is tried before a call gives up (default 2: a request the registry
+   * dropped, e.g. on a stale keep-alive connection, is sent once more). Stepstream's own property:
+   * the engine's input reader sets 1, as it runs inside a transaction with a deadline.
+   */
+  static final String ROUNDS = "stepstream.schema.registry.request.rounds";
+  static final int DEFAULT_ROUNDS = 2;
 
   /** Shorter than Confluent's 60 s: an engine blocked on a dead registry should say so soon. */
   static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -130,7 +138,24 @@ record RegistrySettings(
             description,
             sslContext(props),
             millis(props, CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT),
-            millis(props, READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT)));
+            millis(props, READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT),
+            rounds(props)));
+  }
+
+  private static int rounds(Map<String, ?> props) {
+    Optional<String> value = get(props, ROUNDS);
+    if (value.isEmpty()) {
+      return DEFAULT_ROUNDS;
+    }
+    try {
+      int rounds = Integer.parseInt(value.get().trim());
+      if (rounds >= 1) {
+        return rounds;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new IllegalArgumentException(ROUNDS + " must be a whole number of at least 1, was \"" + value.get() + "\"");
   }
 
   private static Optional<String> basicUserInfo(Map<String, ?> props, String userInfoInUrl) {

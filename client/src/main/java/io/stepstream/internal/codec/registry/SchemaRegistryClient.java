@@ -44,6 +44,9 @@ import org.apache.avro.SchemaParser;
  * other HTTP error is the registry's answer and is not retried (see {@link SchemaRegistryException}).
  */
 public final class SchemaRegistryClient {
+  /** How many times each URL is tried before a call gives up (default 2); see {@link RegistrySettings#ROUNDS}. */
+  public static final String REQUEST_ROUNDS = RegistrySettings.ROUNDS;
+
   /** Content type of the Confluent API (Apicurio's ccompat API accepts it too). */
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
@@ -190,12 +193,12 @@ public final class SchemaRegistryClient {
     throw failure(response, what, subject);
   }
 
-  /** Tries each URL in turn, from the one that last answered, until one answers. */
+  /** Tries each URL in turn, from the one that last answered, until one answers; all of them {@code rounds} times at most. */
   private HttpResponse<String> send(String method, String path, JsonNode body, String what) {
     List<URI> urls = settings.urls();
     int start = preferred.get();
     List<String> failures = new ArrayList<>();
-    for (int i = 0; i < urls.size(); i++) {
+    for (int i = 0; i < urls.size() * settings.rounds(); i++) {
       int index = (start + i) % urls.size();
       URI uri = URI.create(urls.get(index) + path);
       HttpRequest.Builder request =

@@ -260,6 +260,18 @@ class SchemaRegistryClientTest {
   }
 
   @Test
+  void aRequestTheOnlyRegistryDroppedIsSentOnceMoreButOnlyOnceWhenRoundsIsOne() {
+    stub.answer(200, "{\"id\":5}").onceFirst(503);
+    assertThat(client().register("a-value", SCHEMA)).as("tried twice by default").isEqualTo(5);
+
+    stub.onceFirst(503);
+    SchemaRegistryClient single = client(Map.of(SchemaRegistryClient.REQUEST_ROUNDS, "1"));
+    assertThatThrownBy(() -> single.register("b-value", SCHEMA))
+        .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNREACHABLE));
+    assertThatThrownBy(() -> client(Map.of(SchemaRegistryClient.REQUEST_ROUNDS, "0"))).hasMessageContaining("at least 1");
+  }
+
+  @Test
   void whenNoUrlAnswersTheErrorNamesEveryUrlTried() throws Exception {
     String a = "http://127.0.0.1:" + closedPort();
     String b = "http://127.0.0.1:" + closedPort();

@@ -21,6 +21,8 @@ final class StubRegistry implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private volatile int status = 200;
   private volatile String response = "{}";
+  /** Answers to give first, one per request, before the standing one. */
+  private final java.util.Deque<int[]> firstStatuses = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   StubRegistry() {
     try {
@@ -39,9 +41,11 @@ final class StubRegistry implements AutoCloseable {
                   exchange.getRequestHeaders().getFirst("Content-Type"),
                   exchange.getRequestHeaders().getFirst("Authorization"),
                   body));
-          byte[] bytes = response.getBytes(StandardCharsets.UTF_8);
+          int[] first = firstStatuses.poll();
+          int answerStatus = first != null ? first[0] : status;
+          byte[] bytes = (first != null ? "{\"message\":\"busy\"}" : response).getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("Content-Type", SchemaRegistryClient.CONTENT_TYPE);
-          exchange.sendResponseHeaders(status, bytes.length);
+          exchange.sendResponseHeaders(answerStatus, bytes.length);
           exchange.getResponseBody().write(bytes);
           exchange.close();
         });
@@ -51,6 +55,12 @@ final class StubRegistry implements AutoCloseable {
   StubRegistry answer(int status, String json) {
     this.status = status;
     this.response = json;
+    return this;
+  }
+
+  /** The next request is answered with {@code status} (e.g. 503), then the standing answer again. */
+  StubRegistry onceFirst(int status) {
+    firstStatuses.add(new int[] {status});
     return this;
   }
 
