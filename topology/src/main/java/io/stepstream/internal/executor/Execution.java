@@ -259,8 +259,7 @@ public final class Execution implements Runnable {
     return ErrorInfo.newBuilder()
         .setType(e instanceof StepFailedException f ? f.errorType() : e instanceof InvalidInputException i ? i.code()
             : e instanceof WorkflowFailure chosen ? chosen.type() : type)
-        // a failed step's own message: step and attempts are fields of their own
-        .setMessage(e instanceof StepFailedException f ? f.errorMessage() : e.getMessage() == null ? e.toString() : e.getMessage())
+        .setMessage(e.getMessage() == null ? e.toString() : e.getMessage())
         .setDetails(detailsOf(e))
         .setStep(step)
         .setAttempt(e instanceof StepFailedException f ? f.attempts() : 0)

