@@ -57,7 +57,7 @@ public final class EnvelopeReader {
    * this long: each lookup may block a stream thread for its timeouts, and a few in a row inside one
    * transaction would outlast the broker's transaction timeout and get the task fenced (ADR 0009).
    */
-  static final long OUTAGE_MEMORY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+  public static final long OUTAGE_MEMORY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
   private final java.util.function.LongSupplier nanoTime;
   /** {@link #nanoTime} before which the registry is taken to be down (0: not known to be down). */
