@@ -457,6 +457,15 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
+  /**
+   * How every durable wait ends this execution: {@code throw ctx.suspend(new Suspension(...))}.
+   * Parallel steps still running are waited for and journaled first, and a retry of one of them due
+   * before {@code s.wakeAt} wakes the run earlier.
+   */
+  Suspension suspend(Suspension s) {
+    return s;
+  }
+
   /** Entries recorded since the last publish; they travel with the completion. */
   List<JournalEntry> drainUnpublished() {
     List<JournalEntry> drained = new ArrayList<>(unpublished);

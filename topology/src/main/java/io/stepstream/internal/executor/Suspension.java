@@ -7,7 +7,7 @@ package io.stepstream.internal.executor;
  */
 final class Suspension extends Error {
   /** What kinds of wait the orchestrator distinguishes (timers of approvals and signals resolve the wait). */
-  enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL }
+  enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL, CHILD, PROMISE }
 
   final long wakeAt;
   final String reason;
