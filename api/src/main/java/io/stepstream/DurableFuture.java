@@ -16,6 +16,9 @@ package io.stepstream;
  * }</pre>
  *
  * <p>Only the workflow's own thread may call {@link #get()}, like every {@link WorkflowContext} method.
+ * There is deliberately no {@code isDone()}: whether a branch has finished yet differs between the
+ * first pass and a replay; use {@link WorkflowContext#any} to act on whichever finishes first (its
+ * choice is journaled).
  *
  * @param <T> the result type
  */
@@ -31,7 +34,4 @@ public interface DurableFuture<T> {
    *     comes as the exception their documentation names)
    */
   T get();
-
-  /** True if {@link #get()} would return (or throw) without waiting. */
-  boolean isDone();
 }

@@ -20,16 +20,22 @@ import java.util.UUID;
  *
  * <p><b>One thread.</b> The context belongs to the thread running the workflow. Using it from any
  * other thread (steps submitted to an executor, a parallel stream, a step body calling {@code
- * ctx.step}) throws {@link IllegalStateException} at once, and the run then fails: parallel steps
- * are not supported yet. Do the work in a single step, or in sequential steps. A step body uses its
- * {@link StepContext}, which works on the step's own thread.
+ * ctx.step}) throws {@link IllegalStateException} at once, and the run then fails. For parallel
+ * work use {@link #stepAsync}: each branch runs on its own thread, is journaled and retried on its
+ * own, and is awaited durably. A step body uses its {@link StepContext}, which works on the step's
+ * own thread.
  *
  * <pre>{@code
  * // BAD: fails at once; the context is bound to the workflow's thread
  * pool.submit(() -> ctx.step("fetch-" + n, Page.class, s -> http.get(urls.get(n))));
  *
- * // GOOD: one step does the parallel work and records the whole result
- * Pages pages = ctx.step("fetch-all", Pages.class, s -> new Pages(fetchInParallel(urls)));
+ * // GOOD: parallel branches, each journaled on its own
+ * List<DurableFuture<Page>> pages = new ArrayList<>();
+ * for (int i = 0; i < urls.size(); i++) {
+ *   String url = urls.get(i);
+ *   pages.add(ctx.stepAsync("fetch-" + i, Page.class, s -> http.get(url)));
+ * }
+ * List<Page> all = ctx.all(pages);
  * }</pre>
  *
  * <p><b>Determinism footguns</b> (the code between steps runs again on every replay):
@@ -79,6 +85,108 @@ public interface WorkflowContext {
    * of attempts and the last error.
    */
   <T> T step(String name, Class<T> type, StepOptions options, StepFunction<T> fn);
+
+  /**
+   * A step whose result is a generic type: {@code new TypeRef<List<Finding>>() {}} decodes the
+   * elements as {@code Finding}s, where {@code List.class} would give maps.
+   */
+  <T> T step(String name, TypeRef<T> type, StepFunction<T> fn);
+
+  /** A step with a generic result type and its own retry policy and timeouts. */
+  <T> T step(String name, TypeRef<T> type, StepOptions options, StepFunction<T> fn);
+
+  /**
+   * A step without a result.
+   *
+   * <pre>{@code
+   * // BAD: a made-up result type and a null to return
+   * ctx.step("notify", Void.class, s -> { mailer.send(owner, text); return null; });
+   *
+   * // GOOD
+   * ctx.run("notify", s -> mailer.send(owner, text, s.idempotencyKey()));
+   * }</pre>
+   */
+  void run(String name, StepAction action);
+
+  /** A step without a result, with its own retry policy and timeouts. */
+  void run(String name, StepOptions options, StepAction action);
+
+  /**
+   * Starts a step without waiting for it: a parallel branch. The body runs on its own thread (at
+   * most a bounded number per run at once, {@code Stepstream.Builder.maxParallelStepsPerRun}; the
+   * rest start as others finish, in the order they were created); its outcome is journaled under
+   * {@code name} like a step's, failed attempts are retried on its own backoff, and a replay
+   * returns the recorded outcome without running it again. Wait for it with {@link
+   * DurableFuture#get()}, {@link #all} or {@link #any}.
+   *
+   * <p>Before the run waits durably (a sleep, an approval, a retry backoff) or ends, branches still
+   * running are waited for and journaled: their work is never thrown away. A branch that is never
+   * awaited does not fail the run and is not retried after the run ends.
+   *
+   * @param name unique within the run, like every step name
+   */
+  <T> DurableFuture<T> stepAsync(String name, Class<T> type, StepFunction<T> fn);
+
+  /** A parallel branch with its own retry policy and timeouts. */
+  <T> DurableFuture<T> stepAsync(String name, Class<T> type, StepOptions options, StepFunction<T> fn);
+
+  /** A parallel branch with a generic result type. */
+  <T> DurableFuture<T> stepAsync(String name, TypeRef<T> type, StepFunction<T> fn);
+
+  /** A parallel branch with a generic result type, its own retry policy and timeouts. */
+  <T> DurableFuture<T> stepAsync(String name, TypeRef<T> type, StepOptions options, StepFunction<T> fn);
+
+  /**
+   * Waits for every future and returns their results in the order given (fan-in). If one failed,
+   * throws the failure of the first failed future in that order; the other branches still finish
+   * and are journaled.
+   */
+  <T> java.util.List<T> all(java.util.List<? extends DurableFuture<? extends T>> futures);
+
+  /**
+   * Waits until at least one of {@code futures} has a result and returns that future (call {@link
+   * DurableFuture#get()} on it). When several have finished, the first in the list wins. The
+   * choice is journaled, so a replay returns the same future even if the others have finished by
+   * then.
+   */
+  <F extends DurableFuture<?>> F any(java.util.List<F> futures);
+
+  /**
+   * A version marker for changing workflow code while runs are in flight. The first time a run
+   * reaches the marker it records {@code maxSupported}; a run that passed this point before the
+   * marker existed (its journal already holds what came after) gets {@link #DEFAULT_VERSION}; later
+   * passes return what was recorded.
+   *
+   * <pre>{@code
+   * // BAD: runs parked on the approval below replay into a step they never ran before it
+   * ctx.step("fraud-check", Score.class, s -> fraud.score(order));
+   *
+   * // GOOD: runs that already passed this point keep the old path
+   * if (ctx.version("fraud-check", DEFAULT_VERSION, 1) >= 1) {
+   *   ctx.step("fraud-check", Score.class, s -> fraud.score(order));
+   * }
+   * Approval a = ctx.awaitApproval("manager", request, Duration.ofDays(2));
+   * }</pre>
+   *
+   * <p>Once no run older than a change can be in flight, raise {@code minSupported} and delete
+   * the old branch; a run that recorded a version outside {@code [minSupported, maxSupported]} is
+   * parked with a {@link NonDeterminismException} naming the change and both versions.
+   *
+   * @param changeId unique within the workflow, journaled as {@code $version:<changeId>}
+   */
+  int version(String changeId, int minSupported, int maxSupported);
+
+  /** What {@link #version} returns for a run that passed the marker before it existed. */
+  int DEFAULT_VERSION = 0;
+
+  /**
+   * True while the code is answered from the journal: it has not yet reached everything the run
+   * recorded. Use it (or {@link #logger()}) to keep side-effect-free diagnostics from repeating.
+   */
+  boolean isReplaying();
+
+  /** A logger that is silent while {@link #isReplaying()}: each message once per run. */
+  WorkflowLogger logger();
 
   /**
    * Durable sleep: the run is parked (no thread, no memory) and dispatched again when {@code

@@ -136,7 +136,8 @@ public final class Stepstream implements AutoCloseable {
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit, metrics);
       telemetry.bindPublisher(publisher);
       var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
-      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer));
+      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer))
+          .maxParallelStepsPerRun(config.maxParallelStepsPerRun);
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stepstream-resume-markers");
@@ -488,6 +489,7 @@ public final class Stepstream implements AutoCloseable {
     private short replicationFactor = -1;
     private short effectiveReplicationFactor = 1;
     private int executorThreads = 256;
+    private int maxParallelStepsPerRun = 8;
     private int streamThreads = 1;
     private Duration commitInterval = Duration.ofMillis(50);
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
@@ -752,6 +754,23 @@ public final class Stepstream implements AutoCloseable {
     /** Threads running workflow code (default 256): the most steps in flight on this instance. */
     public Builder executorThreads(int n) {
       this.executorThreads = n;
+      return this;
+    }
+
+    /**
+     * Parallel branches ({@code ctx.stepAsync}) one run may have running at once (default 8); more
+     * wait, in the order the code created them, until one finishes. Each running branch holds a
+     * thread of its own, beside the run's executor thread.
+     *
+     * <pre>{@code
+     * Stepstream.builder().maxParallelStepsPerRun(32)   // a research agent fanning out to 32 searches
+     * }</pre>
+     */
+    public Builder maxParallelStepsPerRun(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxParallelStepsPerRun must be at least 1, not " + n);
+      }
+      this.maxParallelStepsPerRun = n;
       return this;
     }
 

@@ -86,6 +86,30 @@ public final class PayloadCodec {
     return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json), null);
   }
 
+  /**
+   * Decodes as a generic type ({@code List<Finding>}); a plain class decodes as {@link
+   * #decode(Payload, Class)} does. Avro payloads need a generated class.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T decode(Payload payload, java.lang.reflect.Type type) {
+    if (type instanceof Class<?> plain) {
+      return (T) decode(payload, plain);
+    }
+    if (payload == null) {
+      return null;
+    }
+    if (payload.getEncoding() == PayloadEncoding.AVRO) {
+      throw new PayloadException("cannot decode an AVRO payload as " + type.getTypeName() + ": declare its generated Avro class", null);
+    }
+    try {
+      return JSON.readValue(bytes(payload), JSON.getTypeFactory().constructType(type));
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      throw new PayloadException("cannot decode a JSON payload as " + type.getTypeName() + explain(e), e);
+    } catch (IOException | RuntimeException e) {
+      throw new PayloadException("cannot decode a JSON payload as " + type.getTypeName() + ": " + e.getMessage(), e);
+    }
+  }
+
   public static <T> T decode(Payload payload, Class<T> type) {
     if (payload == null || type == Void.class || type == void.class) {
       return null;

@@ -41,6 +41,8 @@ public final class Execution implements Runnable {
   private static final int MAX_STACK_CHARS = 4000;
   /** Error type of a run whose input never decoded as the workflow's input type. */
   static final String INVALID_INPUT = "INVALID_INPUT";
+  /** Parallel branches per run unless the engine says otherwise. */
+  public static final int DEFAULT_MAX_PARALLEL_STEPS = ReplayContext.DEFAULT_MAX_PARALLEL_STEPS;
 
   private final ExecutionRequest request;
   private final Registration<?, ?> workflow;
@@ -48,6 +50,7 @@ public final class Execution implements Runnable {
   private final ExecutionListener listener;
   private final Clock clock;
   private final ExecutionTelemetry telemetry;
+  private final int maxParallelSteps;
   private volatile boolean abandoned;
   private volatile Thread runner;
 
@@ -67,6 +70,18 @@ public final class Execution implements Runnable {
       ExecutionListener listener,
       Clock clock,
       ExecutionTelemetry telemetry) {
+    this(request, workflow, publisher, listener, clock, telemetry, DEFAULT_MAX_PARALLEL_STEPS);
+  }
+
+  public Execution(
+      ExecutionRequest request,
+      Registration<?, ?> workflow,
+      OutcomePublisher publisher,
+      ExecutionListener listener,
+      Clock clock,
+      ExecutionTelemetry telemetry,
+      int maxParallelSteps) {
+    this.maxParallelSteps = maxParallelSteps;
     this.request = request;
     this.workflow = workflow;
     // every outcome of the run carries its trace context
@@ -109,7 +124,7 @@ public final class Execution implements Runnable {
     boolean finished = false;
     ReplayContext ctx =
         new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
-            telemetry);
+            telemetry, maxParallelSteps);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);
@@ -123,6 +138,7 @@ public final class Execution implements Runnable {
       // publishing the completion itself failed (an OutOfMemoryError, say): the orchestrator resumes the run, a bounded number of times
       LOG.error("run {} execution {} ended without a completion", request.runId(), request.executionId(), e);
     } finally {
+      ctx.cancelBranches(); // only branches of an abandoned or broken execution still run here
       runner = null;
       Thread.interrupted(); // do not leak an interrupt from cancel() into the pool thread
       listener.onExecutionEnded(this, finished);
@@ -150,7 +166,9 @@ public final class Execution implements Runnable {
 
   private RunCompletion runWorkflow(ReplayContext ctx) {
     try {
-      return runToEnd(ctx);
+      RunCompletion ended = runToEnd(ctx);
+      ctx.finishBranches(); // branches never awaited: their work is done or under way, journal it
+      return ended;
     } catch (Suspension s) {
       return waiting(s); // also when a compensation step waits for its retry
     }

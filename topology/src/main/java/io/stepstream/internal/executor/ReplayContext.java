@@ -1,6 +1,11 @@
 package io.stepstream.internal.executor;
 
 import io.stepstream.Approval;
+import io.stepstream.DurableFuture;
+import io.stepstream.StepAction;
+import io.stepstream.TypeRef;
+import io.stepstream.WorkflowLogger;
+import java.lang.reflect.Type;
 import io.stepstream.ApprovalRequest;
 import io.stepstream.ApprovalTimeoutException;
 import io.stepstream.EventTimeoutException;
@@ -67,6 +72,12 @@ final class ReplayContext implements WorkflowContext {
   static final String COMPENSATION_PREFIX = "compensate:";
   /** Error type of a step whose result does not decode as the type the step declared. */
   static final String RESULT_NOT_DECODABLE = "RESULT_NOT_DECODABLE";
+  /** Journal name prefix of the choices of {@code any()}, followed by the futures' names. */
+  static final String CHOICE_PREFIX = "$any:";
+  /** Journal name prefix of version markers, followed by the change id. */
+  static final String VERSION_PREFIX = "$version:";
+  /** Parallel branches per run unless the engine says otherwise. */
+  static final int DEFAULT_MAX_PARALLEL_STEPS = 8;
 
   private final ExecutionRequest request;
   private final OutcomePublisher publisher;
@@ -79,6 +90,10 @@ final class ReplayContext implements WorkflowContext {
   private final List<JournalEntry> unpublished = new ArrayList<>();
   private final Deque<Compensation> compensations = new ArrayDeque<>();
   private final Thread owner = Thread.currentThread();
+  private final Branches branches;
+  /** Journaled entries the code reaches (steps, waits, values...) that this pass has not reached yet. */
+  private final Set<String> unreached = new HashSet<>();
+  private WorkflowLogger logger;
   private volatile IllegalStateException foreignUse;
   private NonDeterminismException parked;
   private boolean compensating;
@@ -96,7 +111,7 @@ final class ReplayContext implements WorkflowContext {
       BooleanSupplier abandoned,
       RetryPolicy defaultRetry,
       DoubleSupplier random) {
-    this(request, publisher, clock, abandoned, defaultRetry, random, ExecutionTelemetry.NONE);
+    this(request, publisher, clock, abandoned, defaultRetry, random, ExecutionTelemetry.NONE, DEFAULT_MAX_PARALLEL_STEPS);
   }
 
   ReplayContext(
@@ -106,7 +121,9 @@ final class ReplayContext implements WorkflowContext {
       BooleanSupplier abandoned,
       RetryPolicy defaultRetry,
       DoubleSupplier random,
-      ExecutionTelemetry telemetry) {
+      ExecutionTelemetry telemetry,
+      int maxParallelSteps) {
+    this.branches = new Branches(maxParallelSteps);
     this.request = request;
     this.publisher = publisher;
     this.clock = clock;
@@ -114,6 +131,23 @@ final class ReplayContext implements WorkflowContext {
     this.defaultRetry = defaultRetry;
     this.random = random;
     this.telemetry = telemetry;
+    for (JournalEntry e : request.journal().values()) {
+      if (reachedByCode(e)) {
+        unreached.add(e.getName());
+      }
+    }
+  }
+
+  /**
+   * Entries the workflow code itself produced by reaching a call; not what the orchestrator stores
+   * for the run on its own (early decisions and events, heartbeats, results from outside).
+   */
+  private static boolean reachedByCode(JournalEntry e) {
+    return switch (e.getKind()) {
+      case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, APPROVAL_WAIT, SIGNAL_WAIT, APPROVAL, EMIT, CHILD_START, VERSION, CHOICE -> true;
+      case SIGNAL -> !e.getName().startsWith("$signal:"); // a resolution, not a buffered event
+      default -> false;
+    };
   }
 
   @Override
@@ -135,11 +169,93 @@ final class ReplayContext implements WorkflowContext {
 
   @Override
   public <T> T step(String name, Class<T> type, StepOptions options, StepFunction<T> fn) {
+    return stepInline(name, type, options, fn);
+  }
+
+  @Override
+  public <T> T step(String name, TypeRef<T> type, StepFunction<T> fn) {
+    return step(name, type, StepOptions.defaults(), fn);
+  }
+
+  @Override
+  public <T> T step(String name, TypeRef<T> type, StepOptions options, StepFunction<T> fn) {
+    return stepInline(name, type.type(), options, fn);
+  }
+
+  @Override
+  public void run(String name, StepAction action) {
+    run(name, StepOptions.defaults(), action);
+  }
+
+  @Override
+  public void run(String name, StepOptions options, StepAction action) {
+    stepInline(name, Void.class, options, s -> {
+      action.run(s);
+      return null;
+    });
+  }
+
+  @Override
+  public <T> DurableFuture<T> stepAsync(String name, Class<T> type, StepFunction<T> fn) {
+    return stepAsync(name, type, StepOptions.defaults(), fn);
+  }
+
+  @Override
+  public <T> DurableFuture<T> stepAsync(String name, Class<T> type, StepOptions options, StepFunction<T> fn) {
+    return branch(name, type, options, fn);
+  }
+
+  @Override
+  public <T> DurableFuture<T> stepAsync(String name, TypeRef<T> type, StepFunction<T> fn) {
+    return stepAsync(name, type, StepOptions.defaults(), fn);
+  }
+
+  @Override
+  public <T> DurableFuture<T> stepAsync(String name, TypeRef<T> type, StepOptions options, StepFunction<T> fn) {
+    return branch(name, type.type(), options, fn);
+  }
+
+  /** A step on this thread: replayed, or run now (a retry due later suspends the run). */
+  private <T> T stepInline(String name, Type type, StepOptions options, StepFunction<T> fn) {
     enter();
     checkUserName(name);
+    StepBranch<T> step = prepare(name, type, options, fn);
+    if (step.state() == StepBranch.State.READY) {
+      launch(step);
+      complete(step, runAttempt(step, attemptContext(step)));
+    }
+    if (step.state() == StepBranch.State.RETRY_DUE) {
+      throw suspend(step.suspension());
+    }
+    return step.outcome();
+  }
+
+  /** A parallel branch: replayed, due later, or started (or queued behind the run's limit). */
+  private <T> DurableFuture<T> branch(String name, Type type, StepOptions options, StepFunction<T> fn) {
+    enter();
+    checkUserName(name);
+    StepBranch<T> branch = prepare(name, type, options, fn);
+    branches.created(branch);
+    if (branch.state() == StepBranch.State.READY) {
+      collectFinished(); // frees room, and journals first what finished before this one starts
+      if (branches.hasRoom()) {
+        startBranch(branch);
+      } else {
+        branches.queue(branch);
+      }
+    }
+    return branch;
+  }
+
+  /** What the journal says of step {@code name}, or a branch ready to run its next attempt. */
+  private <T> StepBranch<T> prepare(String name, Type type, StepOptions options, StepFunction<T> fn) {
     JournalEntry recorded = recall(name, EntryKind.STEP, "step");
     if (recorded != null) {
-      return replay(recorded, type);
+      try {
+        return StepBranch.done(this, name, replay(recorded, type), null);
+      } catch (StepFailedException failed) {
+        return StepBranch.done(this, name, null, failed);
+      }
     }
     checkCancelRequested(name);
     RetryPolicy policy = options.retry() != null ? options.retry() : defaultRetry;
@@ -147,21 +263,221 @@ final class ReplayContext implements WorkflowContext {
     long now = clock.millis();
     JournalEntry lastFailure = failedAttempts == 0 ? null : journal(attemptName(name, failedAttempts));
     if (lastFailure != null && lastFailure.getDueAt() != null && now < lastFailure.getDueAt()) {
-      throw new Suspension(lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")", Suspension.Kind.RETRY, name);
+      return StepBranch.retryDue(this, name, lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")");
     }
-    int attempt = failedAttempts + 1;
-    long firstStart = firstAttemptStart(name, failedAttempts, now);
-    flushBuffered(); // earlier outcomes are durable before this step's side effect can happen
-    StepAttemptContext attemptContext =
-        new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
-    long attemptStarted = System.nanoTime();
-    Attempt<T> result = runAttempt(telemetry.tracer().around(request, name, attempt, fn), attemptContext, limits(options, now, firstStart));
-    telemetry.metrics().stepAttempt(request.workflowType(), result.succeeded(), System.nanoTime() - attemptStarted);
+    return StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now));
+  }
+
+  /** Makes earlier outcomes durable before this step's side effect can happen, then marks its start. */
+  private void launch(StepBranch<?> step) {
+    flushBuffered();
+    step.startedAt = clock.millis();
+    step.startedNanos = System.nanoTime();
+  }
+
+  private <T> StepAttemptContext attemptContext(StepBranch<T> step) {
+    String name = step.name();
+    int attempt = step.attemptNumber;
+    return new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
+  }
+
+  private <T> void startBranch(StepBranch<T> branch) {
+    launch(branch);
+    StepAttemptContext context = attemptContext(branch);
+    StepFunction<T> traced = telemetry.tracer().around(request, branch.name(), branch.attemptNumber, branch.fn);
+    Limits limits = limits(branch.options, branch.startedAt, branch.firstStart);
+    String runId = request.runId();
+    branches.start(branch, () -> {
+      try (LogContext log = LogContext.run(runId, request.workflowType())) {
+        return AttemptRunner.run(traced, context, limits, clock);
+      } catch (InterruptedException e) {
+        return new Attempt<>(null, e);
+      }
+    });
+  }
+
+  private <T> Attempt<T> runAttempt(StepBranch<T> step, StepAttemptContext context) {
+    return runAttempt(telemetry.tracer().around(request, step.name(), step.attemptNumber, step.fn), context,
+        limits(step.options, step.startedAt, step.firstStart));
+  }
+
+  /** Journals an attempt's outcome (on this thread only): a value, a retry due later, or the failure for good. */
+  private <T> void complete(StepBranch<T> step, Attempt<T> result) {
+    telemetry.metrics().stepAttempt(request.workflowType(), result.succeeded(), System.nanoTime() - step.startedNanos);
     checkNotAbandoned();
-    if (result.succeeded()) {
-      return recordSuccess(name, type, attempt, now, result.value());
+    try {
+      if (result.succeeded()) {
+        step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value()), null);
+        return;
+      }
+      long retryAt = recordFailure(step.name(), step.attemptNumber, step.startedAt, step.firstStart, step.options, step.policy, result.failure());
+      step.retryAt(retryAt, "retry of step '" + step.name() + "' (attempt " + (step.attemptNumber + 1) + ")");
+    } catch (StepFailedException failed) {
+      step.finish(null, failed);
     }
-    return recordFailure(name, attempt, now, firstStart, options, policy, result.failure());
+  }
+
+  /**
+   * Journals the branches that finished and starts queued ones in the room they left. While other
+   * branches still run, what finished is published at once: a crash then repeats only the
+   * branches that were still running.
+   */
+  private void collectFinished() {
+    boolean collected = false;
+    for (StepBranch<?> done : branches.finished()) {
+      completeBranch(done);
+      collected = true;
+    }
+    StepBranch<?> next;
+    while (branches.hasRoom() && (next = branches.nextQueued()) != null) {
+      startBranch(next);
+    }
+    if (collected && branches.busy()) {
+      flushBuffered();
+    }
+  }
+
+  private <T> void completeBranch(StepBranch<T> branch) {
+    Attempt<T> attempt = branch.attempt;
+    if (attempt.failure() instanceof InterruptedException) {
+      checkNotAbandoned(); // interrupted because the execution was abandoned: nothing to journal
+    }
+    complete(branch, attempt);
+  }
+
+  /** Blocks this thread until a branch finishes; an abandoned execution stops here. */
+  private void awaitBranch() {
+    try {
+      branches.awaitOne();
+    } catch (InterruptedException e) {
+      checkNotAbandoned();
+      Thread.currentThread().interrupt();
+      throw new ExecutionAbandoned(request.runId()); // interrupted for another reason: the run is dispatched again
+    }
+    checkNotAbandoned();
+  }
+
+  /** {@link DurableFuture#get()}: collects branches until {@code future} is resolved, or parks the run for it. */
+  <T> T await(ContextFuture<T> future) {
+    enter();
+    while (true) {
+      collectFinished();
+      if (future.resolved()) {
+        return future.outcome();
+      }
+      if (!future.localWork()) {
+        throw suspend(future.suspension());
+      }
+      awaitBranch();
+    }
+  }
+
+  @Override
+  public <T> List<T> all(List<? extends DurableFuture<? extends T>> futures) {
+    enter();
+    List<T> results = new ArrayList<>(futures.size());
+    for (DurableFuture<? extends T> future : futures) {
+      own(future);
+      results.add(future.get());
+    }
+    return results;
+  }
+
+  @Override
+  public <F extends DurableFuture<?>> F any(List<F> futures) {
+    enter();
+    if (futures.isEmpty()) {
+      throw new IllegalArgumentException("run " + request.runId() + ": any() needs at least one future");
+    }
+    List<String> names = new ArrayList<>();
+    for (F future : futures) {
+      names.add(own(future).name());
+    }
+    String choiceName = CHOICE_PREFIX + String.join(",", names);
+    JournalEntry recorded = recall(choiceName, EntryKind.CHOICE, "any()");
+    if (recorded != null) {
+      String winner = decodeRecorded(recorded, recorded.getValue(), String.class);
+      int index = names.indexOf(winner);
+      if (index < 0) {
+        throw park(new NonDeterminismException("run " + request.runId() + ": any() over " + names + " chose '" + winner
+            + "' when it ran first, which is no longer among its futures; the workflow code changed incompatibly. Restore the"
+            + " old code or version the change (ctx.version), then `stepstream resume " + request.runId() + "`"));
+      }
+      return futures.get(index);
+    }
+    while (true) {
+      collectFinished();
+      for (F future : futures) {
+        if (((ContextFuture<?>) future).resolved()) {
+          unpublished.add(entry(choiceName, EntryKind.CHOICE).setValue(PayloadCodec.encode(future.name())).build());
+          return future;
+        }
+      }
+      boolean local = futures.stream().anyMatch(f -> ((ContextFuture<?>) f).localWork());
+      if (!local) {
+        Suspension earliest = null;
+        for (F future : futures) {
+          Suspension s = ((ContextFuture<?>) future).suspension();
+          if (earliest == null || s.wakeAt < earliest.wakeAt) {
+            earliest = s;
+          }
+        }
+        throw suspend(earliest);
+      }
+      awaitBranch();
+    }
+  }
+
+  private ContextFuture<?> own(DurableFuture<?> future) {
+    if (future instanceof ContextFuture<?> mine && mine.ctx == this) {
+      return mine;
+    }
+    throw new IllegalArgumentException("run " + request.runId() + ": all()/any() take futures this run's context created (stepAsync,"
+        + " startChild, promise), not " + future);
+  }
+
+  @Override
+  public int version(String changeId, int minSupported, int maxSupported) {
+    enter();
+    checkUserName(changeId);
+    if (minSupported > maxSupported) {
+      throw new IllegalArgumentException("run " + request.runId() + ": version(\"" + changeId + "\", " + minSupported + ", "
+          + maxSupported + "): the minimum supported version is above the maximum");
+    }
+    String name = VERSION_PREFIX + changeId;
+    JournalEntry recorded = recall(name, EntryKind.VERSION, "version(\"" + changeId + "\")");
+    int version;
+    if (recorded != null) {
+      version = decodeRecorded(recorded, recorded.getValue(), Integer.class);
+    } else {
+      // a run whose journal goes on past this point reached it before the marker existed: the old code's path
+      version = isReplaying() ? DEFAULT_VERSION : maxSupported;
+      unpublished.add(entry(name, EntryKind.VERSION).setValue(PayloadCodec.encode(version)).build());
+    }
+    if (version < minSupported || version > maxSupported) {
+      throw park(new NonDeterminismException(
+          "run " + request.runId() + " took version " + version + " of change '" + changeId + "'"
+              + (recorded == null ? " (it passed this point before the version marker existed)" : "")
+              + ", but this code supports versions " + minSupported + " to " + maxSupported
+              + "; deploy code that still has the branch for version " + version + " (or let such runs finish before raising the"
+              + " minimum), then `stepstream resume " + request.runId() + "`"));
+    }
+    return version;
+  }
+
+  @Override
+  public boolean isReplaying() {
+    checkThread();
+    return !unreached.isEmpty();
+  }
+
+  @Override
+  public WorkflowLogger logger() {
+    checkThread();
+    if (logger == null) {
+      logger = new ReplayAwareLogger(request.workflowType(), () -> !unreached.isEmpty());
+    }
+    return logger;
   }
 
   @Override
@@ -204,7 +520,7 @@ final class ReplayContext implements WorkflowContext {
                 .setToken("") // signed by the orchestrator, which holds the secret
                 .setRequestedAt(clock.millis())
                 .build()));
-    throw new Suspension(deadline, "approval '" + name + "'", Suspension.Kind.APPROVAL, name);
+    throw suspend(new Suspension(deadline, "approval '" + name + "'", Suspension.Kind.APPROVAL, name));
   }
 
   @Override
@@ -243,7 +559,7 @@ final class ReplayContext implements WorkflowContext {
       }
     }
     long deadline = registerWait(name, EntryKind.SIGNAL_WAIT, "awaitEvent", timeout, due -> null);
-    throw new Suspension(deadline, "event '" + name + "'", Suspension.Kind.SIGNAL, name);
+    throw suspend(new Suspension(deadline, "event '" + name + "'", Suspension.Kind.SIGNAL, name));
   }
 
   /** Records the wait the first time (with its deadline); returns the recorded deadline. */
@@ -409,10 +725,14 @@ final class ReplayContext implements WorkflowContext {
 
   /** A journaled payload the current code cannot read parks the run (see {@link UndecodableJournalException}). */
   <T> T decodeRecorded(JournalEntry recorded, Payload payload, Class<T> type) {
+    return decodeRecorded(recorded, payload, (Type) type);
+  }
+
+  <T> T decodeRecorded(JournalEntry recorded, Payload payload, Type type) {
     try {
       return PayloadCodec.decode(payload, type);
     } catch (PayloadCodec.PayloadException e) {
-      throw park(new UndecodableJournalException(request.runId(), describe(recorded), type.getName(), e.getMessage()));
+      throw park(new UndecodableJournalException(request.runId(), describe(recorded), type.getTypeName(), e.getMessage()));
     }
   }
 
@@ -463,7 +783,28 @@ final class ReplayContext implements WorkflowContext {
    * before {@code s.wakeAt} wakes the run earlier.
    */
   Suspension suspend(Suspension s) {
-    return s;
+    finishBranches();
+    Suspension earliest = s;
+    for (StepBranch<?> b : branches.all()) {
+      if (b.state() == StepBranch.State.RETRY_DUE && b.retryAt() < earliest.wakeAt) {
+        earliest = b.suspension(); // the run must be back in time to retry that branch
+      }
+    }
+    return earliest;
+  }
+
+  /** Waits for every branch still running or queued, and journals them. */
+  void finishBranches() {
+    collectFinished();
+    while (branches.busy()) {
+      awaitBranch();
+      collectFinished();
+    }
+  }
+
+  /** The execution is over (or abandoned): branches still running are interrupted, their results unwanted. */
+  void cancelBranches() {
+    branches.cancelRunning();
   }
 
   /** Entries recorded since the last publish; they travel with the completion. */
@@ -496,12 +837,12 @@ final class ReplayContext implements WorkflowContext {
     }
     checkCancelRequested(name);
     if (recorded != null) {
-      throw new Suspension(recorded.getDueAt(), "sleep '" + name + "'", Suspension.Kind.SLEEP, name);
+      throw suspend(new Suspension(recorded.getDueAt(), "sleep '" + name + "'", Suspension.Kind.SLEEP, name));
     }
     long dueAt = dueAtIfNew.getAsLong();
     unpublished.add(entry(name, EntryKind.SLEEP).setSucceeded(true).setDueAt(dueAt).setStartedAt(now).build());
     if (dueAt > now) {
-      throw new Suspension(dueAt, "sleep '" + name + "'", Suspension.Kind.SLEEP, name);
+      throw suspend(new Suspension(dueAt, "sleep '" + name + "'", Suspension.Kind.SLEEP, name));
     }
   }
 
@@ -520,7 +861,7 @@ final class ReplayContext implements WorkflowContext {
    * declared type that loses information ({@code List.class} gives maps) does so the first time
    * too, and one that does not decode at all fails now, not on the replay after a crash.
    */
-  private <T> T recordSuccess(String name, Class<T> type, int attempt, long startedAt, T value) {
+  private <T> T recordSuccess(String name, Type type, int attempt, long startedAt, T value) {
     Payload encoded;
     try {
       encoded = PayloadCodec.encode(value);
@@ -542,14 +883,15 @@ final class ReplayContext implements WorkflowContext {
     return returned;
   }
 
-  private String notDecodableMessage(String name, Class<?> type, Object value, PayloadCodec.PayloadException e) {
+  private String notDecodableMessage(String name, Type type, Object value, PayloadCodec.PayloadException e) {
     return "the result of step '" + name + "' in run " + request.runId() + " (a " + value.getClass().getName()
-        + ") was recorded but cannot be read back as " + type.getName() + ", and a step returns what a replay would read: "
+        + ") was recorded but cannot be read back as " + type.getTypeName() + ", and a step returns what a replay would read: "
         + e.getMessage() + ". Return a record or a POJO Jackson can construct (or an Avro generated type) and declare"
-        + " that class; generic types such as List<Foo> come back as List<Map>, so wrap them in a record";
+        + " that class (for generic types such as List<Foo>, a TypeRef: new TypeRef<List<Foo>>() {})";
   }
 
-  private <T> T recordFailure(
+  /** Journals a failed attempt: returns when the retry is due, or throws the failure for good. */
+  private long recordFailure(
       String name, int attempt, long startedAt, long firstStart, StepOptions options, RetryPolicy policy, Throwable failure) {
     String type = failure instanceof AttemptRunner.StepTimeoutException ? AttemptRunner.StepTimeoutException.TYPE
         : failure instanceof WorkflowFailure chosen ? chosen.type() : failure.getClass().getName();
@@ -568,13 +910,13 @@ final class ReplayContext implements WorkflowContext {
                 .setDueAt(wakeAt)
                 .setStartedAt(startedAt)
                 .build());
-        throw new Suspension(wakeAt, "retry of step '" + name + "' (attempt " + (attempt + 1) + ")", Suspension.Kind.RETRY, name);
+        return wakeAt;
       }
       message = message + " (no retry: the schedule-to-close timeout of " + budget + " would pass first)";
     }
     // results carry type and message; the stack trace is for the workflow's developers
     LOG.warn("run {}: step '{}' failed after {} attempt(s): {}: {}", request.runId(), name, attempt, type, message, failure);
-    return failFinally(name, attempt, startedAt, type, message, details);
+    return this.<Long>failFinally(name, attempt, startedAt, type, message, details); // always throws
   }
 
   private <T> T failFinally(String name, int attempt, long startedAt, String type, String message) {
@@ -663,6 +1005,14 @@ final class ReplayContext implements WorkflowContext {
           "run " + request.runId() + " uses the name '" + name + "' twice; names must be unique within a run"
               + " (in loops, add the index: \"tool-\" + i)");
     }
+    unreached.remove(name);
+    if (kind == EntryKind.APPROVAL || kind == EntryKind.SIGNAL) {
+      unreached.remove("$wait:" + name); // reached with its resolution, the registration is passed too
+    } else if (kind == EntryKind.STEP) {
+      for (int n = 1; unreached.remove(attemptName(name, n)); n++) {
+        // its failed attempts are passed too
+      }
+    }
     JournalEntry recorded = journal(name);
     if (recorded != null && recorded.getKind() != kind) {
       throw park(new NonDeterminismException(
@@ -695,7 +1045,7 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
-  private <T> T replay(JournalEntry recorded, Class<T> type) {
+  private <T> T replay(JournalEntry recorded, Type type) {
     if (recorded.getSucceeded()) {
       return decodeRecorded(recorded, recorded.getValue(), type);
     }

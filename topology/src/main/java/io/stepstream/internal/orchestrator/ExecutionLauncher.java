@@ -19,6 +19,7 @@ public final class ExecutionLauncher {
   private final Executor executor;
   private final Clock clock;
   private final ExecutionTelemetry telemetry;
+  private int maxParallelStepsPerRun = Execution.DEFAULT_MAX_PARALLEL_STEPS;
 
   public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock) {
     this(registry, publisher, executor, clock, ExecutionTelemetry.NONE);
@@ -32,6 +33,12 @@ public final class ExecutionLauncher {
     this.clock = clock;
   }
 
+  /** Parallel branches one run may have running at once. */
+  public ExecutionLauncher maxParallelStepsPerRun(int n) {
+    this.maxParallelStepsPerRun = n;
+    return this;
+  }
+
   public WorkflowRegistry registry() {
     return registry;
   }
@@ -41,7 +48,7 @@ public final class ExecutionLauncher {
     var registration =
         registry.find(request.workflowType())
             .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
-    return new Execution(request, registration, publisher, listener, clock, telemetry);
+    return new Execution(request, registration, publisher, listener, clock, telemetry, maxParallelStepsPerRun);
   }
 
   void start(Execution execution) {

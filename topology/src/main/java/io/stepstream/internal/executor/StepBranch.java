@@ -1,0 +1,116 @@
+package io.stepstream.internal.executor;
+
+import io.stepstream.RetryPolicy;
+import io.stepstream.StepFunction;
+import io.stepstream.StepOptions;
+import io.stepstream.internal.executor.AttemptRunner.Attempt;
+import java.lang.reflect.Type;
+
+/**
+ * One step of one execution, run inline ({@code ctx.step}) or as a parallel branch ({@code
+ * ctx.stepAsync}): journaled already, due for a retry later, queued behind the run's parallelism
+ * limit, running, or done. Only the workflow's thread changes its state, except {@link #attempt},
+ * which the branch's thread sets before handing it back.
+ */
+final class StepBranch<T> extends ContextFuture<T> {
+  enum State { READY, QUEUED, RUNNING, RETRY_DUE, DONE }
+
+  final Type type;
+  final StepOptions options;
+  final RetryPolicy policy;
+  final StepFunction<T> fn;
+  final int attemptNumber;
+  final long firstStart;
+  private State state;
+  private T value;
+  private RuntimeException failure;
+  private long retryAt;
+  private String retryReason;
+  long startedAt;
+  long startedNanos;
+  volatile Attempt<T> attempt;
+  java.util.concurrent.Future<?> thread;
+
+  private StepBranch(
+      ReplayContext ctx, String name, Type type, StepOptions options, RetryPolicy policy, StepFunction<T> fn, int attemptNumber, long firstStart) {
+    super(ctx, name);
+    this.type = type;
+    this.options = options;
+    this.policy = policy;
+    this.fn = fn;
+    this.attemptNumber = attemptNumber;
+    this.firstStart = firstStart;
+    this.state = State.READY;
+  }
+
+  /** A step to run now: attempt {@code attemptNumber}, the first of which started at {@code firstStart}. */
+  static <T> StepBranch<T> ready(
+      ReplayContext ctx, String name, Type type, StepOptions options, RetryPolicy policy, StepFunction<T> fn, int attemptNumber, long firstStart) {
+    return new StepBranch<>(ctx, name, type, options, policy, fn, attemptNumber, firstStart);
+  }
+
+  /** A step whose outcome the journal holds (or that failed before it ran). */
+  static <T> StepBranch<T> done(ReplayContext ctx, String name, T value, RuntimeException failure) {
+    StepBranch<T> b = new StepBranch<>(ctx, name, null, null, null, null, 0, 0);
+    b.finish(value, failure);
+    return b;
+  }
+
+  /** A step whose next attempt may not start before {@code at}. */
+  static <T> StepBranch<T> retryDue(ReplayContext ctx, String name, long at, String reason) {
+    StepBranch<T> b = new StepBranch<>(ctx, name, null, null, null, null, 0, 0);
+    b.retryAt(at, reason);
+    return b;
+  }
+
+  void finish(T value, RuntimeException failure) {
+    this.value = value;
+    this.failure = failure;
+    this.state = State.DONE;
+  }
+
+  void retryAt(long at, String reason) {
+    this.retryAt = at;
+    this.retryReason = reason;
+    this.state = State.RETRY_DUE;
+  }
+
+  void queued() {
+    state = State.QUEUED;
+  }
+
+  void running() {
+    state = State.RUNNING;
+  }
+
+  State state() {
+    return state;
+  }
+
+  long retryAt() {
+    return retryAt;
+  }
+
+  @Override
+  boolean resolved() {
+    return state == State.DONE;
+  }
+
+  @Override
+  T outcome() {
+    if (failure != null) {
+      throw failure;
+    }
+    return value;
+  }
+
+  @Override
+  boolean localWork() {
+    return state == State.QUEUED || state == State.RUNNING;
+  }
+
+  @Override
+  Suspension suspension() {
+    return new Suspension(retryAt, retryReason, Suspension.Kind.RETRY, name());
+  }
+}
