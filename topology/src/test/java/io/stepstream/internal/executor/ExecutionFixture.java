@@ -26,6 +26,12 @@ final class ExecutionFixture {
   private Clock clock = CLOCK;
   private ExecutionTelemetry telemetry = ExecutionTelemetry.NONE;
   private Map<String, String> traceHeaders;
+  private int maxParallelSteps = Execution.DEFAULT_MAX_PARALLEL_STEPS;
+
+  ExecutionFixture maxParallelSteps(int n) {
+    this.maxParallelSteps = n;
+    return this;
+  }
 
   ExecutionFixture telemetry(ExecutionTelemetry telemetry) {
     this.telemetry = telemetry;
@@ -63,7 +69,7 @@ final class ExecutionFixture {
   <I> Execution execution(Class<I> inputType, Workflow<I, ?> workflow, Payload input, Map<String, JournalEntry> journal, ExecutionListener listener) {
     var registry = new WorkflowRegistry().register("wf", inputType, workflow, retry);
     var request = new ExecutionRequest("run-1", "wf", 1, input, journal).withTraceHeaders(traceHeaders);
-    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock, telemetry);
+    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock, telemetry, maxParallelSteps);
   }
 
   static StepOutcome last(List<StepOutcome> outcomes) {
