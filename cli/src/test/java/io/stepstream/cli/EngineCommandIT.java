@@ -8,6 +8,7 @@ import io.stepstream.RunResult;
 import io.stepstream.RunStatus;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.devkafka.EmbeddedKafka;
+import io.stepstream.examples.ResearchWorkflows;
 import io.stepstream.examples.SupportWorkflows;
 import io.stepstream.examples.SupportWorkflows.Refund;
 import io.stepstream.examples.SupportWorkflows.Reply;
@@ -96,6 +97,23 @@ class EngineCommandIT {
       assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(result.output(Reply.class).ticketId()).isEqualTo("T-1");
       assertThat(result.output(Reply.class).category()).isEqualTo("billing");
+    }
+  }
+
+  @Test
+  void theResearchAgentFansOutToParallelSearchesAndSynthesizesTheirFindings() {
+    try (WorkflowClient client = client()) {
+      RunResult result =
+          client.start(ResearchWorkflows.RESEARCH, "research-1", new ResearchWorkflows.Question("durable agents", 6)).await(Duration.ofSeconds(90));
+
+      assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
+      ResearchWorkflows.Report report = result.output(ResearchWorkflows.Report.class);
+      // fan-in keeps the order the searches were planned in, whichever finished first
+      assertThat(report.findings()).extracting(ResearchWorkflows.Finding::query)
+          .containsExactly("durable agents history", "durable agents current state", "durable agents open problems",
+              "durable agents key people", "durable agents costs", "durable agents risks");
+      assertThat(report.findings()).allSatisfy(f -> assertThat(f.summary()).startsWith("what the sources say about durable agents"));
+      assertThat(report.synthesis()).startsWith("On durable agents, drawing on 6 searches");
     }
   }
 
