@@ -768,8 +768,8 @@ final class ReplayContext implements WorkflowContext {
       IllegalStateException e =
           new IllegalStateException(
               "the WorkflowContext of run " + request.runId() + " is bound to the thread running the workflow ('" + owner.getName()
-                  + "') and was used from thread '" + current.getName() + "': parallel steps are not supported yet, and a step body"
-                  + " must use its StepContext, not the WorkflowContext. Do the work in a single step or in sequential steps");
+                  + "') and was used from thread '" + current.getName() + "': for parallel work use ctx.stepAsync(...) and"
+                  + " ctx.all(...), and in a step body use its StepContext, not the WorkflowContext");
       if (foreignUse == null) {
         foreignUse = e; // a benign race: any one of the refusals will do
       }

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A WorkflowContext belongs to the thread running the workflow; parallel steps are not supported yet. */
+/** A WorkflowContext belongs to the thread running the workflow; parallel work goes through ctx.stepAsync. */
 @Timeout(10)
 class WorkflowContextThreadTest {
   private final ExecutionFixture fixture = new ExecutionFixture();
@@ -63,13 +63,12 @@ class WorkflowContextThreadTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("run-1")
         .hasMessageContaining("bound to the thread running the workflow")
-        .hasMessageContaining("parallel steps are not supported yet")
-        .hasMessageContaining("single step or in sequential steps"));
+        .hasMessageContaining("for parallel work use ctx.stepAsync(...)"));
     assertThat(outcomes).flatExtracting(StepOutcome::getEntries).isEmpty();
     // the workflow swallowed the failures, but it did not do what it meant to: the run fails, loudly
     var completion = last(outcomes).getCompletion();
     assertThat(completion.getStatus()).isEqualTo(RunStatus.FAILED);
-    assertThat(completion.getError().getMessage()).contains("parallel steps are not supported yet");
+    assertThat(completion.getError().getMessage()).contains("for parallel work use ctx.stepAsync(...)");
   }
 
   @Test
@@ -169,6 +168,6 @@ class WorkflowContextThreadTest {
     assertThat(executed).hasValue(0);
     assertThat(completion.getStatus()).isEqualTo(RunStatus.FAILED);
     assertThat(completion.getError().getType()).isEqualTo(IllegalStateException.class.getName());
-    assertThat(completion.getError().getMessage()).contains("parallel steps are not supported yet");
+    assertThat(completion.getError().getMessage()).contains("for parallel work use ctx.stepAsync(...)");
   }
 }
