@@ -57,7 +57,9 @@ public final class ChaosInstance {
             .commitInterval(java.time.Duration.ofMillis(commitMs))
             .streamsConfig("consumer.session.timeout.ms", 6000)
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)
-            .register(ChaosWorkflow.CHAIN, String.class, ChaosWorkflow.chain(effects, stepDelayMs))
+            .register(ChaosWorkflow.CHAIN, String.class,
+                Boolean.parseBoolean(options.getOrDefault("parallel", "false"))
+                    ? ChaosWorkflow.parallelChain(effects, stepDelayMs) : ChaosWorkflow.chain(effects, stepDelayMs))
             .register(ChaosWorkflow.SIGNALLED, String.class, ChaosWorkflow.signalled(effects, stepDelayMs));
     if (options.containsKey("transactionTimeoutMs")) {
       builder.streamsConfig("producer.transaction.timeout.ms", Integer.parseInt(options.get("transactionTimeoutMs")));

@@ -1,5 +1,6 @@
 package io.stepstream.fault;
 
+import io.stepstream.DurableFuture;
 import io.stepstream.Workflow;
 import java.time.Duration;
 import java.util.UUID;
@@ -50,6 +51,29 @@ public final class ChaosWorkflow {
       String b = ctx.step("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a)));
       String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b)));
       return new Chain(a, b, c);
+    };
+  }
+
+  /**
+   * The chain with parallel steps: {@code a} runs beside a sibling branch {@code x} (a random UUID
+   * too), then {@code b} beside {@code y = y(x)}, then {@code c}. Same output and invariants as
+   * {@link #chain}; branch outcomes are checkpointed while siblings still run, which is the window a
+   * kill should hit.
+   */
+  public static Workflow<String, Chain> parallelChain(EffectsLog effects, long maxDelayMs) {
+    return (ctx, input) -> {
+      DurableFuture<String> a = ctx.stepAsync("a", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString()));
+      DurableFuture<String> x = ctx.stepAsync("x", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString()));
+      String av = a.get();
+      DurableFuture<String> b = ctx.stepAsync("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(av)));
+      String xv = x.get();
+      DurableFuture<String> y = ctx.stepAsync("y", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), "y(" + xv + ")"));
+      String bv = b.get();
+      String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(bv)));
+      if (!y.get().equals("y(" + xv + ")")) {
+        throw new IllegalStateException("run " + ctx.runId() + ": branch y saw another x than this execution: " + y.get() + " vs " + xv);
+      }
+      return new Chain(av, bv, c);
     };
   }
 
