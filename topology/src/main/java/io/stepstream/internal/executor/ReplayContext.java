@@ -101,6 +101,8 @@ final class ReplayContext implements WorkflowContext {
   private int uuidCount;
   /** Unnamed recorded values taken so far by this pass of the code (named ones do not count). */
   private int unnamedValues;
+  /** Runs step bodies; a history replay swaps in one that never does ({@link StepRunner}). */
+  private StepRunner stepRunner = StepRunner.LIVE;
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -673,6 +675,12 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
+  /** For history replays only ({@code HistoryReplay}): step bodies go to {@code runner} instead of running. */
+  ReplayContext withStepRunner(StepRunner runner) {
+    this.stepRunner = runner;
+    return this;
+  }
+
   /** Names of completed steps in the journal that this execution's code never asked for. */
   java.util.List<String> unreachedSteps() {
     java.util.List<String> unreached = new ArrayList<>();
@@ -848,7 +856,7 @@ final class ReplayContext implements WorkflowContext {
 
   private <T> Attempt<T> runAttempt(StepFunction<T> fn, StepAttemptContext context, Limits limits) {
     try {
-      return AttemptRunner.run(fn, context, limits, clock);
+      return stepRunner.run(fn, context, limits, clock);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       checkNotAbandoned();

@@ -1,0 +1,336 @@
+package io.stepstream.testkit;
+
+import io.stepstream.PendingApproval;
+import io.stepstream.RunResult;
+import io.stepstream.avro.ApprovalDecision;
+import io.stepstream.avro.ApprovalRequest;
+import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.JournalEntry;
+import io.stepstream.avro.Payload;
+import io.stepstream.avro.RunState;
+import io.stepstream.avro.Signal;
+import io.stepstream.avro.StepOutcome;
+import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.client.Topics;
+import io.stepstream.internal.approvals.ApprovalTokens;
+import io.stepstream.internal.codec.Envelopes;
+import io.stepstream.internal.codec.PayloadCodec;
+import io.stepstream.internal.codec.Results;
+import io.stepstream.internal.codec.WireCodec;
+import io.stepstream.internal.engine.WorkflowRegistry;
+import io.stepstream.internal.executor.OutcomePublisher;
+import io.stepstream.internal.executor.RecordLimit;
+import io.stepstream.internal.orchestrator.ApprovalGuard;
+import io.stepstream.internal.orchestrator.EngineMetrics;
+import io.stepstream.internal.orchestrator.ExecutionLauncher;
+import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.internal.orchestrator.ResumeMarkers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The engine's orchestrator topology in a {@link TopologyTestDriver}: executions are queued and run
+ * on the calling thread, their outcomes piped back in, until nothing is left to do at the current
+ * virtual time. The same wiring as the engine's own test harness ({@code OrchestratorHarness}).
+ *
+ * <p>The timer tick is one millisecond of virtual time, so a timer fires at the moment it is due
+ * when the environment moves the clock to it.
+ */
+final class InMemoryEngine implements AutoCloseable {
+  static final Instant DEFAULT_START = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration TICK = Duration.ofMillis(1);
+  /** A run that never stops producing work at one instant (a loop of failing steps without backoff) must not hang the test. */
+  private static final int MAX_ROUNDS = 100_000;
+
+  private final Topics topics = Topics.withPrefix("testkit");
+  private final WireCodec wire = WireCodec.singleObject();
+  private final ApprovalTokens tokens = ApprovalTokens.withSecret(("testkit-" + UUID.randomUUID()).getBytes());
+  private final Queue<Runnable> executions = new ArrayDeque<>();
+  private final Queue<StepOutcome> published = new ArrayDeque<>();
+  private final VirtualClock clock;
+  private final Path stateDir;
+  private final TopologyTestDriver driver;
+  private final TestInputTopic<String, byte[]> requests;
+  private final TestInputTopic<String, byte[]> outcomes;
+  private final TestInputTopic<String, byte[]> approvals;
+  private final TestInputTopic<String, byte[]> signals;
+  private final TestOutputTopic<String, byte[]> results;
+  private final TestOutputTopic<String, byte[]> events;
+  private final TestOutputTopic<String, byte[]> approvalRequests;
+  private final TestOutputTopic<String, byte[]> deadLetters;
+  private final Map<String, RunResult> resultsByRun = new LinkedHashMap<>();
+  private final Map<String, List<AuditEvent>> eventsByRun = new HashMap<>();
+  private final Map<String, ApprovalRequest> pendingApprovals = new LinkedHashMap<>();
+  private final List<String> deadLetterMessages = new ArrayList<>();
+  private int signalCount;
+  /** Arrival order of journal entries: entries recorded in one virtual millisecond are many, and their names do not order them. */
+  private final Map<String, Long> arrival = new HashMap<>();
+  private long arrivals;
+
+  InMemoryEngine(WorkflowRegistry registry, Instant start) {
+    this.clock = new VirtualClock(start);
+    var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock);
+    var settings = OrchestratorTopology.Settings.defaults().withTiming(TICK, OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW);
+    var topology = OrchestratorTopology.build(topics, launcher, new EngineMetrics(), settings, ApprovalGuard.of(tokens), ResumeMarkers.none(), wire);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "stepstream-testkit");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    try {
+      stateDir = Files.createTempDirectory("stepstream-testkit");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create a state directory for the test environment", e);
+    }
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    driver = new TopologyTestDriver(topology, props, start);
+    var keys = new StringSerializer();
+    var bytes = new ByteArraySerializer();
+    requests = driver.createInputTopic(topics.requests(), keys, bytes);
+    outcomes = driver.createInputTopic(topics.stepOutcomes(), keys, bytes);
+    approvals = driver.createInputTopic(topics.approvals(), keys, bytes);
+    signals = driver.createInputTopic(topics.signals(), keys, bytes);
+    var keysOut = new StringDeserializer();
+    var bytesOut = new ByteArrayDeserializer();
+    results = driver.createOutputTopic(topics.results(), keysOut, bytesOut);
+    events = driver.createOutputTopic(topics.events(), keysOut, bytesOut);
+    approvalRequests = driver.createOutputTopic(topics.approvalRequests(), keysOut, bytesOut);
+    deadLetters = driver.createOutputTopic(topics.deadLetters(), keysOut, bytesOut);
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  void start(String runId, String workflowType, Object input) {
+    WorkflowRequest request = new WorkflowRequest(runId, workflowType, PayloadCodec.encode(input), clock.millis());
+    requests.pipeInput(runId, Envelopes.encode(request), clock.instant());
+    settle();
+  }
+
+  void decide(String runId, String approvalName, boolean approved, String approver, String comment, String reason) {
+    ApprovalDecision decision = ApprovalDecision.newBuilder().setRunId(runId).setApprovalName(approvalName).setApproved(approved)
+        .setApprover(approver).setComment(comment).setReason(reason)
+        .setToken(tokens.sign(runId, approvalName, clock.instant().plus(Duration.ofDays(1))))
+        .setDecidedAt(clock.millis()).build();
+    approvals.pipeInput(runId, Envelopes.encode(decision), clock.instant());
+    noteArrivals(runId);
+    settle();
+  }
+
+  void signal(String runId, String name, Object data) {
+    Signal signal = Signal.newBuilder().setRunId(runId).setName(name).setPayload(PayloadCodec.encode(data))
+        .setSignalId("testkit-signal-" + (++signalCount)).setSentAt(clock.millis()).build();
+    signals.pipeInput(runId, Envelopes.encode(signal), clock.instant());
+    noteArrivals(runId);
+    settle();
+  }
+
+  /**
+   * Moves virtual time by {@code by}, stopping at every timer due on the way (in order), so a run
+   * that sleeps, retries and sleeps again sees each wake-up at its own time.
+   */
+  void advance(Duration by) {
+    if (by.isNegative()) {
+      throw new IllegalArgumentException("virtual time only moves forward; advanceTime(" + by + ")");
+    }
+    Instant end = clock.instant().plus(by);
+    settle();
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+      Optional<Instant> next = nextTimer();
+      if (next.isEmpty() || next.get().isAfter(end)) {
+        break;
+      }
+      // a timer due now that a full tick left behind (more due than one tick fires) needs the next tick
+      Instant to = next.get().isAfter(clock.instant()) ? next.get() : clock.instant().plus(TICK);
+      moveTo(to.isAfter(end) ? end : to);
+      settle();
+    }
+    moveTo(end);
+    settle();
+  }
+
+  private void moveTo(Instant to) {
+    Duration step = Duration.between(clock.instant(), to);
+    if (!step.isNegative() && !step.isZero()) {
+      clock.advance(step);
+      driver.advanceWallClockTime(step);
+    }
+  }
+
+  /** The earliest pending durable timer (sleep, retry backoff, deadline) of any run. */
+  private Optional<Instant> nextTimer() {
+    KeyValueStore<Bytes, String> timers = driver.getKeyValueStore(OrchestratorTopology.TIMERS_STORE);
+    try (KeyValueIterator<Bytes, String> all = timers.all()) {
+      if (!all.hasNext()) {
+        return Optional.empty();
+      }
+      return Optional.of(Instant.ofEpochMilli(ByteBuffer.wrap(all.next().key.get()).getLong()));
+    }
+  }
+
+  /** Runs queued executions and pipes their outcomes in until nothing more happens at this instant. */
+  void settle() {
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+      boolean worked = false;
+      Runnable next;
+      while ((next = executions.poll()) != null) {
+        next.run();
+        worked = true;
+      }
+      StepOutcome outcome;
+      while ((outcome = published.poll()) != null) {
+        outcomes.pipeInput(outcome.getRunId(), Envelopes.encode(outcome), clock.instant());
+        for (JournalEntry e : outcome.getEntries()) {
+          arrival.putIfAbsent(e.getRunId() + "\u0000" + e.getName(), ++arrivals); // an outcome's entries in the order the code took them
+        }
+        noteArrivals(outcome.getRunId());
+        worked = true;
+      }
+      if (!worked) {
+        collectOutputs();
+        return;
+      }
+    }
+    throw new IllegalStateException("the workflows did not come to rest after " + MAX_ROUNDS + " rounds at virtual time " + clock.instant()
+        + ": a run keeps producing work without waiting (a retry policy without backoff in a loop?)");
+  }
+
+  private void collectOutputs() {
+    for (byte[] value : results.readValuesToList()) {
+      RunResult result = Results.toRunResult(wire.reader().result(value));
+      resultsByRun.putIfAbsent(result.runId(), result);
+    }
+    for (byte[] value : events.readValuesToList()) {
+      AuditEvent event = wire.reader().auditEvent(value);
+      eventsByRun.computeIfAbsent(event.getRunId(), k -> new ArrayList<>()).add(event);
+    }
+    for (byte[] value : approvalRequests.readValuesToList()) {
+      ApprovalRequest request = wire.reader().approvalRequest(value);
+      String key = request.getRunId() + "\u0000" + request.getApprovalName();
+      if (request.getResolution() == null) {
+        pendingApprovals.put(key, request);
+      } else {
+        pendingApprovals.remove(key);
+      }
+    }
+    for (var record : deadLetters.readRecordsToList()) {
+      var letter = io.stepstream.internal.codec.EnvelopeReader.withoutRegistry().deadLetter(record.value());
+      deadLetterMessages.add(letter.getErrorType() + ": " + letter.getErrorMessage());
+    }
+  }
+
+  Optional<RunResult> result(String runId) {
+    return Optional.ofNullable(resultsByRun.get(runId));
+  }
+
+  Optional<RunState> run(String runId) {
+    return Optional.ofNullable(driver.<String, RunState>getKeyValueStore(OrchestratorTopology.RUNS_STORE).get(runId));
+  }
+
+  /** The run's journal entries in the order they were recorded. */
+  List<JournalEntry> journal(String runId) {
+    List<JournalEntry> entries = new ArrayList<>();
+    KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + "\u0000", new StringSerializer())) {
+      it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> entries.add(kv.value));
+    }
+    entries.sort(Comparator.comparingLong((JournalEntry e) -> arrival.getOrDefault(runId + "\u0000" + e.getName(), Long.MAX_VALUE))
+        .thenComparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));
+    return entries;
+  }
+
+  /** Numbers the run's entries not seen before, in the order the orchestrator stored them (one input at a time). */
+  private void noteArrivals(String runId) {
+    KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
+    List<JournalEntry> fresh = new ArrayList<>();
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + "\u0000", new StringSerializer())) {
+      it.forEachRemaining(kv -> {
+        if (!arrival.containsKey(kv.key)) {
+          fresh.add(kv.value);
+        }
+      });
+    }
+    fresh.sort(Comparator.comparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));
+    fresh.forEach(e -> arrival.put(runId + "\u0000" + e.getName(), ++arrivals));
+  }
+
+  List<AuditEvent> events(String runId) {
+    return List.copyOf(eventsByRun.getOrDefault(runId, List.of()));
+  }
+
+  List<PendingApproval> pendingApprovals() {
+    return pendingApprovals.values().stream()
+        .map(a -> new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(), PayloadCodec.describe(a.getDetails()),
+            List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()), Instant.ofEpochMilli(a.getDeadline()), a.getToken()))
+        .toList();
+  }
+
+  List<String> deadLetters() {
+    return List.copyOf(deadLetterMessages);
+  }
+
+  static Payload encode(Object value) {
+    return PayloadCodec.encode(value);
+  }
+
+  @Override
+  public void close() {
+    try {
+      driver.close();
+    } finally {
+      deleteQuietly(stateDir);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp directory left behind is not worth failing a test for
+    }
+  }
+
+  /** Outcomes stay in memory until {@link #settle()} pipes them into the driver. */
+  private final class QueuedPublisher implements OutcomePublisher {
+    @Override
+    public void publish(StepOutcome outcome) {
+      published.add(outcome);
+    }
+
+    @Override
+    public RecordLimit recordLimit() {
+      return RecordLimit.DEFAULT;
+    }
+  }
+}

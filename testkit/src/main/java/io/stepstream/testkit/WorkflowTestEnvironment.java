@@ -1,0 +1,258 @@
+package io.stepstream.testkit;
+
+import io.stepstream.PendingApproval;
+import io.stepstream.RetryPolicy;
+import io.stepstream.RunResult;
+import io.stepstream.RunStatus;
+import io.stepstream.Workflow;
+import io.stepstream.WorkflowRegistrar;
+import io.stepstream.WorkflowRegistration;
+import io.stepstream.avro.RunState;
+import io.stepstream.internal.codec.Results;
+import io.stepstream.internal.engine.WorkflowRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An in-memory Stepstream engine for testing workflows: the engine's real orchestrator topology on
+ * Kafka Streams' {@code TopologyTestDriver}, with <b>virtual time</b>. No broker, no threads: every
+ * call runs the affected runs on the calling thread until nothing is left to do at the current
+ * virtual time (steps run, outcomes are journaled, results written), then returns. A seven-day sleep
+ * passes in {@link #advanceTime} at once; retries wait their backoff in virtual time.
+ *
+ * <p>Step bodies run for real: stub the tools they call (an LLM client, an HTTP API) with fakes.
+ *
+ * <pre>{@code
+ * try (var env = WorkflowTestEnvironment.builder()
+ *     .register("refund", Refund.class, new RefundWorkflow(fakePayments))
+ *     .build()) {
+ *   String runId = env.start("refund", new Refund("order-1", 120));
+ *   assertThat(env.status(runId)).isEqualTo(RunStatus.WAITING);          // waiting for a manager
+ *   assertThat(env.pendingApprovals()).extracting(PendingApproval::approvalName).containsExactly("manager");
+ *
+ *   env.approve(runId, "manager", "alice", "ok");
+ *   assertThat(env.result(runId).output(Receipt.class).amount()).isEqualTo(120);
+ *   assertThat(env.journal(runId)).extracting(JournalRecord::name).contains("charge");
+ * }
+ * }</pre>
+ *
+ * <p>Timers are durable as in the engine: sleeps, retry backoffs and approval or event deadlines
+ * fire when {@link #advanceTime} moves the clock past them, each at its own virtual instant, in
+ * order. {@code ctx.now()} reads virtual time. Step timeouts (start-to-close, heartbeats) are measured
+ * on the virtual clock too, which only moves between calls: a step body that blocks blocks the test.
+ *
+ * <p>Not thread-safe; use one environment per test. Closing it releases the driver and its state
+ * directory.
+ */
+public final class WorkflowTestEnvironment implements AutoCloseable {
+  private final InMemoryEngine engine;
+  private final WorkflowRegistry registry;
+  private int runCount;
+
+  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start) {
+    this.registry = registry;
+    this.engine = new InMemoryEngine(registry, start);
+  }
+
+  /** An environment with the workflows of these registrars (as the engine finds them in a workflows jar). */
+  public static WorkflowTestEnvironment of(WorkflowRegistrar... registrars) {
+    Builder builder = builder();
+    for (WorkflowRegistrar r : registrars) {
+      builder.register(r);
+    }
+    return builder.build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a run with a generated id ({@code run-1}, {@code run-2}, ...) and runs it until it waits or ends; returns the id. */
+  public String start(String workflowType, Object input) {
+    String runId;
+    do {
+      runId = "run-" + (++runCount);
+    } while (engine.run(runId).isPresent());
+    return start(workflowType, runId, input);
+  }
+
+  /**
+   * Starts a run and runs it until it waits or ends; returns {@code runId}. Starting an id again is
+   * what a duplicate request is to the engine: ignored.
+   *
+   * @throws IllegalArgumentException if no workflow of that type is registered
+   */
+  public String start(String workflowType, String runId, Object input) {
+    Objects.requireNonNull(runId, "runId");
+    if (registry.find(workflowType).isEmpty()) {
+      throw new IllegalArgumentException(
+          "no workflow type '" + workflowType + "' is registered with this test environment (registered: " + registry.types()
+              + "); register it with WorkflowTestEnvironment.builder().register(...)");
+    }
+    engine.start(runId, workflowType, input);
+    return runId;
+  }
+
+  /** Approves a run's approval as {@code approver}, with a valid token, and runs the run on. */
+  public void approve(String runId, String approvalName, String approver) {
+    approve(runId, approvalName, approver, null);
+  }
+
+  /** Approves with a comment ({@code Approval.comment()} in the workflow). */
+  public void approve(String runId, String approvalName, String approver, String comment) {
+    engine.decide(runId, approvalName, true, approver, comment, null);
+  }
+
+  /** Rejects a run's approval as {@code approver} and runs the run on. */
+  public void reject(String runId, String approvalName, String approver) {
+    reject(runId, approvalName, approver, null);
+  }
+
+  /** Rejects with a reason ({@code Approval.reason()} in the workflow). */
+  public void reject(String runId, String approvalName, String approver, String reason) {
+    engine.decide(runId, approvalName, false, approver, null, reason);
+  }
+
+  /** Sends an event to a run ({@code ctx.awaitEvent(name, ...)} receives {@code data}) and runs it on. */
+  public void signal(String runId, String name, Object data) {
+    engine.signal(runId, name, data);
+  }
+
+  /**
+   * Moves virtual time forward by {@code duration}, firing every timer due on the way at its own
+   * instant (sleeps, retry backoffs, approval and event deadlines) and running the runs it wakes.
+   */
+  public void advanceTime(Duration duration) {
+    engine.advance(duration);
+  }
+
+  /** The current virtual time (starts at 2026-01-01T00:00:00Z unless the builder says otherwise). */
+  public Instant now() {
+    return engine.now();
+  }
+
+  /**
+   * The run's final result.
+   *
+   * @throws IllegalStateException if the run has not ended (the message says what it waits for)
+   */
+  public RunResult result(String runId) {
+    return findResult(runId).orElseThrow(() -> new IllegalStateException(
+        "run " + runId + " has no result yet: it is " + describe(runId) + "; approve, signal or advanceTime to move it on"));
+  }
+
+  /** The run's final result, if it has ended. */
+  public Optional<RunResult> findResult(String runId) {
+    return engine.result(runId);
+  }
+
+  /**
+   * Where the run is: RUNNING, WAITING (timer, approval, event), PARKED (non-determinism), or a final status.
+   *
+   * @throws IllegalArgumentException if no run has this id
+   */
+  public RunStatus status(String runId) {
+    return Results.status(state(runId).getStatus());
+  }
+
+  /** Approvals runs are waiting for, oldest first (each with the token a client would use). */
+  public List<PendingApproval> pendingApprovals() {
+    return engine.pendingApprovals();
+  }
+
+  /** The run's journal in the order it was recorded. */
+  public List<JournalRecord> journal(String runId) {
+    state(runId);
+    return engine.journal(runId).stream().map(JournalRecord::of).toList();
+  }
+
+  /** The run's audit events in the order they were written. */
+  public List<AuditRecord> events(String runId) {
+    return engine.events(runId).stream().map(AuditRecord::of).toList();
+  }
+
+  /** Records the engine could not process (malformed inputs), as {@code type: message}; empty in a healthy test. */
+  public List<String> deadLetters() {
+    return engine.deadLetters();
+  }
+
+  /** The run's history as a {@link WorkflowReplayer} replays it. */
+  public WorkflowHistory history(String runId) {
+    RunState run = state(runId);
+    return new WorkflowHistory(runId, run.getWorkflowType(), run.getInput(), engine.journal(runId), run.getStatus());
+  }
+
+  /**
+   * Writes the run's history to {@code file} in the history format (docs/testing.md), e.g. to keep
+   * it under {@code src/test/resources/histories/} as a replay test for later versions of the code.
+   */
+  public void exportHistory(String runId, Path file) {
+    history(runId).writeTo(file);
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  private RunState state(String runId) {
+    return engine.run(runId).orElseThrow(() -> new IllegalArgumentException(
+        "no run '" + runId + "' in this test environment; start(...) returns the ids of the runs it started"));
+  }
+
+  private String describe(String runId) {
+    RunState run = engine.run(runId).orElse(null);
+    if (run == null) {
+      return "unknown to this environment (never started?)";
+    }
+    String waiting = run.getWaitingFor() == null ? "" : " for " + run.getWaitingFor();
+    String parked = run.getParkedReason() == null ? "" : " (" + run.getParkedReason() + ")";
+    return run.getStatus() + waiting + parked;
+  }
+
+  /** Registers workflows as {@code Stepstream.Builder} does; {@link #build()} makes the environment. */
+  public static final class Builder implements WorkflowRegistration {
+    private final Registrations registrations = new Registrations();
+    private Instant start = InMemoryEngine.DEFAULT_START;
+
+    private Builder() {}
+
+    @Override
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
+      registrations.register(workflowType, inputType, workflow);
+      return this;
+    }
+
+    @Override
+    public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
+      registrations.register(workflowType, inputType, workflow, retry);
+      return this;
+    }
+
+    /** Registers what a workflows jar's registrar registers. */
+    public Builder register(WorkflowRegistrar registrar) {
+      registrations.register(registrar);
+      return this;
+    }
+
+    /** The retry policy of steps of workflows registered without one (default {@link RetryPolicy#DEFAULT}). */
+    public Builder defaultRetryPolicy(RetryPolicy policy) {
+      registrations.defaultRetry(Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** Where virtual time starts (default 2026-01-01T00:00:00Z). */
+    public Builder startAt(Instant instant) {
+      this.start = Objects.requireNonNull(instant, "instant");
+      return this;
+    }
+
+    public WorkflowTestEnvironment build() {
+      return new WorkflowTestEnvironment(registrations.build(), start);
+    }
+  }
+}
