@@ -48,6 +48,38 @@ class WorkflowReplayerTest {
     return WorkflowReplayer.builder().register("order", Order.class, code).build().replay(history);
   }
 
+  /** Fan-out: two parallel branches, then a step on both results. */
+  private final Workflow<Order, String> fanOut = (ctx, order) -> {
+    var price = ctx.stepAsync("price", Integer.class, s -> { bodies.incrementAndGet(); return order.amount(); });
+    var stock = ctx.stepAsync("stock", Boolean.class, s -> { bodies.incrementAndGet(); return true; });
+    int p = price.get();
+    boolean inStock = stock.get();
+    return ctx.step("quote", String.class, s -> { bodies.incrementAndGet(); return order.id() + ":" + p + ":" + inStock; });
+  };
+
+  @Test
+  void parallelBranchesReplayFromTheirHistoryAndANewBranchIsReportedWithoutRunningIt() {
+    WorkflowHistory history;
+    try (var env = WorkflowTestEnvironment.builder().register("order", Order.class, fanOut).build()) {
+      String runId = env.start("order", new Order("o-2", 7));
+      assertThat(env.result(runId).output(String.class)).isEqualTo("o-2:7:true");
+      history = env.history(runId);
+    }
+    int recorded = bodies.get();
+
+    ReplayReport same = replay(history, fanOut);
+    ReplayReport changed = replay(history, (ctx, order) -> {
+      var price = ctx.stepAsync("price", Integer.class, s -> { bodies.incrementAndGet(); return order.amount(); });
+      var tax = ctx.stepAsync("tax", Integer.class, s -> { bodies.incrementAndGet(); return 1; });
+      return order.id() + ":" + (price.get() + tax.get());
+    });
+
+    assertThat(same.deterministic()).as(same.toString()).isTrue();
+    assertThat(changed.deterministic()).isFalse();
+    assertThat(changed.historyEndedAt()).isEqualTo("tax");
+    assertThat(bodies).as("no branch body runs during a replay").hasValue(recorded);
+  }
+
   @Test
   void theSameCodeReplaysAFinishedRunWithoutRunningAnyStepBody() {
     WorkflowHistory history = recordedRun();

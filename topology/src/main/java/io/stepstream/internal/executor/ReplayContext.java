@@ -289,9 +289,14 @@ final class ReplayContext implements WorkflowContext {
     StepFunction<T> traced = telemetry.tracer().around(request, branch.name(), branch.attemptNumber, branch.fn);
     Limits limits = limits(branch.options, branch.startedAt, branch.firstStart);
     String runId = request.runId();
+    if (stepRunner != StepRunner.LIVE) {
+      // a history replay runs no body: it ends here, on this thread, naming this branch
+      complete(branch, runAttempt(traced, context, limits));
+      return;
+    }
     branches.start(branch, () -> {
       try (LogContext log = LogContext.run(runId, request.workflowType())) {
-        return AttemptRunner.run(traced, context, limits, clock);
+        return stepRunner.run(traced, context, limits, clock);
       } catch (InterruptedException e) {
         return new Attempt<>(null, e);
       }
