@@ -48,6 +48,7 @@ public final class Execution implements Runnable {
   private final ExecutionListener listener;
   private final Clock clock;
   private final ExecutionTelemetry telemetry;
+  private final EmitTopics emitTopics;
   private volatile boolean abandoned;
   private volatile Thread runner;
 
@@ -67,6 +68,19 @@ public final class Execution implements Runnable {
       ExecutionListener listener,
       Clock clock,
       ExecutionTelemetry telemetry) {
+    this(request, workflow, publisher, listener, clock, telemetry, EmitTopics.none());
+  }
+
+  /** With the user topics its workflow may emit to. */
+  public Execution(
+      ExecutionRequest request,
+      Registration<?, ?> workflow,
+      OutcomePublisher publisher,
+      ExecutionListener listener,
+      Clock clock,
+      ExecutionTelemetry telemetry,
+      EmitTopics emitTopics) {
+    this.emitTopics = emitTopics;
     this.request = request;
     this.workflow = workflow;
     // every outcome of the run carries its trace context
@@ -109,7 +123,7 @@ public final class Execution implements Runnable {
     boolean finished = false;
     ReplayContext ctx =
         new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
-            telemetry);
+            telemetry, emitTopics);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);

@@ -12,6 +12,7 @@ import io.stepstream.StepFunction;
 import io.stepstream.StepOptions;
 import io.stepstream.UndecodableJournalException;
 import io.stepstream.WorkflowContext;
+import io.stepstream.avro.EmittedRecord;
 import io.stepstream.avro.EntryKind;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.WorkflowFailure;
@@ -75,6 +76,7 @@ final class ReplayContext implements WorkflowContext {
   private final RetryPolicy defaultRetry;
   private final DoubleSupplier random;
   private final ExecutionTelemetry telemetry;
+  private final EmitTopics emitTopics;
   private final Set<String> namesUsed = new HashSet<>();
   private final List<JournalEntry> unpublished = new ArrayList<>();
   private final Deque<Compensation> compensations = new ArrayDeque<>();
@@ -86,6 +88,8 @@ final class ReplayContext implements WorkflowContext {
   private int uuidCount;
   /** Unnamed recorded values taken so far by this pass of the code (named ones do not count). */
   private int unnamedValues;
+  /** Workflow emits reached so far by this pass of the code ($emit:<n>). */
+  private int emitCount;
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -107,6 +111,19 @@ final class ReplayContext implements WorkflowContext {
       RetryPolicy defaultRetry,
       DoubleSupplier random,
       ExecutionTelemetry telemetry) {
+    this(request, publisher, clock, abandoned, defaultRetry, random, telemetry, EmitTopics.none());
+  }
+
+  ReplayContext(
+      ExecutionRequest request,
+      OutcomePublisher publisher,
+      Clock clock,
+      BooleanSupplier abandoned,
+      RetryPolicy defaultRetry,
+      DoubleSupplier random,
+      ExecutionTelemetry telemetry,
+      EmitTopics emitTopics) {
+    this.emitTopics = emitTopics;
     this.request = request;
     this.publisher = publisher;
     this.clock = clock;
@@ -153,13 +170,15 @@ final class ReplayContext implements WorkflowContext {
     long firstStart = firstAttemptStart(name, failedAttempts, now);
     flushBuffered(); // earlier outcomes are durable before this step's side effect can happen
     StepAttemptContext attemptContext =
-        new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
+        new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details),
+            emitTopics);
     long attemptStarted = System.nanoTime();
     Attempt<T> result = runAttempt(telemetry.tracer().around(request, name, attempt, fn), attemptContext, limits(options, now, firstStart));
     telemetry.metrics().stepAttempt(request.workflowType(), result.succeeded(), System.nanoTime() - attemptStarted);
+    List<EmittedRecord> emitted = attemptContext.endEmits(); // journaled with a success only; a failed attempt's are dropped
     checkNotAbandoned();
     if (result.succeeded()) {
-      return recordSuccess(name, type, attempt, now, result.value());
+      return recordSuccess(name, type, attempt, now, result.value(), emitted);
     }
     return recordFailure(name, attempt, now, firstStart, options, policy, result.failure());
   }
@@ -398,7 +417,7 @@ final class ReplayContext implements WorkflowContext {
   boolean hasExecutionEntries() {
     for (JournalEntry e : request.journal().values()) {
       switch (e.getKind()) {
-        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT:
+        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT, EMIT:
           return true;
         default:
           break;
@@ -520,7 +539,7 @@ final class ReplayContext implements WorkflowContext {
    * declared type that loses information ({@code List.class} gives maps) does so the first time
    * too, and one that does not decode at all fails now, not on the replay after a crash.
    */
-  private <T> T recordSuccess(String name, Class<T> type, int attempt, long startedAt, T value) {
+  private <T> T recordSuccess(String name, Class<T> type, int attempt, long startedAt, T value, List<EmittedRecord> emitted) {
     Payload encoded;
     try {
       encoded = PayloadCodec.encode(value);
@@ -534,11 +553,17 @@ final class ReplayContext implements WorkflowContext {
       return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
     }
     JournalEntry success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).build();
-    int size = sizeOf(List.of(success));
-    if (size > publisher.maxOutcomeBytes()) {
-      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size));
+    // the step's emits travel in the same outcome as its result: applied (and written) together or not at all
+    List<JournalEntry> together = new ArrayList<>(List.of(success));
+    for (int i = 0; i < emitted.size(); i++) {
+      together.add(entry(Emits.stepEmitName(name, i), EntryKind.EMIT).setAttempt(attempt).setValue(PayloadCodec.encode(emitted.get(i))).build());
     }
-    buffer(success);
+    int size = sizeOf(together);
+    if (size > publisher.maxOutcomeBytes()) {
+      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size)
+          + (emitted.isEmpty() ? "" : " (with the " + emitted.size() + " record(s) it emitted)"));
+    }
+    buffer(together);
     return returned;
   }
 
@@ -709,15 +734,20 @@ final class ReplayContext implements WorkflowContext {
    * the last step of a run costs no record of its own.
    */
   private void buffer(JournalEntry entry) {
+    buffer(List.of(entry));
+  }
+
+  /** Entries that must reach the orchestrator in one outcome (a step's result and its emits). */
+  private void buffer(List<JournalEntry> entries) {
     // usually nothing is buffered here (flushed before the step ran), so no second size check
     if (!unpublished.isEmpty()) {
       List<JournalEntry> with = new ArrayList<>(unpublished);
-      with.add(entry);
+      with.addAll(entries);
       if (sizeOf(with) > publisher.maxOutcomeBytes()) {
         flushBuffered();
       }
     }
-    unpublished.add(entry);
+    unpublished.addAll(entries);
   }
 
   /** Makes every buffered entry durable: called before anything can depend on them. */
@@ -757,6 +787,38 @@ final class ReplayContext implements WorkflowContext {
         .setGeneration(request.generation())
         .setRecordedAt(clock.millis())
         .setUnnamedValuesBefore(unnamedValues);
+  }
+
+  // ---- exactly-once emit ----
+
+  /**
+   * Journaled by position ({@code $emit:<n>}) and published with the next outcome; the orchestrator
+   * writes the record when it journals the entry. On replay nothing is written, but the record must
+   * be the one journaled at that position (else the run parks before anything is written). Emits do
+   * not count as unnamed values: they shift no {@code $now}/{@code $uuid}; their entries carry and
+   * check the unnamed-value position like every other entry (in {@link #recall}).
+   */
+  @Override
+  public void emit(String topic, String key, Object value, java.util.Map<String, String> headers) {
+    enter();
+    String name = Emits.workflowEmitName(++emitCount);
+    EmittedRecord record = Emits.record(request.runId(), topic, key, value, headers);
+    JournalEntry recorded = recall(name, EntryKind.EMIT, "emit()");
+    if (recorded != null) {
+      NonDeterminismException changed = Emits.mismatch(request.runId(), recorded, record);
+      if (changed != null) {
+        throw park(changed);
+      }
+      return;
+    }
+    emitTopics.check(request.runId(), topic);
+    JournalEntry entry = entry(name, EntryKind.EMIT).setValue(PayloadCodec.encode(record)).build();
+    int size = sizeOf(List.of(entry));
+    if (size > publisher.maxOutcomeBytes()) {
+      throw new IllegalArgumentException("run " + request.runId() + ": the record emitted to topic '" + topic + "' makes a " + size
+          + "-byte record, larger than the " + publisher.recordLimit().describe() + " this engine may write; emit a reference instead");
+    }
+    buffer(entry);
   }
 
   static String attemptName(String step, int attempt) {
