@@ -33,4 +33,38 @@ public interface StepContext {
   default String idempotencyKey() {
     return runId() + "/" + stepName();
   }
+
+  // ---- exactly-once emit ----
+
+  /**
+   * Writes a record to a Kafka topic of yours if and only if this attempt's success is committed:
+   * the records a step emits travel with its result in one journal update, and the engine writes
+   * them in the transaction that commits it. A failed attempt's records are dropped; a step that
+   * ran again (after a crash) writes nothing, since the first result stands. Value encoding and
+   * headers as {@link WorkflowContext#emit(String, String, Object)}.
+   *
+   * <pre>{@code
+   * // BAD: at-least-once: a retry, or a crash after the send, sends it again
+   * ctx.step("quote", Quote.class, s -> {
+   *   Quote q = pricing.quote(order);
+   *   producer.send(new ProducerRecord<>("quotes", order.id(), json(q)));
+   *   return q;
+   * });
+   *
+   * // GOOD: written once, together with the step's result (the value the run sees)
+   * ctx.step("quote", Quote.class, s -> {
+   *   Quote q = pricing.quote(order);
+   *   s.emit("quotes", order.id(), q);
+   *   return q;
+   * });
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code topic} is not declared by the engine: the attempt fails
+   */
+  default void emit(String topic, String key, Object value) {
+    emit(topic, key, value, java.util.Map.of());
+  }
+
+  /** {@link #emit(String, String, Object)} with record headers of your own (not starting with {@code stepstream.}). */
+  void emit(String topic, String key, Object value, java.util.Map<String, String> headers);
 }

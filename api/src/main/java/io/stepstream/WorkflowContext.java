@@ -262,4 +262,47 @@ public interface WorkflowContext {
 
   /** Recorded random UUID, journaled by position ({@code $uuid:1}, ...): see {@link #now()}. */
   UUID randomUUID();
+
+  // ---- exactly-once emit ----
+
+  /**
+   * Writes a record to a Kafka topic of yours <b>exactly once</b>: it is journaled with the run, and
+   * the engine writes it to {@code topic} in the same Kafka transaction that commits the journal
+   * entry, so a {@code read_committed} consumer sees it once, and only if the run's progress up to
+   * here is committed. On replay it is not written again.
+   *
+   * <pre>{@code
+   * // BAD: a producer of your own is at-least-once: the code between steps runs again on every
+   * // replay, so the record is sent again after every crash, wait or retry
+   * producer.send(new ProducerRecord<>("orders.shipped", order.id(), json(order)));
+   *
+   * // GOOD: journaled with the run, written once by the engine in its transaction
+   * ctx.emit("orders.shipped", order.id(), new Shipped(order.id(), tracking));
+   * }</pre>
+   *
+   * <p>The value is written as UTF-8 for a {@code String}, as is for a {@code byte[]}, and as JSON
+   * (the engine's Jackson settings) for anything else; {@code null} writes a tombstone. The engine
+   * adds the headers {@code stepstream.run-id} and {@code stepstream.emit} (the journal entry's name).
+   *
+   * <p>Emits are journaled by position ({@code $emit:1}, {@code $emit:2}, ...), like {@link #now()}.
+   * A replay checks that the n-th emit is the same record (topic, key, value, headers) as the one
+   * journaled: an emit added, removed or changed before journaled ones parks the run ({@link
+   * NonDeterminismException}) before anything is written, instead of skipping a new record or
+   * writing an old one twice. So emit deterministic values (from steps and recorded values).
+   *
+   * @param topic one of the topics the engine declares ({@code Stepstream.builder().emitTopics(...)});
+   *     the engine never creates it
+   * @param key the record key (UTF-8), or null
+   * @throws IllegalArgumentException at once, if {@code topic} is not declared or the value cannot be
+   *     encoded (the run then fails like on any exception the workflow does not catch)
+   */
+  default void emit(String topic, String key, Object value) {
+    emit(topic, key, value, java.util.Map.of());
+  }
+
+  /**
+   * {@link #emit(String, String, Object)} with record headers of your own (names must not start
+   * with {@code stepstream.}).
+   */
+  void emit(String topic, String key, Object value, java.util.Map<String, String> headers);
 }

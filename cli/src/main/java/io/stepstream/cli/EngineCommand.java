@@ -82,6 +82,11 @@ final class EngineCommand implements Callable<Integer> {
           + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
   java.util.Map<String, String> streamsConfig = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--emit-topic", paramLabel = "TOPIC",
+      description = "A topic of yours that workflows may write to with ctx.emit (exactly once); repeatable. It must exist: the engine"
+          + " never creates it, and the engine principal needs WRITE on it (docs/security.md).")
+  List<String> emitTopics = new ArrayList<>();
+
   @Mixin WireFormatOption wireFormat;
 
   @Override
@@ -104,6 +109,7 @@ final class EngineCommand implements Callable<Integer> {
       builder.stateDir(stateDir);
     }
     streamsConfig.forEach(builder::streamsConfig);
+    builder.emitTopics(emitTopics.toArray(String[]::new));
     wireFormat.applyTo(builder);
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {

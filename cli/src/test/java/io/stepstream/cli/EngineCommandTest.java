@@ -11,6 +11,13 @@ import picocli.CommandLine;
 class EngineCommandTest {
 
   @Test
+  void emitTopicIsRepeatableAndNoneByDefault() {
+    assertThat(parse("--workflows", "w.jar").emitTopics).isEmpty();
+    assertThat(parse("--workflows", "w.jar", "--emit-topic", "orders.shipped", "--emit-topic", "audit").emitTopics)
+        .containsExactly("orders.shipped", "audit");
+  }
+
+  @Test
   void healthAndMetricsAreOnLoopbackPort8080AndJmxIsOnByDefault() {
     EngineCommand command = parse("--workflows", "w.jar");
 

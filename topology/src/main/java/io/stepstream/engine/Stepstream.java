@@ -136,7 +136,8 @@ public final class Stepstream implements AutoCloseable {
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit, metrics);
       telemetry.bindPublisher(publisher);
       var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
-      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer))
+      var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer),
+          config.emitTopics())
           .maxParallelStepsPerRun(config.maxParallelStepsPerRun);
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -347,6 +348,7 @@ public final class Stepstream implements AutoCloseable {
       config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
+      io.stepstream.internal.engine.EmitTopicCheck.requireExisting(admin, config.emitTopics(), bootstrapServers);
     }
   }
 
@@ -480,6 +482,7 @@ public final class Stepstream implements AutoCloseable {
     // registrations are applied at build(), so defaultRetryPolicy may come after register
     private final java.util.List<java.util.function.Consumer<WorkflowRegistry>> pending = new java.util.ArrayList<>();
     private final Map<String, Object> streamsOverrides = new HashMap<>();
+    private final java.util.Set<String> emitTopics = new java.util.TreeSet<>();
     private String bootstrapServers;
     private Path embeddedDataDir;
     private String topicPrefix = Topics.DEFAULT_PREFIX;
@@ -958,6 +961,32 @@ public final class Stepstream implements AutoCloseable {
       return wireFormat != null ? wireFormat : WireFormat.defaultFor(kafkaProperties);
     }
 
+    /**
+     * The topics of yours that workflows may write records to with {@code ctx.emit} / {@code
+     * StepContext.emit}, exactly once (in the engine's transaction). The engine never creates them:
+     * {@code start()} fails naming any that does not exist. An emit to any other topic throws {@link
+     * IllegalArgumentException} at once. May be called again to add more; declare the same topics on
+     * every instance. A secured cluster: the engine principal needs WRITE on them (docs/security.md).
+     *
+     * <pre>{@code
+     * Stepstream.builder().emitTopics("orders.shipped", "audit.decisions")
+     *     .register("ship", Order.class, (ctx, order) -> {
+     *       Tracking t = ctx.step("ship", Tracking.class, s -> carrier.ship(order, s.idempotencyKey()));
+     *       ctx.emit("orders.shipped", order.id(), t);   // once, even if the run replays
+     *       return t;
+     *     })
+     * }</pre>
+     */
+    public Builder emitTopics(String... topics) {
+      for (String topic : topics) {
+        if (topic == null || topic.isBlank()) {
+          throw new IllegalArgumentException("emitTopics: a topic name is null or blank");
+        }
+        emitTopics.add(topic.trim());
+      }
+      return this;
+    }
+
     /** Any Kafka Streams property (also {@code producer.*}, {@code consumer.*}); wins over the defaults. */
     public Builder streamsConfig(String key, Object value) {
       streamsOverrides.put(key, value);
@@ -996,7 +1025,16 @@ public final class Stepstream implements AutoCloseable {
         throw new IllegalStateException("approvalVerificationKey(...) without approvalSigningKey(...): new approvals need a key to be"
             + " signed with; give the current key with approvalSigningKey(kid, secret)");
       }
+      java.util.List<String> own = emitTopics.stream().filter(topics().all()::contains).toList();
+      if (!own.isEmpty()) {
+        throw new IllegalStateException("emitTopics(...) names Stepstream's own topics " + own + ": workflows may emit only to topics"
+            + " of yours; the engine writes its own");
+      }
       return new Stepstream(this);
+    }
+
+    io.stepstream.internal.executor.EmitTopics emitTopics() {
+      return io.stepstream.internal.executor.EmitTopics.of(emitTopics);
     }
 
     Topics topics() {

@@ -17,6 +17,7 @@ import java.util.Map;
  *   stepDelayMs=0           each step sleeps a random 0..N ms before its effect
  *   earlyCommitBelow=N      Stepstream.Builder#earlyCommitBelow (0: results wait for the commit interval)
  *   transactionTimeoutMs=N  the producers' transaction.timeout.ms (default: the engine's)
+ *   emitTopic=NAME          declares this (existing) emit topic and runs ChaosWorkflow.EMITTING too
  * </pre>
  *
  * <p>Failover: session timeout 6 s (the broker's minimum), heartbeat 1 s. A commit interval above
@@ -65,6 +66,10 @@ public final class ChaosInstance {
       builder.streamsConfig("producer.transaction.timeout.ms", Integer.parseInt(options.get("transactionTimeoutMs")));
     } else if (commitMs > 2000) {
       builder.streamsConfig("producer.transaction.timeout.ms", (int) commitMs + 10_000);
+    }
+    if (options.containsKey("emitTopic")) {
+      String topic = options.get("emitTopic");
+      builder.emitTopics(topic).register(ChaosWorkflow.EMITTING, String.class, ChaosWorkflow.emitting(effects, stepDelayMs, topic));
     }
     if (options.containsKey("earlyCommitBelow")) {
       builder.earlyCommitBelow(Integer.parseInt(options.get("earlyCommitBelow")));

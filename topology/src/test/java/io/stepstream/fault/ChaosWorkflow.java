@@ -27,6 +27,8 @@ public final class ChaosWorkflow {
   public static final String SIGNALLED = "chaos-signal";
   public static final String SIGNAL = "go";
   public static final String SIGNAL_DATA = "go";
+  /** The chain, each step emitting its value to a user topic, and the workflow a last record ({@link #emitting}). */
+  public static final String EMITTING = "chaos-emit";
 
   /** The output of both workflow types. */
   public record Chain(String a, String b, String c) {}
@@ -75,6 +77,26 @@ public final class ChaosWorkflow {
       }
       return new Chain(av, bv, c);
     };
+  }
+
+  /**
+   * Like {@link #chain}, and every step emits its value to {@code topic} (key: the run id) before it
+   * returns it, and the workflow then emits {@code "done " + c}: so each run's records, if written
+   * exactly once and only with the journaled result, are a, b, c and "done c" of its result.
+   */
+  public static Workflow<String, Chain> emitting(EffectsLog effects, long maxDelayMs, String topic) {
+    return (ctx, input) -> {
+      String a = ctx.step("a", String.class, s -> emitted(s, topic, effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString())));
+      String b = ctx.step("b", String.class, s -> emitted(s, topic, effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a))));
+      String c = ctx.step("c", String.class, s -> emitted(s, topic, effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b))));
+      ctx.emit(topic, ctx.runId(), "done " + c);
+      return new Chain(a, b, c);
+    };
+  }
+
+  private static String emitted(io.stepstream.StepContext s, String topic, String value) {
+    s.emit(topic, s.runId(), value);
+    return value;
   }
 
   /** Like {@link #chain}, with a wait for an external event between a and b (signal-with-start). */

@@ -266,7 +266,12 @@ final class FaultCluster implements AutoCloseable {
 
   /** Starts {@code perSecond} runs of {@link ChaosWorkflow#CHAIN} per second, ids {@code <runPrefix>-<n>}. */
   LoadDriver startLoad(String runPrefix, int perSecond) {
-    LoadDriver load = new LoadDriver(client(), ChaosWorkflow.CHAIN, runPrefix, perSecond);
+    return startLoad(runPrefix, perSecond, ChaosWorkflow.CHAIN);
+  }
+
+  /** Starts {@code perSecond} runs of {@code workflowType} per second. */
+  LoadDriver startLoad(String runPrefix, int perSecond, String workflowType) {
+    LoadDriver load = new LoadDriver(client(), workflowType, runPrefix, perSecond);
     loads.add(load);
     note("load " + perSecond + " runs/s (" + runPrefix + "-*)");
     return load;

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 class SecurityDocsTest {
   static final Topics TOPICS = Topics.withPrefix(Topics.DEFAULT_PREFIX);
   static final String APPLICATION_ID = "stepstream-engine";
+  /** The example emit topic of docs/security.md. */
+  static final String EMIT_TOPIC = "orders.shipped";
 
   @Test
   void everyRolesAclsAppearInDocsSecurityMdAsKafkaAclsCommands() throws Exception {
@@ -20,6 +22,7 @@ class SecurityDocsTest {
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engineEmitTopic("User:engine", EMIT_TOPIC)));
   }
 
   @Test
@@ -31,6 +34,7 @@ class SecurityDocsTest {
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engine("User:engine", TOPICS, APPLICATION_ID)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engineEmitTopic("User:engine", EMIT_TOPIC)));
 
     assertThat(granted).containsAll(documented);
   }

@@ -45,6 +45,14 @@ public final class StepstreamAcls {
     return acls;
   }
 
+  /**
+   * For each topic workflows emit to ({@code Stepstream.Builder.emitTopics}): the user's topic, not
+   * under the engine's prefix. Write implies the Describe that start()'s existence check needs.
+   */
+  public static List<AclBinding> engineEmitTopic(String principal, String topic) {
+    return List.of(allow(principal, ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.WRITE));
+  }
+
   /** The engine's consumer group: part of {@link #engine}, apart so a test can leave it out. */
   public static List<AclBinding> engineGroup(String principal, String applicationId) {
     return List.of(allow(principal, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ));

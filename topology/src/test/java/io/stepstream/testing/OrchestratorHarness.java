@@ -53,6 +53,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   private final Executor executor;
   private final OrchestratorTopology.Settings settings;
   private final WireCodec wire;
+  private final io.stepstream.internal.executor.EmitTopics emitTopics;
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> requests;
   private TestInputTopic<String, byte[]> outcomes;
@@ -93,12 +94,24 @@ public final class OrchestratorHarness implements AutoCloseable {
     this(registry, null, OrchestratorTopology.Settings.defaults(), ApprovalGuard.of(TOKENS), wire);
   }
 
+  /** With user topics workflows may emit to ({@link #emitted(String)} reads them). */
+  public OrchestratorHarness(WorkflowRegistry registry, io.stepstream.internal.executor.EmitTopics emitTopics) {
+    this(registry, null, OrchestratorTopology.Settings.defaults(), ApprovalGuard.of(TOKENS), WireCodec.singleObject(), emitTopics);
+  }
+
   private OrchestratorHarness(WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard) {
     this(registry, executor, settings, guard, WireCodec.singleObject());
   }
 
   private OrchestratorHarness(
       WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard, WireCodec wire) {
+    this(registry, executor, settings, guard, wire, io.stepstream.internal.executor.EmitTopics.none());
+  }
+
+  private OrchestratorHarness(
+      WorkflowRegistry registry, Executor executor, OrchestratorTopology.Settings settings, ApprovalGuard guard, WireCodec wire,
+      io.stepstream.internal.executor.EmitTopics emitTopics) {
+    this.emitTopics = emitTopics;
     this.wire = wire;
     this.registry = registry;
     this.executor = executor;
@@ -125,7 +138,8 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   private void open(ApprovalGuard guard, Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores) {
     Executor queued = executor != null ? executor : pendingExecutions::add;
-    var launcher = new ExecutionLauncher(registry, publisher, queued, clock);
+    var launcher = new ExecutionLauncher(registry, publisher, queued, clock, io.stepstream.internal.executor.ExecutionTelemetry.NONE,
+        emitTopics);
     var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, guard, ResumeMarkers.none(), wire);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
@@ -297,6 +311,11 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   public static DeadLetter decode(TestRecord<String, byte[]> record) {
     return io.stepstream.internal.codec.EnvelopeReader.withoutRegistry().deadLetter(record.value()); // any format but the registry's
+  }
+
+  /** Records the engine wrote to a user topic ({@code ctx.emit}) since the last read of it. */
+  public List<TestRecord<String, byte[]>> emitted(String topic) {
+    return driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
   }
 
   public List<TestRecord<String, byte[]>> rekeyedRequests() {

@@ -51,6 +51,7 @@ public final class Execution implements Runnable {
   private final Clock clock;
   private final ExecutionTelemetry telemetry;
   private final int maxParallelSteps;
+  private final EmitTopics emitTopics;
   private volatile boolean abandoned;
   private volatile Thread runner;
 
@@ -70,9 +71,10 @@ public final class Execution implements Runnable {
       ExecutionListener listener,
       Clock clock,
       ExecutionTelemetry telemetry) {
-    this(request, workflow, publisher, listener, clock, telemetry, DEFAULT_MAX_PARALLEL_STEPS);
+    this(request, workflow, publisher, listener, clock, telemetry, EmitTopics.none(), DEFAULT_MAX_PARALLEL_STEPS);
   }
 
+  /** With the user topics its workflow may emit to, and the parallel branches one run may have running at once. */
   public Execution(
       ExecutionRequest request,
       Registration<?, ?> workflow,
@@ -80,7 +82,9 @@ public final class Execution implements Runnable {
       ExecutionListener listener,
       Clock clock,
       ExecutionTelemetry telemetry,
+      EmitTopics emitTopics,
       int maxParallelSteps) {
+    this.emitTopics = emitTopics;
     this.maxParallelSteps = maxParallelSteps;
     this.request = request;
     this.workflow = workflow;
@@ -124,7 +128,7 @@ public final class Execution implements Runnable {
     boolean finished = false;
     ReplayContext ctx =
         new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
-            telemetry, maxParallelSteps);
+            telemetry, emitTopics, maxParallelSteps);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);

@@ -17,6 +17,7 @@ import io.stepstream.StepFunction;
 import io.stepstream.StepOptions;
 import io.stepstream.UndecodableJournalException;
 import io.stepstream.WorkflowContext;
+import io.stepstream.avro.EmittedRecord;
 import io.stepstream.avro.EntryKind;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.WorkflowFailure;
@@ -86,6 +87,7 @@ final class ReplayContext implements WorkflowContext {
   private final RetryPolicy defaultRetry;
   private final DoubleSupplier random;
   private final ExecutionTelemetry telemetry;
+  private final EmitTopics emitTopics;
   private final Set<String> namesUsed = new HashSet<>();
   private final List<JournalEntry> unpublished = new ArrayList<>();
   private final Deque<Compensation> compensations = new ArrayDeque<>();
@@ -103,6 +105,8 @@ final class ReplayContext implements WorkflowContext {
   private int unnamedValues;
   /** Runs step bodies; a history replay swaps in one that never does ({@link StepRunner}). */
   private StepRunner stepRunner = StepRunner.LIVE;
+  /** Workflow emits reached so far by this pass of the code ($emit:<n>). */
+  private int emitCount;
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -113,7 +117,18 @@ final class ReplayContext implements WorkflowContext {
       BooleanSupplier abandoned,
       RetryPolicy defaultRetry,
       DoubleSupplier random) {
-    this(request, publisher, clock, abandoned, defaultRetry, random, ExecutionTelemetry.NONE, DEFAULT_MAX_PARALLEL_STEPS);
+    this(request, publisher, clock, abandoned, defaultRetry, random, ExecutionTelemetry.NONE);
+  }
+
+  ReplayContext(
+      ExecutionRequest request,
+      OutcomePublisher publisher,
+      Clock clock,
+      BooleanSupplier abandoned,
+      RetryPolicy defaultRetry,
+      DoubleSupplier random,
+      ExecutionTelemetry telemetry) {
+    this(request, publisher, clock, abandoned, defaultRetry, random, telemetry, EmitTopics.none(), DEFAULT_MAX_PARALLEL_STEPS);
   }
 
   ReplayContext(
@@ -124,7 +139,9 @@ final class ReplayContext implements WorkflowContext {
       RetryPolicy defaultRetry,
       DoubleSupplier random,
       ExecutionTelemetry telemetry,
+      EmitTopics emitTopics,
       int maxParallelSteps) {
+    this.emitTopics = emitTopics;
     this.branches = new Branches(maxParallelSteps);
     this.request = request;
     this.publisher = publisher;
@@ -146,7 +163,8 @@ final class ReplayContext implements WorkflowContext {
    */
   private static boolean reachedByCode(JournalEntry e) {
     return switch (e.getKind()) {
-      case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, APPROVAL_WAIT, SIGNAL_WAIT, APPROVAL, EMIT, CHILD_START, VERSION, CHOICE -> true;
+      case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, APPROVAL_WAIT, SIGNAL_WAIT, APPROVAL, CHILD_START, VERSION, CHOICE -> true;
+      case EMIT -> Emits.stepOf(e.getName()) == null; // a step's emits come with its STEP entry
       case SIGNAL -> !e.getName().startsWith("$signal:"); // a resolution, not a buffered event
       default -> false;
     };
@@ -280,7 +298,11 @@ final class ReplayContext implements WorkflowContext {
   private <T> StepAttemptContext attemptContext(StepBranch<T> step) {
     String name = step.name();
     int attempt = step.attemptNumber;
-    return new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details));
+    StepAttemptContext context =
+        new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details),
+            emitTopics);
+    step.context = context;
+    return context;
   }
 
   private <T> void startBranch(StepBranch<T> branch) {
@@ -311,10 +333,12 @@ final class ReplayContext implements WorkflowContext {
   /** Journals an attempt's outcome (on this thread only): a value, a retry due later, or the failure for good. */
   private <T> void complete(StepBranch<T> step, Attempt<T> result) {
     telemetry.metrics().stepAttempt(request.workflowType(), result.succeeded(), System.nanoTime() - step.startedNanos);
+    // journaled with a success only; a failed attempt's are dropped
+    List<EmittedRecord> emitted = step.context == null ? List.of() : step.context.endEmits();
     checkNotAbandoned();
     try {
       if (result.succeeded()) {
-        step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value()), null);
+        step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value(), emitted), null);
         return;
       }
       long retryAt = recordFailure(step.name(), step.attemptNumber, step.startedAt, step.firstStart, step.options, step.policy, result.failure());
@@ -727,7 +751,7 @@ final class ReplayContext implements WorkflowContext {
   boolean hasExecutionEntries() {
     for (JournalEntry e : request.journal().values()) {
       switch (e.getKind()) {
-        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT:
+        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT, EMIT:
           return true;
         default:
           break;
@@ -874,7 +898,7 @@ final class ReplayContext implements WorkflowContext {
    * declared type that loses information ({@code List.class} gives maps) does so the first time
    * too, and one that does not decode at all fails now, not on the replay after a crash.
    */
-  private <T> T recordSuccess(String name, Type type, int attempt, long startedAt, T value) {
+  private <T> T recordSuccess(String name, Type type, int attempt, long startedAt, T value, List<EmittedRecord> emitted) {
     Payload encoded;
     try {
       encoded = PayloadCodec.encode(value);
@@ -888,11 +912,17 @@ final class ReplayContext implements WorkflowContext {
       return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
     }
     JournalEntry success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).build();
-    int size = sizeOf(List.of(success));
-    if (size > publisher.maxOutcomeBytes()) {
-      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size));
+    // the step's emits travel in the same outcome as its result: applied (and written) together or not at all
+    List<JournalEntry> together = new ArrayList<>(List.of(success));
+    for (int i = 0; i < emitted.size(); i++) {
+      together.add(entry(Emits.stepEmitName(name, i), EntryKind.EMIT).setAttempt(attempt).setValue(PayloadCodec.encode(emitted.get(i))).build());
     }
-    buffer(success);
+    int size = sizeOf(together);
+    if (size > publisher.maxOutcomeBytes()) {
+      return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size)
+          + (emitted.isEmpty() ? "" : " (with the " + emitted.size() + " record(s) it emitted)"));
+    }
+    buffer(together);
     return returned;
   }
 
@@ -1072,15 +1102,20 @@ final class ReplayContext implements WorkflowContext {
    * the last step of a run costs no record of its own.
    */
   private void buffer(JournalEntry entry) {
+    buffer(List.of(entry));
+  }
+
+  /** Entries that must reach the orchestrator in one outcome (a step's result and its emits). */
+  private void buffer(List<JournalEntry> entries) {
     // usually nothing is buffered here (flushed before the step ran), so no second size check
     if (!unpublished.isEmpty()) {
       List<JournalEntry> with = new ArrayList<>(unpublished);
-      with.add(entry);
+      with.addAll(entries);
       if (sizeOf(with) > publisher.maxOutcomeBytes()) {
         flushBuffered();
       }
     }
-    unpublished.add(entry);
+    unpublished.addAll(entries);
   }
 
   /** Makes every buffered entry durable: called before anything can depend on them. */
@@ -1120,6 +1155,38 @@ final class ReplayContext implements WorkflowContext {
         .setGeneration(request.generation())
         .setRecordedAt(clock.millis())
         .setUnnamedValuesBefore(unnamedValues);
+  }
+
+  // ---- exactly-once emit ----
+
+  /**
+   * Journaled by position ({@code $emit:<n>}) and published with the next outcome; the orchestrator
+   * writes the record when it journals the entry. On replay nothing is written, but the record must
+   * be the one journaled at that position (else the run parks before anything is written). Emits do
+   * not count as unnamed values: they shift no {@code $now}/{@code $uuid}; their entries carry and
+   * check the unnamed-value position like every other entry (in {@link #recall}).
+   */
+  @Override
+  public void emit(String topic, String key, Object value, java.util.Map<String, String> headers) {
+    enter();
+    String name = Emits.workflowEmitName(++emitCount);
+    EmittedRecord record = Emits.record(request.runId(), topic, key, value, headers);
+    JournalEntry recorded = recall(name, EntryKind.EMIT, "emit()");
+    if (recorded != null) {
+      NonDeterminismException changed = Emits.mismatch(request.runId(), recorded, record);
+      if (changed != null) {
+        throw park(changed);
+      }
+      return;
+    }
+    emitTopics.check(request.runId(), topic);
+    JournalEntry entry = entry(name, EntryKind.EMIT).setValue(PayloadCodec.encode(record)).build();
+    int size = sizeOf(List.of(entry));
+    if (size > publisher.maxOutcomeBytes()) {
+      throw new IllegalArgumentException("run " + request.runId() + ": the record emitted to topic '" + topic + "' makes a " + size
+          + "-byte record, larger than the " + publisher.recordLimit().describe() + " this engine may write; emit a reference instead");
+    }
+    buffer(entry);
   }
 
   static String attemptName(String step, int attempt) {

@@ -8,7 +8,10 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** The {@link StepContext} of one attempt: identity, heartbeats, and the last journaled heartbeat. */
+/**
+ * The {@link StepContext} of one attempt: identity, heartbeats, the last journaled heartbeat, and
+ * the records it emits (journaled with the attempt's success, dropped with its failure).
+ */
 final class StepAttemptContext implements StepContext {
   /** Journal heartbeats at most this often; the timeout itself is checked on every call. */
   static final long HEARTBEAT_JOURNAL_INTERVAL_MS = 1_000;
@@ -22,8 +25,18 @@ final class StepAttemptContext implements StepContext {
   private static final long NEVER = -1;
   private volatile long lastJournaledAt = NEVER;
   private volatile Payload lastDetails;
+  private final EmitTopics emitTopics;
+  /** Guarded by itself; null once the attempt ended (a body still running after a timeout emits nothing more). */
+  private java.util.List<io.stepstream.avro.EmittedRecord> emitted = new java.util.ArrayList<>();
 
   StepAttemptContext(String runId, String stepName, int attempt, Clock clock, JournalEntry previousHeartbeat, Consumer<Payload> journalHeartbeat) {
+    this(runId, stepName, attempt, clock, previousHeartbeat, journalHeartbeat, EmitTopics.none());
+  }
+
+  StepAttemptContext(
+      String runId, String stepName, int attempt, Clock clock, JournalEntry previousHeartbeat, Consumer<Payload> journalHeartbeat,
+      EmitTopics emitTopics) {
+    this.emitTopics = emitTopics;
     this.runId = runId;
     this.stepName = stepName;
     this.attempt = attempt;
@@ -70,5 +83,28 @@ final class StepAttemptContext implements StepContext {
 
   long lastBeatAt() {
     return lastBeatAt;
+  }
+
+  // ---- exactly-once emit ----
+
+  /** Checked and encoded now, so a bad emit fails this attempt; written only with its success. */
+  @Override
+  public void emit(String topic, String key, Object value, java.util.Map<String, String> headers) {
+    emitTopics.check(runId, topic);
+    io.stepstream.avro.EmittedRecord record = Emits.record(runId, topic, key, value, headers);
+    synchronized (this) {
+      if (emitted == null) {
+        throw new IllegalStateException("run " + runId + ": step '" + stepName + "' attempt " + attempt
+            + " emitted to topic '" + topic + "' after the attempt ended (timed out or returned); the record is dropped");
+      }
+      emitted.add(record);
+    }
+  }
+
+  /** What this attempt emitted, in order; the attempt has ended, later emits are refused. */
+  synchronized java.util.List<io.stepstream.avro.EmittedRecord> endEmits() {
+    java.util.List<io.stepstream.avro.EmittedRecord> all = emitted == null ? java.util.List.of() : emitted;
+    emitted = null;
+    return all;
   }
 }

@@ -29,6 +29,8 @@ final class StepBranch<T> extends ContextFuture<T> {
   long startedAt;
   long startedNanos;
   volatile Attempt<T> attempt;
+  /** The attempt's context, which collected the records it emitted. */
+  StepAttemptContext context;
   java.util.concurrent.Future<?> thread;
 
   private StepBranch(

@@ -2,6 +2,7 @@ package io.stepstream.internal.orchestrator;
 
 import io.stepstream.internal.engine.WorkflowRegistry;
 import io.stepstream.internal.executor.Execution;
+import io.stepstream.internal.executor.EmitTopics;
 import io.stepstream.internal.executor.ExecutionListener;
 import io.stepstream.internal.executor.ExecutionRequest;
 import io.stepstream.internal.executor.ExecutionTelemetry;
@@ -20,12 +21,24 @@ public final class ExecutionLauncher {
   private final Clock clock;
   private final ExecutionTelemetry telemetry;
   private int maxParallelStepsPerRun = Execution.DEFAULT_MAX_PARALLEL_STEPS;
+  private final EmitTopics emitTopics;
 
   public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock) {
     this(registry, publisher, executor, clock, ExecutionTelemetry.NONE);
   }
 
   public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock, ExecutionTelemetry telemetry) {
+    this(registry, publisher, executor, clock, telemetry, EmitTopics.none());
+  }
+
+  /**
+   * With the user topics workflows may emit to: executions refuse others at once, and the
+   * orchestrator, which shares this launcher, writes only to these.
+   */
+  public ExecutionLauncher(
+      WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock, ExecutionTelemetry telemetry,
+      EmitTopics emitTopics) {
+    this.emitTopics = emitTopics;
     this.telemetry = telemetry;
     this.registry = registry;
     this.publisher = publisher;
@@ -43,12 +56,16 @@ public final class ExecutionLauncher {
     return registry;
   }
 
+  public EmitTopics emitTopics() {
+    return emitTopics;
+  }
+
   /** @throws IllegalStateException if the type is not registered (checked by the caller first) */
   Execution prepare(ExecutionRequest request, ExecutionListener listener) {
     var registration =
         registry.find(request.workflowType())
             .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
-    return new Execution(request, registration, publisher, listener, clock, telemetry, maxParallelStepsPerRun);
+    return new Execution(request, registration, publisher, listener, clock, telemetry, emitTopics, maxParallelStepsPerRun);
   }
 
   void start(Execution execution) {

@@ -74,7 +74,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader());
-    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker);
+    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
+        new EmitSink(context, runs, outputs, launcher.emitTopics()));
     external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader());
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their

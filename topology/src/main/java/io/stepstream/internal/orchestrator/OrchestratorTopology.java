@@ -32,7 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  *   approvals ─────┤                         ├──> events             (EOS)
  *   signals ───────┼──> orchestrator ────────┼──> approval-requests  (EOS)
  *   step-outcomes ─┘   [runs, journal,       ├──> dlq                (EOS)
- *        ^              timers]              └──> requests           (re-keyed JSON requests)
+ *        ^              timers]              ├──> requests           (re-keyed JSON requests)
+ *        |                  │                └──> user emit topics   (EOS, ctx.emit: EmitSink)
  *        |                  │ dispatch
  *        └── executions <───┘ (executor pool, idempotent producer)
  * </pre>
@@ -64,6 +65,8 @@ public final class OrchestratorTopology {
   public static final String APPROVALS_SOURCE = "approvals-source";
   public static final String SIGNALS_SOURCE = "signals-source";
   public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
+  /** Records workflows emit to user topics ({@link EmitSink}): the topic is the record's. */
+  public static final String EMITS_SINK = "emits-sink";
 
   /**
    * Knobs of the orchestrator.
@@ -210,6 +213,8 @@ public final class OrchestratorTopology {
     topology.addSink(APPROVALS_SINK, topics.approvals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(SIGNALS_SINK, topics.signals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    // ctx.emit: user topics, written with the journal entry in the same transaction (exactly once)
+    topology.addSink(EMITS_SINK, EmitSink.topicOf(), keys.serializer(), EmitSink.valueBytes(), ORCHESTRATOR);
     return topology;
   }
 

@@ -25,10 +25,12 @@ final class OutcomeHandler {
   private final WaitResolver waits;
   private final java.util.function.Consumer<String> onResumeMarker;
   private final RunDispatcher dispatcher;
+  private final EmitSink emits;
 
   OutcomeHandler(
       RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits, RunDispatcher dispatcher,
-      java.util.function.Consumer<String> onResumeMarker) {
+      java.util.function.Consumer<String> onResumeMarker, EmitSink emits) {
+    this.emits = emits;
     this.dispatcher = dispatcher;
     this.onResumeMarker = onResumeMarker;
     this.waits = waits;
@@ -70,6 +72,12 @@ final class OutcomeHandler {
     }
     state.setRedispatches(0); // the current execution got somewhere: not a poison run
     for (JournalEntry entry : outcome.getEntries()) {
+      if (entry.getKind() == EntryKind.EMIT && !emits.belongsToJournaledResult(outcome, entry)) {
+        metrics.duplicateOutcomes.incrementAndGet();
+        outputs.audit(state, AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
+            "a record emitted by a step result that was not journaled (the first result stands); not written");
+        continue;
+      }
       apply(state, entry);
     }
     if (outcome.getCompletion() != null) {
@@ -107,6 +115,8 @@ final class OutcomeHandler {
     if (entry.getKind() == EntryKind.STEP) {
       AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
       outputs.audit(state, type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+    } else if (entry.getKind() == EntryKind.EMIT) {
+      emits.write(state, entry); // in this transaction, with the entry
     } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
       waits.onWaitRegistered(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {

@@ -27,6 +27,12 @@ final class ExecutionFixture {
   private ExecutionTelemetry telemetry = ExecutionTelemetry.NONE;
   private Map<String, String> traceHeaders;
   private int maxParallelSteps = Execution.DEFAULT_MAX_PARALLEL_STEPS;
+  private EmitTopics emitTopics = EmitTopics.none();
+
+  ExecutionFixture emitTopics(String... topics) {
+    this.emitTopics = EmitTopics.of(List.of(topics));
+    return this;
+  }
 
   ExecutionFixture maxParallelSteps(int n) {
     this.maxParallelSteps = n;
@@ -69,7 +75,7 @@ final class ExecutionFixture {
   <I> Execution execution(Class<I> inputType, Workflow<I, ?> workflow, Payload input, Map<String, JournalEntry> journal, ExecutionListener listener) {
     var registry = new WorkflowRegistry().register("wf", inputType, workflow, retry);
     var request = new ExecutionRequest("run-1", "wf", 1, input, journal).withTraceHeaders(traceHeaders);
-    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock, telemetry, maxParallelSteps);
+    return new Execution(request, registry.find("wf").orElseThrow(), publisher, listener, clock, telemetry, emitTopics, maxParallelSteps);
   }
 
   static StepOutcome last(List<StepOutcome> outcomes) {

@@ -252,6 +252,33 @@ class ParallelStepsTest {
   }
 
   @Test
+  void aBranchsEmitsTravelInTheSameOutcomeAsItsResultAndAFailedAttemptsAreDropped() {
+    AtomicInteger calls = new AtomicInteger();
+    Workflow<String, String> emitting =
+        (ctx, in) -> {
+          DurableFuture<String> quote = ctx.stepAsync("quote", String.class, s -> {
+            s.emit("quotes", "k", "attempt " + s.attempt());
+            if (calls.incrementAndGet() == 1) {
+              throw new java.io.IOException("timeout");
+            }
+            return "q";
+          });
+          return quote.get();
+        };
+    Clock start = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    fixture.emitTopics("quotes").retry(RetryPolicy.builder().maximumAttempts(2).initialInterval(Duration.ofSeconds(1)).jitter(0).build()).clock(start);
+
+    Map<String, JournalEntry> journal = journalOf(fixture.run(emitting, Map.of()));
+    assertThat(journal.keySet()).noneMatch(n -> n.startsWith("$emit:")); // the failed attempt's record is dropped
+    fixture.clock(Clock.offset(start, Duration.ofSeconds(2)));
+    List<StepOutcome> second = fixture.run(emitting, journal);
+
+    StepOutcome withResult = second.stream().filter(o -> o.getEntries().stream().anyMatch(e -> e.getName().equals("quote"))).findFirst().orElseThrow();
+    assertThat(withResult.getEntries()).extracting(JournalEntry::getName).containsExactly("quote", "$emit:quote:0");
+    assertThat(Emits.recorded(withResult.getEntries().get(1)).getValue().array()).asString().contains("attempt 2");
+  }
+
+  @Test
   void aStepWithoutAResultRunsOnceAndIsJournaled() {
     Workflow<String, String> notify =
         (ctx, in) -> {
