@@ -44,7 +44,8 @@ public final class ExternalInputDecoder {
           "runId", "decidedAt");
   static final List<String> SIGNAL_FIELDS = List.of("name", "data", "signalId", "runId", "sentAt");
   static final List<String> PROMISE_FIELDS = List.of("promiseId", "data", "error", "runId", "sentAt");
-  static final List<String> ERROR_FIELDS = List.of("type", "message", "details");
+  /** An ErrorInfo's fields; only type, message and details mean anything in a promise failure (a JSON-writing client writes all). */
+  static final List<String> ERROR_FIELDS = List.of("type", "message", "details", "step", "attempt", "stackTrace");
 
   private static final String DECISION_JSON = "{\"approvalName\":\"...\",\"approved\":true,\"approver\":\"...\",\"token\":\"...\"}";
   private static final String SIGNAL_JSON = "{\"name\":\"...\",\"data\":...}";
@@ -114,7 +115,7 @@ public final class ExternalInputDecoder {
     }
     requireNonEmpty(value, "UNDECODABLE_SIGNAL");
     JsonNode node = JsonInput.object(value, "UNDECODABLE_SIGNAL");
-    if (node.has("promiseId")) {
+    if (node.hasNonNull("promiseId")) {
       return promiseCompletion(JsonInput.of(node, "INVALID_SIGNAL", "promise completion", PROMISE_FIELDS,
           Map.of("payload", "data", "value", "data", "failure", "error", "name", "promiseId")));
     }

@@ -72,6 +72,11 @@ final class WireEnvelopes {
         new ApprovalRequest("r-3", "a", "support", "s", avro(), List.of(), List.of(), 7L, "tok", 8L, null),
         new WorkflowRequest("r-3", "support", avro(), 0L),
         new ApprovalDecision("r-3", "a", true, "alice", List.of(), null, null, avro(), "tok", 12L, false, null),
-        new Signal("r-3", "n", avro(), "s-1", 1L, false, null, null));
+        new Signal("r-3", "n", avro(), "s-1", 1L, false, null, null),
+        new Signal("r-3", "review", avro(), null, 1L, false, PromiseIds.format("r-3", "review"), null),
+        // promise completions (a Signal with promiseId) have JSON forms of their own
+        new Signal("r-3", "review", null, null, 0L, false, PromiseIds.format("r-3", "review"), null),
+        new Signal("r-3", "review", null, null, 14L, false, PromiseIds.format("r-3", "review"),
+            new ErrorInfo("REVIEWER_UNAVAILABLE", "on leave", null, 0, null, json("{\"ask\":\"bob\"}"))));
   }
 }
