@@ -305,4 +305,51 @@ public interface WorkflowContext {
    * with {@code stepstream.}).
    */
   void emit(String topic, String key, Object value, java.util.Map<String, String> headers);
+
+  // ---- durable promises, waits without a deadline ----
+
+  /**
+   * A durable promise named {@code name}: a value someone outside provides later. Its {@link
+   * DurablePromise#id() id} is the same on every replay, so hand it out in a step, then wait with
+   * {@link DurablePromise#get()}. Anyone holding the id completes it: a record on the signals topic,
+   * {@code WorkflowClient.completePromise(id, value)}, or {@code stepstream promise complete <id>}.
+   * A completion that arrives before the workflow gets here is kept; the first completion wins.
+   *
+   * <pre>{@code
+   * // BAD: an id made up by hand, and polling: a step per poll, each replayed, and nobody can
+   * // complete it but code that knows how the id was built
+   * String id = ctx.runId() + "-approval";
+   * while (!ctx.step("poll-" + i++, Boolean.class, s -> db.isDone(id))) ctx.sleep("wait-" + i, Duration.ofMinutes(1));
+   *
+   * // GOOD: an opaque id anyone can complete; the run is parked, holding nothing, until then
+   * DurablePromise<Verdict> review = ctx.promise("review", Verdict.class);
+   * ctx.step("send-review-task", Void.class, s -> { queue.send(new ReviewTask(doc, review.id())); return null; });
+   * Verdict verdict = review.get();
+   * }</pre>
+   *
+   * @param name unique within the run (steps, waits, promises and recorded values share the names)
+   * @param type the value's type, used to decode it
+   */
+  <T> DurablePromise<T> promise(String name, Class<T> type);
+
+  /**
+   * Like {@link #awaitApproval(String, ApprovalRequest, java.time.Duration)}, without a deadline:
+   * the run waits (parked, no timer) until a valid decision arrives or the run is cancelled. The
+   * approval request says {@code deadline: 0}, and its token does not expire.
+   *
+   * <pre>{@code
+   * // BAD: a made-up "forever" that is a date in the far future on every approval request
+   * ctx.awaitApproval("sign-off", request, Duration.ofDays(365_000));
+   *
+   * // GOOD: says what it means
+   * ctx.awaitApproval("sign-off", request);
+   * }</pre>
+   */
+  Approval awaitApproval(String name, ApprovalRequest request);
+
+  /** Like {@link #awaitEvent(String, Class, java.time.Duration)}, without a deadline: waits until the event arrives. */
+  <T> T awaitEvent(String name, Class<T> type);
+
+  /** Like {@link #awaitEvent(String, Class, java.time.Duration, java.util.function.Predicate)}, without a deadline. */
+  <T> T awaitEvent(String name, Class<T> type, java.util.function.Predicate<T> match);
 }

@@ -13,4 +13,19 @@ public class WorkflowFailedException extends RuntimeException {
   public RunResult result() {
     return result;
   }
+
+  /** The run's error type: chosen by the workflow ({@link WorkflowFailure}), an engine code, or an exception class. */
+  public String errorType() {
+    return result.errorType();
+  }
+
+  /** The error's own message (without the run and status prefix of {@link #getMessage()}). */
+  public String errorMessage() {
+    return result.errorMessage();
+  }
+
+  /** What the workflow attached to its failure, decoded on demand; {@link EncodedValue#NONE} if nothing. */
+  public EncodedValue errorDetails() {
+    return result.errorDetails();
+  }
 }

@@ -43,7 +43,7 @@ final class ApprovalCommands {
       }
       for (PendingApproval p : pending) {
         out.printf("%s  %s  %s%n    details: %s%n    approvers: %s groups: %s  deadline: %s%n    token: %s%n",
-            p.runId(), p.approvalName(), p.subject(), p.details(), p.approvers(), p.groups(), p.deadline(), p.token());
+            p.runId(), p.approvalName(), p.subject(), p.details(), p.approvers(), p.groups(), p.deadline() == null ? "none" : p.deadline(), p.token());
       }
       out.flush();
     }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     description = "Durable execution for AI agents on Kafka Streams.",
     subcommands = {
       EngineCommand.class, DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class, ResumeCommand.class,
-      ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class
+      ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class,
+      PromiseCommands.class
     })
 public final class StepstreamCli {
   /** Exit code when the cluster refused this command's principal (credentials or ACLs). */

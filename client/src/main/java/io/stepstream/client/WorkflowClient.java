@@ -134,6 +134,23 @@ public final class WorkflowClient implements AutoCloseable {
   }
 
   /**
+   * Starts a run with a random run id and returns a handle typed by its output.
+   *
+   * <pre>{@code
+   * Receipt receipt = client.start("order", order, Receipt.class).await(Duration.ofMinutes(1)); // or WorkflowFailedException
+   * }</pre>
+   */
+  public <O> TypedRunHandle<O> start(String workflowType, Object input, Class<O> outputType) {
+    return start(workflowType, UUID.randomUUID().toString(), input, outputType);
+  }
+
+  /** Starts a run (as {@link #start(String, String, Object)}) and returns a handle typed by its output. */
+  public <O> TypedRunHandle<O> start(String workflowType, String runId, Object input, Class<O> outputType) {
+    java.util.Objects.requireNonNull(outputType, "outputType (Void.class for a workflow without output)");
+    return new TypedRunHandle<>(start(workflowType, runId, input), outputType);
+  }
+
+  /**
    * Starts a run and returns once the request is durably written (acks=all). If an OpenTelemetry
    * span is current, its context goes along as W3C {@code traceparent}/{@code tracestate} headers:
    * the run's result, events and step spans continue that trace.
@@ -365,7 +382,7 @@ public final class WorkflowClient implements AutoCloseable {
       pending.put(key,
           new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(),
               PayloadCodec.describe(a.getDetails()), List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
-              java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken()));
+              a.getDeadline() == 0 ? null : java.time.Instant.ofEpochMilli(a.getDeadline()), a.getToken())); // 0: no deadline
     }
     return List.copyOf(pending.values());
   }
@@ -438,6 +455,55 @@ public final class WorkflowClient implements AutoCloseable {
             .setSentAt(System.currentTimeMillis())
             .build();
     send(topics.signals(), runId, signalEncoder, signal, "event " + name);
+  }
+
+  /**
+   * Completes a durable promise ({@code ctx.promise(name, type)} in a workflow) with {@code value}.
+   * The id is all that is needed: it names the run and the promise. The first completion or failure
+   * wins; a later one is ignored (the events topic says so with {@code SIGNAL_IGNORED}). Returns once
+   * the record is durably written to the signals topic.
+   *
+   * <pre>{@code
+   * client.completePromise(task.promiseId(), new Verdict("looks good", 9));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code promiseId} is not an id a workflow handed out
+   */
+  public void completePromise(String promiseId, Object value) {
+    sendPromise(promiseId, PayloadCodec.encode(value), null);
+  }
+
+  /**
+   * Fails a durable promise: the workflow's {@code get()} throws {@code PromiseFailedException} with
+   * this type and message, which it may catch.
+   *
+   * <pre>{@code
+   * client.failPromise(task.promiseId(), "REVIEWER_UNAVAILABLE", "on leave until May");
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code promiseId} is not an id a workflow handed out, or the type is blank
+   */
+  public void failPromise(String promiseId, String errorType, String message) {
+    if (errorType == null || errorType.isBlank()) {
+      throw new IllegalArgumentException("failing promise " + promiseId + " needs an error type (e.g. REVIEWER_UNAVAILABLE): the workflow"
+          + " branches on it");
+    }
+    sendPromise(promiseId, null,
+        io.stepstream.avro.ErrorInfo.newBuilder().setType(errorType).setMessage(message == null ? "" : message).build());
+  }
+
+  private void sendPromise(String promiseId, io.stepstream.avro.Payload value, io.stepstream.avro.ErrorInfo error) {
+    io.stepstream.internal.codec.PromiseIds.Parsed id = io.stepstream.internal.codec.PromiseIds.parse(promiseId);
+    io.stepstream.avro.Signal completion =
+        io.stepstream.avro.Signal.newBuilder()
+            .setRunId(id.runId())
+            .setName(id.name())
+            .setPromiseId(promiseId)
+            .setPayload(value)
+            .setError(error)
+            .setSentAt(System.currentTimeMillis())
+            .build();
+    send(topics.signals(), id.runId(), signalEncoder, completion, (error == null ? "completion" : "failure") + " of promise '" + id.name() + "'");
   }
 
   private String tokenFor(String runId, String approvalName) {

@@ -112,14 +112,19 @@ final class ClientsDocChecks {
       "approve-with-changes", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
           r -> Boolean.TRUE.equals(r.get("approved")) && r.get("editedPayload") != null ? null : "is not an approval with an edited payload"),
       "signal", new Kind("fields:signal", v -> ExternalInputDecoder.signal(v),
-          r -> r.get("signalId") != null ? null : "has no signalId (show deduplication)"));
+          r -> r.get("signalId") != null ? null : "has no signalId (show deduplication)"),
+      "promise-complete", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("promiseId") != null && r.get("error") == null ? null : "is not a promise completion"),
+      "promise-fail", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("promiseId") != null && r.get("error") != null ? null : "is not a promise failure"));
 
   /** For a probe that provokes the decoder's list of the fields it accepts. */
   private static final Map<String, String> PROBES = Map.of(
       "fields:request", "{\"$probe\": 1}",
       "fields:command", "{\"command\": \"cancel\", \"$probe\": 1}",
       "fields:decision", "{\"$probe\": 1}",
-      "fields:signal", "{\"$probe\": 1}");
+      "fields:signal", "{\"$probe\": 1}",
+      "fields:promise", "{\"promiseId\": \"prm_x\", \"$probe\": 1}");
 
   /** JSON field name -> Avro field, where they differ. */
   private static final Map<String, String> AVRO_FIELD = Map.of("data", "payload", "command", "type");
@@ -261,6 +266,15 @@ final class ClientsDocChecks {
       same = expected.isBoolean() && b == expected.booleanValue();
     } else if (actual instanceof Long || actual instanceof Integer) {
       same = expected.isIntegralNumber() && ((Number) actual).longValue() == expected.longValue();
+    } else if (actual instanceof GenericRecord nested && expected.isObject()) {
+      for (Iterator<String> names = expected.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        String mismatch = sameValue(nested, name, expected.get(name));
+        if (mismatch != null) {
+          return "." + name + " " + mismatch;
+        }
+      }
+      same = true;
     } else if (actual instanceof List<?> list) {
       List<String> values = new ArrayList<>();
       expected.forEach(v -> values.add(v.asText()));

@@ -37,6 +37,7 @@ final class DeadLetterCodes {
       new Site("ExternalInputDecoder.java", "requireNonEmpty(", 1),
       new Site("WaitResolver.java", "ignore(", 3),
       new Site("WaitResolver.java", "reject(", 3),
+      new Site("EmitSink.java", "reject(", 4),
       new Site(null, "reader.registryInputSchema(", 1),
       new Site(null, "reader.registryInput(", 3));
 
@@ -55,6 +56,7 @@ final class DeadLetterCodes {
       Map.entry("WaitResolver.java: refused.code()", Set.of()), // DecisionRefused codes
       Map.entry("OrchestratorProcessor.java: e.code()", Set.of()), // InvalidInputException codes
       Map.entry("Outputs.java: errorType", Set.of()), // one deadLetter overload calling the other
+      Map.entry("EmitSink.java: errorType", Set.of()), // from the EmitSink.reject sites
       Map.entry("ApprovalGuard.java: \"IDENTITY_\" + e.reason()",
           Arrays.stream(IdentityRejected.Reason.values()).map(r -> "IDENTITY_" + r.name()).collect(Collectors.toSet())),
       // not a dead letter: an input that does not decode as the workflow's input type fails the run

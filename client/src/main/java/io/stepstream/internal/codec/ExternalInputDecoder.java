@@ -20,7 +20,15 @@ import java.util.Set;
  *            ("approver" may be left out when "identityToken", the approver's JWT, is given)
  * signals:   {"name":"payment-received",                                                (required)
  *             "data":{"amount":42}, "signalId":"psp-123", "runId":"r-42", "sentAt":1767225600000}
+ * promises:  {"promiseId":"prm_AXItNDIAcGF5bWVudA",                                      (required)
+ *             "data":{"amount":42}, "runId":"r-42", "sentAt":1767225600000}       (completes it)
+ *            {"promiseId":"prm_...", "error":{"type":"CARD_DECLINED","message":"...",
+ *             "details":{...}}}                                                      (fails it)
  * </pre>
+ *
+ * <p>A promise completion travels on the signals topic as a {@code Signal} with {@code promiseId}
+ * set (and {@code error} to fail it); its {@code name} is taken from the id. An id that does not
+ * parse is {@code BAD_PROMISE_ID}.
  *
  * <p>A value ({@code editedPayload}, {@code data}) that is Avro-encoded is
  * <code>{"$avro": "&lt;base64 of its single-object bytes&gt;"}</code>. The schema-registry wire format
@@ -35,6 +43,9 @@ public final class ExternalInputDecoder {
       List.of("approvalName", "approved", "approver", "approverGroups", "comment", "reason", "editedPayload", "token", "identityToken",
           "runId", "decidedAt");
   static final List<String> SIGNAL_FIELDS = List.of("name", "data", "signalId", "runId", "sentAt");
+  static final List<String> PROMISE_FIELDS = List.of("promiseId", "data", "error", "runId", "sentAt");
+  /** An ErrorInfo's fields; only type, message and details mean anything in a promise failure (a JSON-writing client writes all). */
+  static final List<String> ERROR_FIELDS = List.of("type", "message", "details", "step", "attempt", "stackTrace");
 
   private static final String DECISION_JSON = "{\"approvalName\":\"...\",\"approved\":true,\"approver\":\"...\",\"token\":\"...\"}";
   private static final String SIGNAL_JSON = "{\"name\":\"...\",\"data\":...}";
@@ -100,11 +111,16 @@ public final class ExternalInputDecoder {
       if (signal.getTimedOut()) {
         throw new InvalidInputException("INVALID_SIGNAL", "\"timedOut\" is set only by the engine (when the deadline passes); send the event with timedOut=false");
       }
-      return signal;
+      return signal.getPromiseId() != null ? withPromiseName(signal) : signal;
     }
     requireNonEmpty(value, "UNDECODABLE_SIGNAL");
-    JsonInput in = JsonInput.parse(value, "INVALID_SIGNAL", "UNDECODABLE_SIGNAL", "signal", SIGNAL_FIELDS,
-        Map.of("payload", "data", "value", "data", "id", "signalId", "event", "name"));
+    JsonNode node = JsonInput.object(value, "UNDECODABLE_SIGNAL");
+    if (node.hasNonNull("promiseId")) {
+      return promiseCompletion(JsonInput.of(node, "INVALID_SIGNAL", "promise completion", PROMISE_FIELDS,
+          Map.of("payload", "data", "value", "data", "failure", "error", "name", "promiseId")));
+    }
+    JsonInput in = JsonInput.of(node, "INVALID_SIGNAL", "signal", SIGNAL_FIELDS,
+        Map.of("payload", "data", "value", "data", "id", "signalId", "event", "name", "error", "promiseId"));
     if (!in.has("name")) {
       throw in.invalid("the JSON signal needs a \"name\" (the name the workflow awaits)");
     }
@@ -115,6 +131,41 @@ public final class ExternalInputDecoder {
         .setSignalId(in.optionalText("signalId"))
         .setSentAt(in.optionalLong("sentAt", 0))
         .build();
+  }
+
+  private static Signal promiseCompletion(JsonInput in) {
+    Signal signal = Signal.newBuilder()
+        .setRunId(in.has("runId") ? in.requiredText("runId") : "")
+        .setName("")
+        .setPromiseId(in.requiredText("promiseId"))
+        .setPayload(in.optionalPayload("data"))
+        .setError(in.has("error") ? error(in.nested("error", ERROR_FIELDS)) : null)
+        .setSentAt(in.optionalLong("sentAt", 0))
+        .build();
+    if (signal.getError() != null && signal.getPayload() != null) {
+      throw in.invalid("a promise completion has \"data\" (to complete it) or \"error\" (to fail it), not both");
+    }
+    return withPromiseName(signal);
+  }
+
+  private static io.stepstream.avro.ErrorInfo error(JsonInput e) {
+    return io.stepstream.avro.ErrorInfo.newBuilder()
+        .setType(e.requiredText("type"))
+        .setMessage(e.has("message") ? e.requiredText("message") : "")
+        .setDetails(e.optionalPayload("details"))
+        .build();
+  }
+
+  /** The promise's name comes from its id, which must parse; the name field of an Avro record is not trusted. */
+  private static Signal withPromiseName(Signal signal) {
+    PromiseIds.Parsed id;
+    try {
+      id = PromiseIds.parse(signal.getPromiseId());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("BAD_PROMISE_ID", e.getMessage());
+    }
+    signal.setName(id.name());
+    return signal;
   }
 
   /** {@code {"encoding":"JSON","data":"..."}}: the schema's Payload record, which JSON input must not use. */

@@ -35,6 +35,11 @@ final class JsonInput {
    * @param hints for a known mistake, the field that was meant (e.g. {@code "type" -> "workflowType"})
    */
   static JsonInput parse(byte[] value, String invalidCode, String undecodableCode, String what, List<String> fields, Map<String, String> hints) {
+    return of(object(value, undecodableCode), invalidCode, what, fields, hints);
+  }
+
+  /** {@code value} as a JSON object, before its fields are checked (to choose which form it is). */
+  static JsonNode object(byte[] value, String undecodableCode) {
     JsonNode node;
     try {
       node = PayloadCodec.exactTree(value);
@@ -45,7 +50,7 @@ final class JsonInput {
     if (node == null || !node.isObject()) {
       throw new InvalidInputException(undecodableCode, "expected a JSON object or an Avro record, got " + (node == null ? "nothing" : node.getNodeType()));
     }
-    return of(node, invalidCode, what, fields, hints);
+    return node;
   }
 
   static JsonInput of(JsonNode node, String invalidCode, String what, List<String> fields, Map<String, String> hints) {
@@ -58,6 +63,16 @@ final class JsonInput {
       }
     }
     return new JsonInput(node, invalidCode, what);
+  }
+
+  /** A JSON object inside this one, with only {@code fields}. */
+  JsonInput nested(String field, List<String> fields) {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isObject()) {
+      throw invalid("field \"" + field + "\" of the JSON " + what + " must be an object with the fields " + String.join(", ", fields)
+          + ", got " + v);
+    }
+    return of(v, invalidCode, what + "'s \"" + field + "\"", fields, Map.of());
   }
 
   boolean has(String field) {

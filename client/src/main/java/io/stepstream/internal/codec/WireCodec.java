@@ -173,18 +173,34 @@ public final class WireCodec implements AutoCloseable {
 
   private static final class JsonEncoder<T extends SpecificRecordBase> implements EnvelopeEncoder<T> {
     private final JsonEnvelopes.Writer writer;
+    /** Signals only: a promise completion has a JSON form of its own (ExternalInputDecoder). */
+    private final JsonEnvelopes.Writer promiseWriter;
     private final WireHeaders headers;
 
     JsonEncoder(Schema schema) {
       this.writer = JsonEnvelopes.writer(schema, INPUT_FORMS.getOrDefault(schema.getFullName(), Map.of()));
+      this.promiseWriter = schema.getFullName().equals(Signal.getClassSchema().getFullName()) ? JsonEnvelopes.writer(schema, PROMISE_FORM) : null;
       this.headers = WireHeaders.of(schema);
     }
 
     @Override
     public byte[] encode(T record, Headers h) {
       headers.addTo(h);
-      return writer.write(record);
+      boolean promise = promiseWriter != null && ((Signal) record).getPromiseId() != null;
+      return (promise ? promiseWriter : writer).write(record);
     }
+  }
+
+  /** The JSON form of a promise completion: promiseId, data, error, runId, sentAt. */
+  private static final Map<String, String> PROMISE_FORM = promiseForm();
+
+  private static Map<String, String> promiseForm() {
+    Map<String, String> form = new HashMap<>();
+    form.put("payload", "data");
+    form.put("name", null);
+    form.put("signalId", null);
+    form.put("timedOut", null);
+    return form;
   }
 
   /** Magic byte 0, the schema id (big-endian), the Avro binary body. The id is looked up once. */
@@ -248,6 +264,8 @@ public final class WireCodec implements AutoCloseable {
     Map<String, String> signal = new HashMap<>();
     signal.put("payload", "data");
     signal.put("timedOut", null);
+    signal.put("promiseId", null); // set only on promise completions, which have their own form
+    signal.put("error", null);
     forms.put(Signal.getClassSchema().getFullName(), signal);
     Map<String, String> decision = new HashMap<>();
     decision.put("timedOut", null);

@@ -50,7 +50,7 @@ final class WireEnvelopes {
         new RunCommand("r-1", "c-1", RunCommandType.CANCEL, "changed mind", "ops", 11L),
         new ApprovalDecision("r-1", "refund-review", true, "alice", List.of("leads", "ops"), "ok", "none",
             json("{\"amount\":200}"), "v1.k.1.b.m", 12L, false, "eyJ.jwt.sig"),
-        new Signal("r-1", "payment-received", json("{\"amount\":42}"), "psp-1", 13L, false));
+        new Signal("r-1", "payment-received", json("{\"amount\":42}"), "psp-1", 13L, false, null, null));
   }
 
   static List<SpecificRecordBase> minimal() {
@@ -62,7 +62,7 @@ final class WireEnvelopes {
         new WorkflowRequest("r-2", "support", null, 0L),
         new RunCommand("r-2", "c-2", RunCommandType.RESUME, null, null, 0L),
         new ApprovalDecision("r-2", "refund-review", false, "bob", List.of(), null, null, null, null, 12L, false, null),
-        new Signal("r-2", "payment-received", null, null, 0L, false));
+        new Signal("r-2", "payment-received", null, null, 0L, false, null, null));
   }
 
   /** The same envelopes with Avro-encoded payloads where they have one. */
@@ -72,6 +72,11 @@ final class WireEnvelopes {
         new ApprovalRequest("r-3", "a", "support", "s", avro(), List.of(), List.of(), 7L, "tok", 8L, null),
         new WorkflowRequest("r-3", "support", avro(), 0L),
         new ApprovalDecision("r-3", "a", true, "alice", List.of(), null, null, avro(), "tok", 12L, false, null),
-        new Signal("r-3", "n", avro(), "s-1", 1L, false));
+        new Signal("r-3", "n", avro(), "s-1", 1L, false, null, null),
+        new Signal("r-3", "review", avro(), null, 1L, false, PromiseIds.format("r-3", "review"), null),
+        // promise completions (a Signal with promiseId) have JSON forms of their own
+        new Signal("r-3", "review", null, null, 0L, false, PromiseIds.format("r-3", "review"), null),
+        new Signal("r-3", "review", null, null, 14L, false, PromiseIds.format("r-3", "review"),
+            new ErrorInfo("REVIEWER_UNAVAILABLE", "on leave", null, 0, null, json("{\"ask\":\"bob\"}"))));
   }
 }

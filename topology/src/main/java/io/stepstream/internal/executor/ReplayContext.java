@@ -96,6 +96,7 @@ final class ReplayContext implements WorkflowContext {
   /** Journaled entries the code reaches (steps, waits, values...) that this pass has not reached yet. */
   private final Set<String> unreached = new HashSet<>();
   private WorkflowLogger logger;
+  private final Promises promises = new Promises(this);
   private volatile IllegalStateException foreignUse;
   private NonDeterminismException parked;
   private boolean compensating;
@@ -165,6 +166,7 @@ final class ReplayContext implements WorkflowContext {
     return switch (e.getKind()) {
       case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, APPROVAL_WAIT, SIGNAL_WAIT, APPROVAL, CHILD_START, VERSION, CHOICE -> true;
       case EMIT -> Emits.stepOf(e.getName()) == null; // a step's emits come with its STEP entry
+      case PROMISE -> e.getName().startsWith(Promises.WAIT_PREFIX); // not its settlement, which comes from outside
       case SIGNAL -> !e.getName().startsWith("$signal:"); // a resolution, not a buffered event
       default -> false;
     };
@@ -526,6 +528,11 @@ final class ReplayContext implements WorkflowContext {
   @Override
   public Approval awaitApproval(String name, ApprovalRequest ask, Duration timeout) {
     enter();
+    return awaitApprovalWithin(name, ask, requireTimeout(timeout, name, "awaitApproval(name, request)"));
+  }
+
+  /** {@code timeout} null: no deadline. */
+  private Approval awaitApprovalWithin(String name, ApprovalRequest ask, Duration timeout) {
     checkUserName(name);
     JournalEntry resolution = recall(name, EntryKind.APPROVAL, "awaitApproval");
     if (resolution != null) {
@@ -547,7 +554,7 @@ final class ReplayContext implements WorkflowContext {
                 .setDetails(PayloadCodec.encode(ask.details()))
                 .setAllowedApprovers(ask.approvers())
                 .setAllowedGroups(ask.groups())
-                .setDeadline(due)
+                .setDeadline(due == Suspension.NO_DEADLINE ? 0 : due) // 0: no deadline (documented in the schema)
                 .setToken("") // signed by the orchestrator, which holds the secret
                 .setRequestedAt(clock.millis())
                 .build()));
@@ -557,12 +564,17 @@ final class ReplayContext implements WorkflowContext {
   @Override
   public <T> T awaitEvent(String name, Class<T> type, Duration timeout) {
     enter();
-    return awaitEvent(name, type, timeout, any -> true);
+    return awaitEventWithin(name, type, requireTimeout(timeout, name, "awaitEvent(name, type)"), any -> true);
   }
 
   @Override
   public <T> T awaitEvent(String name, Class<T> type, Duration timeout, Predicate<T> match) {
     enter();
+    return awaitEventWithin(name, type, requireTimeout(timeout, name, "awaitEvent(name, type, match)"), match);
+  }
+
+  /** {@code timeout} null: no deadline. */
+  private <T> T awaitEventWithin(String name, Class<T> type, Duration timeout, Predicate<T> match) {
     checkUserName(name);
     JournalEntry resolution = recall(name, EntryKind.SIGNAL, "awaitEvent");
     if (resolution != null) {
@@ -593,16 +605,28 @@ final class ReplayContext implements WorkflowContext {
     throw suspend(new Suspension(deadline, "event '" + name + "'", Suspension.Kind.SIGNAL, name));
   }
 
-  /** Records the wait the first time (with its deadline); returns the recorded deadline. */
+  /**
+   * Records the wait the first time (with its deadline, none for a null {@code timeout}); returns the
+   * recorded deadline, {@link Suspension#NO_DEADLINE} for none (the entry has no {@code dueAt}).
+   */
   private long registerWait(String name, EntryKind kind, String call, Duration timeout, java.util.function.LongFunction<Payload> details) {
     String waitName = "$wait:" + name;
     JournalEntry wait = recall(waitName, kind, call);
     if (wait != null) {
-      return wait.getDueAt();
+      return wait.getDueAt() == null ? Suspension.NO_DEADLINE : wait.getDueAt();
     }
-    long deadline = clock.millis() + timeout.toMillis();
-    unpublished.add(entry(waitName, kind).setSucceeded(true).setDueAt(deadline).setValue(details.apply(deadline)).build());
-    return deadline;
+    Long deadline = timeout == null ? null : clock.millis() + timeout.toMillis();
+    long due = deadline == null ? Suspension.NO_DEADLINE : deadline;
+    unpublished.add(entry(waitName, kind).setSucceeded(true).setDueAt(deadline).setValue(details.apply(due)).build());
+    return due;
+  }
+
+  private Duration requireTimeout(Duration timeout, String name, String withoutDeadline) {
+    if (timeout == null) {
+      throw new IllegalArgumentException("wait '" + name + "' of run " + request.runId() + ": the timeout is null; for a wait without a"
+          + " deadline, call " + withoutDeadline);
+    }
+    return timeout;
   }
 
   /** Signals stored for this wait, in arrival order. */
@@ -1195,6 +1219,75 @@ final class ReplayContext implements WorkflowContext {
 
   static String heartbeatName(String step) {
     return "$hb:" + step;
+  }
+
+  // ---- durable promises and waits without a deadline: the logic is in Promises ----
+
+  @Override
+  public <T> io.stepstream.DurablePromise<T> promise(String name, Class<T> type) {
+    enter();
+    return promises.create(name, type);
+  }
+
+  @Override
+  public Approval awaitApproval(String name, ApprovalRequest ask) {
+    enter();
+    return awaitApprovalWithin(name, ask, null);
+  }
+
+  @Override
+  public <T> T awaitEvent(String name, Class<T> type) {
+    enter();
+    return awaitEventWithin(name, type, null, any -> true);
+  }
+
+  @Override
+  public <T> T awaitEvent(String name, Class<T> type, Predicate<T> match) {
+    enter();
+    return awaitEventWithin(name, type, null, match);
+  }
+
+  /** For {@link Promises}: what every public method checks first (owner thread, not parked). */
+  void enterFromPromise() {
+    enter();
+  }
+
+  void checkName(String name) {
+    checkUserName(name);
+  }
+
+  JournalEntry reserve(String name, EntryKind kind, String call) {
+    return recall(name, kind, call);
+  }
+
+  JournalEntry journaled(String name) {
+    return journal(name);
+  }
+
+  /** The journal's entry for a wait the code reached by another way than {@link #recall} (a promise's wait). */
+  JournalEntry reach(String name) {
+    unreached.remove(name);
+    return journal(name);
+  }
+
+  void record(JournalEntry entry) {
+    unpublished.add(entry);
+  }
+
+  JournalEntry.Builder newEntry(String name, EntryKind kind) {
+    return entry(name, kind);
+  }
+
+  long millis() {
+    return clock.millis();
+  }
+
+  String run() {
+    return request.runId();
+  }
+
+  void checkCancel(String where) {
+    checkCancelRequested(where);
   }
 
   /** One or more compensations failed for good; the run fails with this. */

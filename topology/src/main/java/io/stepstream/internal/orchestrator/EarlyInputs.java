@@ -52,6 +52,13 @@ final class EarlyInputs {
         "event '" + signal.getName() + "' (" + signalId + ")", AuditEventType.SIGNAL_RECEIVED, AuditEventType.SIGNAL_IGNORED);
   }
 
+  /** A promise's completion before its run's request: kept as the promise's settlement (the first one wins). */
+  void keepPromise(Record<String, byte[]> record, String runId, Signal completion) {
+    completion.setRunId(runId);
+    keep(record, runId, PromiseCompletions.SETTLED_PREFIX + completion.getName(), EntryKind.PROMISE, completion,
+        "the completion of promise '" + completion.getName() + "'", AuditEventType.SIGNAL_RECEIVED, AuditEventType.SIGNAL_IGNORED);
+  }
+
   private void keep(
       Record<String, byte[]> record, String runId, String entryName, EntryKind kind, Object value, String what,
       AuditEventType kept, AuditEventType ignored) {

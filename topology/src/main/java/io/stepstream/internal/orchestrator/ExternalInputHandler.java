@@ -7,6 +7,7 @@ import io.stepstream.avro.Signal;
 import io.stepstream.internal.codec.EnvelopeReader;
 import io.stepstream.internal.codec.ExternalInputDecoder;
 import io.stepstream.internal.codec.InvalidInputException;
+import io.stepstream.internal.codec.PromiseIds;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
@@ -54,6 +55,10 @@ final class ExternalInputHandler {
 
   void signal(Record<String, byte[]> record, String topic, int partition, long offset) {
     Signal signal = ExternalInputDecoder.signal(record.value(), reader);
+    if (signal.getPromiseId() != null) {
+      promiseCompletion(record, signal);
+      return;
+    }
     String what = "event '" + signal.getName() + "'";
     String runId = runIdOf(record, signal.getRunId(), what);
     String signalId = signal.getSignalId() != null ? signal.getSignalId() : topic + "-" + partition + "-" + offset;
@@ -64,6 +69,25 @@ final class ExternalInputHandler {
     }
     rejectIfFinished(state, AuditEventType.SIGNAL_REJECTED, what);
     waits.onSignal(record, state, signal, signalId);
+  }
+
+  /** Keyed by the run id or by the promise id itself; an unknown run keeps it, a finished one refuses it (as events). */
+  private void promiseCompletion(Record<String, byte[]> record, Signal completion) {
+    String runId = PromiseIds.parse(completion.getPromiseId()).runId(); // the decoder checked it parses
+    String what = "the completion of promise '" + completion.getName() + "'";
+    boolean keyed = runId.equals(record.key()) || completion.getPromiseId().equals(record.key());
+    boolean sameRun = completion.getRunId() == null || completion.getRunId().isEmpty() || completion.getRunId().equals(runId);
+    if (!keyed || !sameRun) {
+      throw new InvalidInputException("KEY_MISMATCH", "key " + what + " by its run id '" + runId + "' or by the promise id (key '"
+          + record.key() + "', runId '" + completion.getRunId() + "'; the promise id names run '" + runId + "')");
+    }
+    RunState state = store.run(runId);
+    if (state == null) {
+      early.keepPromise(record, runId, completion);
+      return;
+    }
+    rejectIfFinished(state, AuditEventType.SIGNAL_REJECTED, what);
+    waits.onPromiseCompletion(state, completion);
   }
 
   private static String runIdOf(Record<String, byte[]> record, String runIdInValue, String what) {

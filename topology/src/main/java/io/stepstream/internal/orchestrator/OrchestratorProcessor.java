@@ -102,9 +102,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     pacer.onInput(context.currentSystemTimeMs());
     RecordMetadata meta = context.recordMetadata().orElseThrow();
     String topic = meta.topic();
-    if (isExternal(topic) && record.key() != null && !home.isHome(record.key(), meta.partition())) {
+    // a promise completion may be keyed by its promise id, which names its run
+    String runKey = io.stepstream.internal.codec.PromiseIds.runIdOrSelf(record.key());
+    if (isExternal(topic) && runKey != null && !home.isHome(runKey, meta.partition())) {
       // put there by a client whose partitioner is not Java's: its run lives on another task
-      outputs.forwardHome(homeSinkOf(topic), record);
+      outputs.forwardHome(homeSinkOf(topic), runKey.equals(record.key()) ? record : record.withKey(runKey));
       metrics.rerouted.incrementAndGet();
       return;
     }
@@ -213,7 +215,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       return;
     }
     metrics.timerFired(now - due.dueAt());
-    if (state.getWaitName() != null && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()))) {
+    if (state.getWaitName() != null
+        && ("APPROVAL".equals(state.getWaitKind()) || "SIGNAL".equals(state.getWaitKind()) || "PROMISE".equals(state.getWaitKind()))) {
       waits.onDeadline(state, due.dueAt());
     } else if (RunDispatcher.REDISPATCH_WAIT.equals(state.getWaitKind())) {
       dispatcher.redispatchNow(state);

@@ -136,10 +136,12 @@ final class OutcomeHandler {
       state.setWaitingFor(completion.getReason());
       state.setWaitKind(completion.getWaitKind());
       state.setWaitName(completion.getWaitName());
-      timers.schedule(completion.getWakeAt(), state.getRunId());
+      if (completion.getWakeAt() != null) { // none: a wait without a deadline needs no timer
+        timers.schedule(completion.getWakeAt(), state.getRunId());
+      }
       outputs.audit(state, AuditEventType.RUN_WAITING, completion.getWaitName(), 0, state.getGeneration(),
-          completion.getReason() + " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt()));
-      if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind())) {
+          completion.getReason() + (completion.getWakeAt() == null ? " (no deadline)" : " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt())));
+      if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind()) || "PROMISE".equals(completion.getWaitKind())) {
         waits.onWaiting(state);
       }
       return;

@@ -33,6 +33,7 @@ final class WaitResolver {
   private final Outputs outputs;
   private final RunDispatcher dispatcher;
   private final ApprovalGuard guard;
+  private final PromiseCompletions promises;
 
   WaitResolver(RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, ApprovalGuard guard) {
     this.store = store;
@@ -40,6 +41,7 @@ final class WaitResolver {
     this.outputs = outputs;
     this.dispatcher = dispatcher;
     this.guard = guard;
+    this.promises = new PromiseCompletions(store, outputs);
   }
 
   /** A wait entry was journaled: an approval wait publishes its request, signed. */
@@ -51,7 +53,7 @@ final class WaitResolver {
     request.setToken(guard.issue(state.getRunId(), request.getApprovalName(), request.getDeadline()));
     outputs.approvalRequest(request);
     outputs.audit(state, AuditEventType.APPROVAL_REQUESTED, request.getApprovalName(), 0, state.getGeneration(),
-        request.getSubject() + " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")");
+        request.getSubject() + (request.getDeadline() == 0 ? " (no deadline)" : " (deadline " + java.time.Instant.ofEpochMilli(request.getDeadline()) + ")"));
   }
 
   /** The run just started waiting for an approval or event: use what arrived before. */
@@ -85,12 +87,19 @@ final class WaitResolver {
       if (unseen) {
         wakeNow(state);
       }
+    } else if ("PROMISE".equals(state.getWaitKind()) && promises.isSettled(state.getRunId(), name)) {
+      wakeNow(state); // settled while the execution was still running
     }
   }
 
   /** The deadline of an approval or event wait passed while the run was waiting. */
   void onDeadline(RunState state, long dueAt) {
     String name = state.getWaitName();
+    if ("PROMISE".equals(state.getWaitKind())) {
+      promises.timeOut(state, name);
+      dispatcher.wake(state, dueAt);
+      return;
+    }
     boolean approval = "APPROVAL".equals(state.getWaitKind());
     Object timedOut =
         approval
@@ -155,6 +164,13 @@ final class WaitResolver {
     outputs.audit(state, AuditEventType.SIGNAL_RECEIVED, name, 0, state.getGeneration(), "event " + signalId);
     if (store.entry(runId, name) == null && isWaitingFor(state, name)) {
       wakeNow(state); // the execution decides whether it matches
+    }
+  }
+
+  /** The first completion of a durable promise settles it; the run wakes if it waits for it. */
+  void onPromiseCompletion(RunState state, Signal completion) {
+    if (promises.settle(state, completion) && isWaitingFor(state, completion.getName()) && "PROMISE".equals(state.getWaitKind())) {
+      wakeNow(state);
     }
   }
 
