@@ -91,14 +91,17 @@ final class InMemoryEngine implements AutoCloseable {
   private final Map<String, List<AuditEvent>> eventsByRun = new HashMap<>();
   private final Map<String, ApprovalRequest> pendingApprovals = new LinkedHashMap<>();
   private final List<String> deadLetterMessages = new ArrayList<>();
+  private final Map<String, TestOutputTopic<String, byte[]>> emitOutputs = new LinkedHashMap<>();
+  private final Map<String, List<EmittedRecord>> emitted = new LinkedHashMap<>();
   private int signalCount;
   /** Arrival order of journal entries: entries recorded in one virtual millisecond are many, and their names do not order them. */
   private final Map<String, Long> arrival = new HashMap<>();
   private long arrivals;
 
-  InMemoryEngine(WorkflowRegistry registry, Instant start) {
+  InMemoryEngine(WorkflowRegistry registry, Instant start, java.util.Collection<String> emitTopics) {
     this.clock = new VirtualClock(start);
-    var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock);
+    var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock,
+        io.stepstream.internal.executor.ExecutionTelemetry.NONE, io.stepstream.internal.executor.EmitTopics.of(emitTopics));
     var settings = OrchestratorTopology.Settings.defaults().withTiming(TICK, OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW);
     var topology = OrchestratorTopology.build(topics, launcher, new EngineMetrics(), settings, ApprovalGuard.of(tokens), ResumeMarkers.none(), wire);
     Properties props = new Properties();
@@ -123,6 +126,9 @@ final class InMemoryEngine implements AutoCloseable {
     events = driver.createOutputTopic(topics.events(), keysOut, bytesOut);
     approvalRequests = driver.createOutputTopic(topics.approvalRequests(), keysOut, bytesOut);
     deadLetters = driver.createOutputTopic(topics.deadLetters(), keysOut, bytesOut);
+    for (String topic : emitTopics) {
+      emitOutputs.put(topic, driver.createOutputTopic(topic, keysOut, bytesOut));
+    }
   }
 
   Instant now() {
@@ -151,6 +157,27 @@ final class InMemoryEngine implements AutoCloseable {
     signals.pipeInput(runId, Envelopes.encode(signal), clock.instant());
     noteArrivals(runId);
     settle();
+  }
+
+  /** A promise's completion ({@code error} null) or failure, as any party holding its id would send it. */
+  void settlePromise(String promiseId, Object value, String errorType, String message) {
+    var id = io.stepstream.internal.codec.PromiseIds.parse(promiseId);
+    Signal completion = Signal.newBuilder().setRunId(id.runId()).setName(id.name()).setPromiseId(promiseId)
+        .setPayload(errorType == null ? PayloadCodec.encode(value) : null)
+        .setError(errorType == null ? null : io.stepstream.avro.ErrorInfo.newBuilder().setType(errorType).setMessage(message == null ? "" : message).build())
+        .setSignalId("testkit-promise-" + (++signalCount)).setSentAt(clock.millis()).build();
+    signals.pipeInput(id.runId(), Envelopes.encode(completion), clock.instant());
+    noteArrivals(id.runId());
+    settle();
+  }
+
+  /** Records written to a declared emit topic so far, in order. */
+  List<EmittedRecord> emitted(String topic) {
+    if (!emitOutputs.containsKey(topic)) {
+      throw new IllegalArgumentException("topic '" + topic + "' is not an emit topic of this environment; declare it with"
+          + " WorkflowTestEnvironment.builder().emitTopics(\"" + topic + "\")");
+    }
+    return List.copyOf(emitted.getOrDefault(topic, List.of()));
   }
 
   /**
@@ -241,6 +268,15 @@ final class InMemoryEngine implements AutoCloseable {
         pendingApprovals.remove(key);
       }
     }
+    emitOutputs.forEach((topic, output) -> {
+      for (var record : output.readRecordsToList()) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (var h : record.headers()) {
+          headers.put(h.key(), h.value() == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        emitted.computeIfAbsent(topic, k -> new ArrayList<>()).add(new EmittedRecord(record.key(), record.value(), Map.copyOf(headers)));
+      }
+    });
     for (var record : deadLetters.readRecordsToList()) {
       var letter = io.stepstream.internal.codec.EnvelopeReader.withoutRegistry().deadLetter(record.value());
       deadLetterMessages.add(letter.getErrorType() + ": " + letter.getErrorMessage());
@@ -289,7 +325,8 @@ final class InMemoryEngine implements AutoCloseable {
   List<PendingApproval> pendingApprovals() {
     return pendingApprovals.values().stream()
         .map(a -> new PendingApproval(a.getRunId(), a.getApprovalName(), a.getWorkflowType(), a.getSubject(), PayloadCodec.describe(a.getDetails()),
-            List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()), Instant.ofEpochMilli(a.getDeadline()), a.getToken()))
+            List.copyOf(a.getAllowedApprovers()), List.copyOf(a.getAllowedGroups()),
+            a.getDeadline() == 0 ? null : Instant.ofEpochMilli(a.getDeadline()), a.getToken())) // 0: no deadline
         .toList();
   }
 

@@ -19,9 +19,10 @@ import java.util.Optional;
 
 /**
  * An in-memory Stepstream engine for testing workflows: the engine's real orchestrator topology on
- * Kafka Streams' {@code TopologyTestDriver}, with <b>virtual time</b>. No broker, no threads: every
+ * Kafka Streams' {@code TopologyTestDriver}, with <b>virtual time</b>. No broker: every
  * call runs the affected runs on the calling thread until nothing is left to do at the current
- * virtual time (steps run, outcomes are journaled, results written), then returns. A seven-day sleep
+ * virtual time (steps run, outcomes are journaled, results written), then returns; parallel branches
+ * ({@code ctx.stepAsync}) run on threads of their own, and are done when the call returns. A seven-day sleep
  * passes in {@link #advanceTime} at once; retries wait their backoff in virtual time.
  *
  * <p>Step bodies run for real: stub the tools they call (an LLM client, an HTTP API) with fakes.
@@ -53,9 +54,34 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   private final WorkflowRegistry registry;
   private int runCount;
 
-  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start) {
+  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start, List<String> emitTopics) {
     this.registry = registry;
-    this.engine = new InMemoryEngine(registry, start);
+    this.engine = new InMemoryEngine(registry, start, emitTopics);
+  }
+
+  /**
+   * Completes a durable promise as any party holding its id would ({@code WorkflowClient.completePromise}).
+   *
+   * <pre>{@code
+   * String id = env.emitted("review-tasks").get(0).headers()...;   // or however your workflow hands it out
+   * env.completePromise(id, new Verdict(true, "fine"));
+   * }</pre>
+   */
+  public void completePromise(String promiseId, Object value) {
+    engine.settlePromise(promiseId, value, null, null);
+  }
+
+  /** Fails a durable promise: the workflow's {@code get()} throws {@code PromiseFailedException} with this type and message. */
+  public void failPromise(String promiseId, String errorType, String message) {
+    if (errorType == null || errorType.isBlank()) {
+      throw new IllegalArgumentException("failing promise " + promiseId + " needs an error type");
+    }
+    engine.settlePromise(promiseId, null, errorType, message);
+  }
+
+  /** Records the workflows emitted to {@code topic} (declared with {@link Builder#emitTopics}), in order. */
+  public List<EmittedRecord> emitted(String topic) {
+    return engine.emitted(topic);
   }
 
   /** An environment with the workflows of these registrars (as the engine finds them in a workflows jar). */
@@ -218,6 +244,7 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   public static final class Builder implements WorkflowRegistration {
     private final Registrations registrations = new Registrations();
     private Instant start = InMemoryEngine.DEFAULT_START;
+    private final List<String> emitTopics = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -251,8 +278,14 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
       return this;
     }
 
+    /** Topics workflows may emit to, as {@code Stepstream.Builder.emitTopics}; read them with {@link #emitted}. */
+    public Builder emitTopics(String... topics) {
+      emitTopics.addAll(List.of(topics));
+      return this;
+    }
+
     public WorkflowTestEnvironment build() {
-      return new WorkflowTestEnvironment(registrations.build(), start);
+      return new WorkflowTestEnvironment(registrations.build(), start, List.copyOf(emitTopics));
     }
   }
 }
