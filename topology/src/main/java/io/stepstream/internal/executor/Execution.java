@@ -236,7 +236,7 @@ public final class Execution implements Runnable {
   private static RunCompletion waiting(Suspension s) {
     return RunCompletion.newBuilder()
         .setStatus(RunStatus.WAITING)
-        .setWakeAt(s.wakeAt)
+        .setWakeAt(s.wakeAt == Suspension.NO_DEADLINE ? null : s.wakeAt) // no timer: an input wakes it
         .setReason(s.reason)
         .setWaitKind(s.kind.name())
         .setWaitName(s.waitName)

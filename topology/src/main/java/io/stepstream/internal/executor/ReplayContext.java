@@ -398,7 +398,7 @@ final class ReplayContext implements WorkflowContext {
   boolean hasExecutionEntries() {
     for (JournalEntry e : request.journal().values()) {
       switch (e.getKind()) {
-        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT:
+        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT, CHILD_START:
           return true;
         default:
           break;
@@ -765,6 +765,50 @@ final class ReplayContext implements WorkflowContext {
 
   static String heartbeatName(String step) {
     return "$hb:" + step;
+  }
+
+  // ---- child workflows (logic in ChildRuns) ----
+  private ChildRuns children;
+
+  @Override
+  public <O> io.stepstream.DurableFuture<O> startChild(
+      String name, String workflowType, Object input, Class<O> outputType, io.stepstream.ChildOptions options) {
+    enter();
+    if (children == null) {
+      children = new ChildRuns(this, request, clock);
+    }
+    return children.start(name, workflowType, input, outputType, options);
+  }
+
+  /** What every WorkflowContext call checks first (thread, refused use, parked); for futures' get(). */
+  void enterFromFuture() {
+    enter();
+  }
+
+  void checkUserNameOf(String name) {
+    checkUserName(name);
+  }
+
+  /** The journaled entry under {@code name}, reserving the name; a different kind parks the run. */
+  JournalEntry recallEntry(String name, EntryKind kind, String call) {
+    return recall(name, kind, call);
+  }
+
+  void checkCancelRequestedAt(String where) {
+    checkCancelRequested(where);
+  }
+
+  JournalEntry.Builder newEntry(String name, EntryKind kind) {
+    return entry(name, kind);
+  }
+
+  /** Journals an entry with the next outcome; the caller keeps batches small enough ({@link #flushBuffered}). */
+  void addUnpublished(JournalEntry entry) {
+    unpublished.add(entry);
+  }
+
+  int maxOutcomeBytes() {
+    return publisher.maxOutcomeBytes();
   }
 
   /** One or more compensations failed for good; the run fails with this. */

@@ -25,6 +25,7 @@ final class OutcomeHandler {
   private final WaitResolver waits;
   private final java.util.function.Consumer<String> onResumeMarker;
   private final RunDispatcher dispatcher;
+  private ChildLinks children;
 
   OutcomeHandler(
       RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits, RunDispatcher dispatcher,
@@ -36,6 +37,12 @@ final class OutcomeHandler {
     this.timers = timers;
     this.outputs = outputs;
     this.metrics = metrics;
+  }
+
+  /** Child runs: started when their CHILD_START entry is applied, told when their parent ends. */
+  OutcomeHandler withChildren(ChildLinks children) {
+    this.children = children;
+    return this;
   }
 
   void handle(Record<String, byte[]> record) {
@@ -109,6 +116,8 @@ final class OutcomeHandler {
       outputs.audit(state, type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
     } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
       waits.onWaitRegistered(state, entry);
+    } else if (entry.getKind() == EntryKind.CHILD_START) {
+      children.onChildStart(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
@@ -126,11 +135,15 @@ final class OutcomeHandler {
       state.setWaitingFor(completion.getReason());
       state.setWaitKind(completion.getWaitKind());
       state.setWaitName(completion.getWaitName());
-      timers.schedule(completion.getWakeAt(), state.getRunId());
+      if (completion.getWakeAt() != null) {
+        timers.schedule(completion.getWakeAt(), state.getRunId());
+      } // else a wait without a deadline (a child): no timer, an input wakes it
       outputs.audit(state, AuditEventType.RUN_WAITING, completion.getWaitName(), 0, state.getGeneration(),
-          completion.getReason() + " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt()));
+          completion.getReason() + (completion.getWakeAt() == null ? " (no deadline)" : " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt())));
       if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind())) {
         waits.onWaiting(state);
+      } else if (ChildLinks.WAIT_KIND.equals(completion.getWaitKind())) {
+        children.onWaiting(state);
       }
       return;
     }
@@ -154,7 +167,7 @@ final class OutcomeHandler {
     outputs.audit(state, type, completion.getError() == null ? null : completion.getError().getStep(), 0,
         state.getGeneration(), detail);
     waits.onRunFinished(state);
-    outputs.result(
+    WorkflowResult result =
         WorkflowResult.newBuilder()
             .setRunId(state.getRunId())
             .setWorkflowType(state.getWorkflowType())
@@ -164,7 +177,9 @@ final class OutcomeHandler {
             .setStartedAt(state.getCreatedAt())
             .setFinishedAt(outputs.now())
             .setRequestedAt(state.getRequestedAt())
-            .build());
+            .build();
+    outputs.result(result);
+    children.onRunFinished(state, result);
   }
 
   private void ignore(StepOutcome outcome, AuditEventType type, String why) {

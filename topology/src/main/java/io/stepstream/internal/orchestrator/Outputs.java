@@ -108,6 +108,22 @@ final class Outputs {
     forward(OrchestratorTopology.REQUESTS_SINK, runId, record.value(), headers);
   }
 
+  /**
+   * A record the engine writes for another run (a child's request, a child's result for its parent,
+   * a parent's cancel for its child) to an input topic, on that run's home partition; it carries the
+   * trace context of {@code fromRunId}, the run it is about.
+   */
+  void toRun(String sink, String runId, byte[] value, String fromRunId) {
+    forward(sink, runId, value, traced(fromRunId));
+  }
+
+  /** Same, with headers of its own (a child request's link to its parent). */
+  void toRun(String sink, String runId, byte[] value, String fromRunId, java.util.Map<String, String> extraHeaders) {
+    Headers headers = traced(fromRunId);
+    extraHeaders.forEach((k, v) -> headers.add(k, utf8(v)));
+    forward(sink, runId, value, headers);
+  }
+
   /** Headers with the run's W3C trace context, if it has one: every record of a run carries it. */
   private Headers traced(String runId) {
     Headers headers = new RecordHeaders();
