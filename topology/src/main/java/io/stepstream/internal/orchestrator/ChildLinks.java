@@ -62,8 +62,7 @@ final class ChildLinks {
   void onChildStart(RunState parent, JournalEntry start) {
     ChildStart child = PayloadCodec.decode(start.getValue(), ChildStart.class);
     WorkflowRequest request = new WorkflowRequest(child.getRunId(), child.getWorkflowType(), child.getInput(), child.getRequestedAt());
-    outputs.toRun(OrchestratorTopology.REQUESTS_SINK, request.getRunId(), Envelopes.encode(request), parent.getRunId(),
-        java.util.Map.of(PARENT_RUN_ID_HEADER, parent.getRunId(), CHILD_NAME_HEADER, childName(start)));
+    outputs.childRequest(request.getRunId(), Envelopes.encode(request), parent.getRunId(), childName(start));
     outputs.audit(parent, AuditEventType.CHILD_STARTED, childName(start), 0, start.getGeneration(),
         "child run " + request.getRunId() + " of type " + request.getWorkflowType());
   }

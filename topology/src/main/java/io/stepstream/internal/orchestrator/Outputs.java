@@ -117,11 +117,12 @@ final class Outputs {
     forward(sink, runId, value, traced(fromRunId));
   }
 
-  /** Same, with headers of its own (a child request's link to its parent). */
-  void toRun(String sink, String runId, byte[] value, String fromRunId, java.util.Map<String, String> extraHeaders) {
-    Headers headers = traced(fromRunId);
-    extraHeaders.forEach((k, v) -> headers.add(k, utf8(v)));
-    forward(sink, runId, value, headers);
+  /** A child run's request (ADR 0011), naming its parent in headers: the request envelope stays as users write it. */
+  void childRequest(String childRunId, byte[] request, String parentRunId, String childName) {
+    Headers headers = traced(parentRunId);
+    headers.add(ChildLinks.PARENT_RUN_ID_HEADER, utf8(parentRunId));
+    headers.add(ChildLinks.CHILD_NAME_HEADER, utf8(childName));
+    forward(OrchestratorTopology.REQUESTS_SINK, childRunId, request, headers);
   }
 
   /** Headers with the run's W3C trace context, if it has one: every record of a run carries it. */
