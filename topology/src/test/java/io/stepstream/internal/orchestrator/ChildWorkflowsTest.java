@@ -37,6 +37,8 @@ class ChildWorkflowsTest {
   /** How often each child's step ran, by child run id. */
   private final Map<String, AtomicInteger> childSteps = new ConcurrentHashMap<>();
   private final AtomicInteger flakyAttempts = new AtomicInteger();
+  /** The child type the "switches" workflow starts: changed between passes to simulate a code change. */
+  private final java.util.concurrent.atomic.AtomicReference<String> childType = new java.util.concurrent.atomic.AtomicReference<>("slow");
 
   private final Workflow<Integer, Integer> doubler = (ctx, n) -> {
     String runId = ctx.runId();
@@ -127,7 +129,8 @@ class ChildWorkflowsTest {
               .register("leaves", String.class, leaves)
               .register("flaky", String.class, flaky)
               .register("step-after-start", String.class, withStepAfterStart)
-              .register("explicit-id", String.class, explicitId));
+              .register("explicit-id", String.class, explicitId)
+              .register("switches", String.class, (ctx, in) -> ctx.startChild("c", childType.get(), in, String.class).get()));
 
   @AfterEach
   void close() {
@@ -345,6 +348,19 @@ class ChildWorkflowsTest {
     assertThat(harness.deadLetterRecords()).singleElement()
         .satisfies(r -> assertThat(OrchestratorHarness.decode(r).getErrorType()).isEqualTo("UNKNOWN_CHILD"));
     assertThat(run("p").getStatus()).isEqualTo(RunStatus.WAITING);
+  }
+
+  @Test
+  void aChildTheCodeNowStartsAsAnotherTypeParksTheParentNamingTheChild() {
+    harness.request("p", "switches", "go");
+    harness.settle();
+    childType.set("doubler"); // the workflow code changed while the run waited for its child
+    harness.signal("p::c", "go", "done", "s-1"); // the child finishes: the parent runs again
+    harness.settle();
+
+    RunState parent = run("p");
+    assertThat(parent.getStatus()).isEqualTo(RunStatus.PARKED);
+    assertThat(parent.getParkedReason()).contains("NON_DETERMINISM", "child 'c'", "p::c", "'slow'", "'doubler'");
   }
 
   private int activeChildrenOf(String parent) {
