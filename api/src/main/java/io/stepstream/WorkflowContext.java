@@ -352,4 +352,49 @@ public interface WorkflowContext {
 
   /** Like {@link #awaitEvent(String, Class, java.time.Duration, java.util.function.Predicate)}, without a deadline. */
   <T> T awaitEvent(String name, Class<T> type, java.util.function.Predicate<T> match);
+
+  // ---- child workflows ----
+
+  /**
+   * Starts a child run of {@code workflowType} and returns its future; {@link DurableFuture#get()}
+   * waits for it durably (the parent holds no thread while the child runs) and returns its output,
+   * or throws {@link ChildWorkflowFailedException} if the child FAILED or was CANCELLED.
+   *
+   * <p>The child's run id is {@code <this run id>::<name>} (or {@link ChildOptions#runId}): the same
+   * on every replay, so a replay or a re-executed pass never starts a second child. {@code name} is
+   * journaled like a step name (unique within the run). The child runs wherever its run id's
+   * partition is, like any run; its result also goes to the results topic. If this run ends while the
+   * child is unfinished, the child is cancelled ({@link ParentClosePolicy}); cancelling this run
+   * therefore cancels its children.
+   *
+   * <p>At most {@link ChildOptions#maxActiveChildren} (default 100) children are active at once: a
+   * call beyond it queues the child, and it starts on a later pass once earlier children finished.
+   *
+   * <pre>{@code
+   * // bad: a hand-made child run reporting back through a static client and an event
+   * ctx.step("start-" + i, String.class, s -> Clients.INSTANCE.start("research", q)); // ids, retries, cancellation: yours
+   * Finding f = ctx.awaitEvent("done-" + i, Finding.class, Duration.ofDays(1));
+   *
+   * // good: the engine starts it once, journals its result, and cancels it with the parent
+   * List<DurableFuture<Finding>> children = new ArrayList<>();
+   * for (int i = 0; i < queries.size(); i++) {
+   *   children.add(ctx.startChild("research-" + i, "research", queries.get(i), Finding.class));
+   * }
+   * List<Finding> findings = new ArrayList<>();
+   * for (DurableFuture<Finding> child : children) {
+   *   findings.add(child.get());
+   * }
+   * }</pre>
+   *
+   * @param name unique within the run; names the child's journal entries
+   * @param workflowType the type the child workflow is registered under (on any engine instance of this application)
+   * @param input the child's input, encoded like a step result
+   * @param outputType the child's output type
+   */
+  default <O> DurableFuture<O> startChild(String name, String workflowType, Object input, Class<O> outputType) {
+    return startChild(name, workflowType, input, outputType, ChildOptions.defaults());
+  }
+
+  /** {@link #startChild(String, String, Object, Class)} with options: explicit run id, concurrency bound, parent-close policy. */
+  <O> DurableFuture<O> startChild(String name, String workflowType, Object input, Class<O> outputType, ChildOptions options);
 }

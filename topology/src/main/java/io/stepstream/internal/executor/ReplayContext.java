@@ -448,17 +448,31 @@ final class ReplayContext implements WorkflowContext {
       }
       boolean local = futures.stream().anyMatch(f -> ((ContextFuture<?>) f).localWork());
       if (!local) {
-        Suspension earliest = null;
-        for (F future : futures) {
-          Suspension s = ((ContextFuture<?>) future).suspension();
-          if (earliest == null || s.wakeAt < earliest.wakeAt) {
-            earliest = s;
-          }
-        }
-        throw suspend(earliest);
+        throw suspend(anyOf(futures));
       }
       awaitBranch();
     }
+  }
+
+  /**
+   * How the run waits for the first of several futures: children alone wait on any child's result;
+   * otherwise the wait of the earliest deadline (the other futures' arrivals are seen when it ends;
+   * docs/programming-model.md says so).
+   */
+  private static <F extends DurableFuture<?>> Suspension anyOf(List<F> futures) {
+    Suspension earliest = null;
+    boolean allChildren = true;
+    for (F future : futures) {
+      Suspension s = ((ContextFuture<?>) future).suspension();
+      allChildren &= s.kind == Suspension.Kind.CHILD;
+      if (earliest == null || s.wakeAt < earliest.wakeAt) {
+        earliest = s;
+      }
+    }
+    if (allChildren && futures.size() > 1) {
+      return new Suspension(earliest.wakeAt, "the first of " + futures.size() + " children", Suspension.Kind.CHILD, null);
+    }
+    return earliest;
   }
 
   private ContextFuture<?> own(DurableFuture<?> future) {
@@ -775,7 +789,7 @@ final class ReplayContext implements WorkflowContext {
   boolean hasExecutionEntries() {
     for (JournalEntry e : request.journal().values()) {
       switch (e.getKind()) {
-        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT, EMIT:
+        case STEP, STEP_ATTEMPT, NOW, RANDOM_UUID, SLEEP, HEARTBEAT, APPROVAL_WAIT, SIGNAL_WAIT, EMIT, CHILD_START:
           return true;
         default:
           break;
@@ -1274,6 +1288,37 @@ final class ReplayContext implements WorkflowContext {
     unpublished.add(entry);
   }
 
+  // ---- child workflows (logic in ChildRuns) ----
+  private ChildRuns children;
+
+  @Override
+  public <O> io.stepstream.DurableFuture<O> startChild(
+      String name, String workflowType, Object input, Class<O> outputType, io.stepstream.ChildOptions options) {
+    enter();
+    if (children == null) {
+      children = new ChildRuns(this, request, clock);
+    }
+    return children.start(name, workflowType, input, outputType, options);
+  }
+
+  /** What every WorkflowContext call checks first (thread, refused use, parked); for futures' get(). */
+  void enterFromFuture() {
+    enter();
+  }
+
+  void checkUserNameOf(String name) {
+    checkUserName(name);
+  }
+
+  /** The journaled entry under {@code name}, reserving the name; a different kind parks the run. */
+  JournalEntry recallEntry(String name, EntryKind kind, String call) {
+    return recall(name, kind, call);
+  }
+
+  void checkCancelRequestedAt(String where) {
+    checkCancelRequested(where);
+  }
+
   JournalEntry.Builder newEntry(String name, EntryKind kind) {
     return entry(name, kind);
   }
@@ -1288,6 +1333,15 @@ final class ReplayContext implements WorkflowContext {
 
   void checkCancel(String where) {
     checkCancelRequested(where);
+  }
+
+  /** Journals an entry with the next outcome; the caller keeps batches small enough ({@link #flushBuffered}). */
+  void addUnpublished(JournalEntry entry) {
+    unpublished.add(entry);
+  }
+
+  int maxOutcomeBytes() {
+    return publisher.maxOutcomeBytes();
   }
 
   /** One or more compensations failed for good; the run fails with this. */

@@ -9,7 +9,7 @@ final class Suspension extends Error {
   /** What kinds of wait the orchestrator distinguishes (timers of approvals and signals resolve the wait). */
   enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL, CHILD, PROMISE }
 
-  /** {@link #wakeAt} of a wait without a deadline: the run gets no timer (its completion has no wakeAt). */
+  /** {@link #wakeAt} of a wait without a deadline (a child, a promise or approval without one): no timer, only an input wakes the run. */
   static final long NO_DEADLINE = Long.MAX_VALUE;
 
   final long wakeAt;

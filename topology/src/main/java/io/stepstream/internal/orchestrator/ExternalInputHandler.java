@@ -22,6 +22,7 @@ final class ExternalInputHandler {
   private final EarlyInputs early;
   private final ApprovalGuard guard;
   private final EnvelopeReader reader;
+  private ChildLinks children;
 
   ExternalInputHandler(RunStore store, Outputs outputs, WaitResolver waits, EarlyInputs early, ApprovalGuard guard, EnvelopeReader reader) {
     this.reader = reader;
@@ -30,6 +31,12 @@ final class ExternalInputHandler {
     this.waits = waits;
     this.early = early;
     this.guard = guard;
+  }
+
+  /** Child runs' results come as signals named {@code $child:<name>}. */
+  ExternalInputHandler withChildren(ChildLinks children) {
+    this.children = children;
+    return this;
   }
 
   void decision(Record<String, byte[]> record) {
@@ -63,6 +70,10 @@ final class ExternalInputHandler {
     String runId = runIdOf(record, signal.getRunId(), what);
     String signalId = signal.getSignalId() != null ? signal.getSignalId() : topic + "-" + partition + "-" + offset;
     RunState state = store.run(runId);
+    if (ChildLinks.isChildResult(signal)) {
+      children.onChildResult(record, runId, state, signal);
+      return;
+    }
     if (state == null) {
       early.keepSignal(record, runId, signal, signalId);
       return;

@@ -73,10 +73,12 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
-    requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader());
+    ChildLinks children = new ChildLinks(runs, timers, outputs, dispatcher);
+    requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader())
+        .withChildren(children);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
-        new EmitSink(context, runs, outputs, launcher.emitTopics()));
-    external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader());
+        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children);
+    external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader()).withChildren(children);
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
     // steps need not run again): a marker sent now comes back after all of it. At the latest after

@@ -26,6 +26,7 @@ final class OutcomeHandler {
   private final java.util.function.Consumer<String> onResumeMarker;
   private final RunDispatcher dispatcher;
   private final EmitSink emits;
+  private ChildLinks children;
 
   OutcomeHandler(
       RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits, RunDispatcher dispatcher,
@@ -38,6 +39,12 @@ final class OutcomeHandler {
     this.timers = timers;
     this.outputs = outputs;
     this.metrics = metrics;
+  }
+
+  /** Child runs: started when their CHILD_START entry is applied, told when their parent ends. */
+  OutcomeHandler withChildren(ChildLinks children) {
+    this.children = children;
+    return this;
   }
 
   void handle(Record<String, byte[]> record) {
@@ -119,6 +126,8 @@ final class OutcomeHandler {
       emits.write(state, entry); // in this transaction, with the entry
     } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
       waits.onWaitRegistered(state, entry);
+    } else if (entry.getKind() == EntryKind.CHILD_START) {
+      children.onChildStart(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
@@ -143,6 +152,8 @@ final class OutcomeHandler {
           completion.getReason() + (completion.getWakeAt() == null ? " (no deadline)" : " until " + java.time.Instant.ofEpochMilli(completion.getWakeAt())));
       if ("APPROVAL".equals(completion.getWaitKind()) || "SIGNAL".equals(completion.getWaitKind()) || "PROMISE".equals(completion.getWaitKind())) {
         waits.onWaiting(state);
+      } else if (ChildLinks.WAIT_KIND.equals(completion.getWaitKind())) {
+        children.onWaiting(state);
       }
       return;
     }
@@ -166,7 +177,7 @@ final class OutcomeHandler {
     outputs.audit(state, type, completion.getError() == null ? null : completion.getError().getStep(), 0,
         state.getGeneration(), detail);
     waits.onRunFinished(state);
-    outputs.result(
+    WorkflowResult result =
         WorkflowResult.newBuilder()
             .setRunId(state.getRunId())
             .setWorkflowType(state.getWorkflowType())
@@ -176,7 +187,9 @@ final class OutcomeHandler {
             .setStartedAt(state.getCreatedAt())
             .setFinishedAt(outputs.now())
             .setRequestedAt(state.getRequestedAt())
-            .build());
+            .build();
+    outputs.result(result);
+    children.onRunFinished(state, result);
   }
 
   private void ignore(StepOutcome outcome, AuditEventType type, String why) {

@@ -108,6 +108,23 @@ final class Outputs {
     forward(OrchestratorTopology.REQUESTS_SINK, runId, record.value(), headers);
   }
 
+  /**
+   * A record the engine writes for another run (a child's request, a child's result for its parent,
+   * a parent's cancel for its child) to an input topic, on that run's home partition; it carries the
+   * trace context of {@code fromRunId}, the run it is about.
+   */
+  void toRun(String sink, String runId, byte[] value, String fromRunId) {
+    forward(sink, runId, value, traced(fromRunId));
+  }
+
+  /** A child run's request (ADR 0011), naming its parent in headers: the request envelope stays as users write it. */
+  void childRequest(String childRunId, byte[] request, String parentRunId, String childName) {
+    Headers headers = traced(parentRunId);
+    headers.add(ChildLinks.PARENT_RUN_ID_HEADER, utf8(parentRunId));
+    headers.add(ChildLinks.CHILD_NAME_HEADER, utf8(childName));
+    forward(OrchestratorTopology.REQUESTS_SINK, childRunId, request, headers);
+  }
+
   /** Headers with the run's W3C trace context, if it has one: every record of a run carries it. */
   private Headers traced(String runId) {
     Headers headers = new RecordHeaders();

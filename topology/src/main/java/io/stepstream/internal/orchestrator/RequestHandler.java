@@ -34,6 +34,7 @@ final class RequestHandler {
   private final EarlyInputs early;
   private final WaitResolver waits;
   private final EnvelopeReader reader;
+  private ChildLinks children;
 
   RequestHandler(
       WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics,
@@ -47,6 +48,12 @@ final class RequestHandler {
     this.outputs = outputs;
     this.dispatcher = dispatcher;
     this.metrics = metrics;
+  }
+
+  /** Child runs: a child remembers its parent; a run that ends here tells its parent and closes its children. */
+  RequestHandler withChildren(ChildLinks children) {
+    this.children = children;
+    return this;
   }
 
   void handle(Record<String, byte[]> record) {
@@ -73,9 +80,10 @@ final class RequestHandler {
       metrics.duplicateRequests.incrementAndGet();
       outputs.audit(existing, AuditEventType.DUPLICATE_REQUEST, null, 0, existing.getGeneration(),
           "run " + runId + " already exists (" + existing.getStatus() + "); this request was ignored");
+      children.onDuplicateRequest(request, ChildLinks.parentOf(record.headers()), existing);
       return;
     }
-    start(request, TraceHeaders.from(record.headers()));
+    start(request, TraceHeaders.from(record.headers()), ChildLinks.parentOf(record.headers()));
   }
 
   private void handleCommand(Record<String, byte[]> record, RunCommand command) {
@@ -138,7 +146,9 @@ final class RequestHandler {
     store.save(state);
     outputs.audit(state, AuditEventType.RUN_CANCELLED, null, 0, state.getGeneration(), message);
     waits.onRunFinished(state);
-    outputs.result(result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build()));
+    WorkflowResult result = result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build());
+    outputs.result(result);
+    children.onRunFinished(state, result);
   }
 
   /** An operator's `stepstream resume`: a parked run is dispatched again with the code deployed now. */
@@ -165,8 +175,11 @@ final class RequestHandler {
     return state.getStatus() == RunStatus.COMPLETED || state.getStatus() == RunStatus.FAILED || state.getStatus() == RunStatus.CANCELLED;
   }
 
-  /** A new run; {@code trace}: the request's W3C trace context (null if none), kept with the run. */
-  private void start(WorkflowRequest request, java.util.Map<String, String> trace) {
+  /**
+   * A new run; {@code trace}: the request's W3C trace context (null if none), kept with the run;
+   * {@code parent}: the run that started it as a child (null if none), which gets its result.
+   */
+  private void start(WorkflowRequest request, java.util.Map<String, String> trace, ChildLinks.Parent parent) {
     long now = outputs.now();
     RunState state =
         RunState.newBuilder()
@@ -179,6 +192,8 @@ final class RequestHandler {
             .setUpdatedAt(now)
             .setRequestedAt(request.getRequestedAt())
             .setTraceHeaders(trace)
+            .setParentRunId(parent == null ? null : parent.runId())
+            .setParentChildName(parent == null ? null : parent.childName())
             .build();
     metrics.runsStarted.incrementAndGet();
     boolean hasEarlyInputs = early.adopt(state.getRunId());
@@ -220,7 +235,9 @@ final class RequestHandler {
     store.save(state);
     outputs.audit(state, AuditEventType.RUN_FAILED, null, 0, 0, code + ": " + message);
     waits.onRunFinished(state);
-    outputs.result(result(state, RunStatus.FAILED, ErrorInfo.newBuilder().setType(code).setMessage(message).build()));
+    WorkflowResult result = result(state, RunStatus.FAILED, ErrorInfo.newBuilder().setType(code).setMessage(message).build());
+    outputs.result(result);
+    children.onRunFinished(state, result);
   }
 
   private WorkflowResult result(RunState state, RunStatus status, ErrorInfo error) {
