@@ -63,8 +63,9 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
    * Completes a durable promise as any party holding its id would ({@code WorkflowClient.completePromise}).
    *
    * <pre>{@code
-   * String id = env.emitted("review-tasks").get(0).headers()...;   // or however your workflow hands it out
-   * env.completePromise(id, new Verdict(true, "fine"));
+   * // the workflow handed the id out in a task it emitted: read it back as the reviewer would
+   * ReviewTask task = json.readValue(env.emitted("review-tasks").get(0).valueText(), ReviewTask.class);
+   * env.completePromise(task.promiseId(), new Verdict(true, "fine"));
    * }</pre>
    */
   public void completePromise(String promiseId, Object value) {
