@@ -34,8 +34,22 @@ class SupportWorkflowsTest {
       assertThat(reply.category()).isEqualTo("billing");
       assertThat(reply.reply()).startsWith("[billing] Thanks for reaching out.").endsWith("reply " + runId + "/draft-reply)");
       assertThat(reply.draftedAt()).isEqualTo(env.now());
-      assertThat(env.journal(runId)).extracting(JournalRecord::name).containsExactly("classify", "lookup-customer", "draft-reply", "$now:1");
+      assertThat(env.journal(runId)).extracting(JournalRecord::name)
+          .containsExactly("$version:redact-pii", "redact-pii", "classify", "lookup-customer", "draft-reply", "$now:1");
     }
+  }
+
+  @Test
+  void newRunsRedactEmailAddressesBeforeClassifyingWhileRunsRecordedBeforeTheChangeKeepTheirPath() {
+    try (var env = WorkflowTestEnvironment.of(new SupportWorkflows())) {
+      String runId = env.start(SupportWorkflows.TRIAGE, new Ticket("T-3", "ada", "refund to ada.l@example.org please"));
+
+      JournalRecord redacted = env.journal(runId).stream().filter(e -> e.name().equals("redact-pii")).findFirst().orElseThrow();
+      assertThat(redacted.value(String.class)).isEqualTo("refund to [email] please");
+      assertThat(env.journal(runId).get(0).value(Integer.class)).as("the version this run took").isEqualTo(1);
+    }
+    // triage-completed.json was recorded before the change: it has no marker and replays on the old path
+    WorkflowReplayer.of(new SupportWorkflows()).replayFiles(HISTORIES.resolve("triage-completed.json")).assertDeterministic();
   }
 
   @Test

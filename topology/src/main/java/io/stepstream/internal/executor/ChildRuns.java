@@ -63,19 +63,19 @@ final class ChildRuns {
   }
 
   <O> DurableFuture<O> start(String name, String workflowType, Object input, Class<O> outputType, ChildOptions options) {
-    ctx.checkUserNameOf(name);
+    ctx.checkName(name);
     java.util.Objects.requireNonNull(workflowType, "workflowType");
     java.util.Objects.requireNonNull(outputType, "outputType");
     java.util.Objects.requireNonNull(options, "options");
-    JournalEntry result = ctx.recallEntry(name, EntryKind.CHILD_RESULT, "startChild");
-    JournalEntry started = ctx.recallEntry(START_PREFIX + name, EntryKind.CHILD_START, "startChild");
+    JournalEntry result = ctx.reserve(name, EntryKind.CHILD_RESULT, "startChild");
+    JournalEntry started = ctx.reserve(START_PREFIX + name, EntryKind.CHILD_START, "startChild");
     String childRunId = options.runId() != null ? options.runId() : request.runId() + RUN_ID_SEPARATOR + name;
     if (started != null) {
       ChildStart recorded = ctx.decodeRecorded(started, started.getValue(), ChildStart.class);
       checkSameChild(name, recorded, childRunId, workflowType);
       return new Child<>(ctx, name, recorded.getRunId(), outputType, result, true);
     }
-    ctx.checkCancelRequestedAt(name);
+    ctx.checkCancel(name);
     if (active >= options.maxActiveChildren()) {
       queued++;
       return new Child<>(ctx, name, childRunId, outputType, null, false);
@@ -132,7 +132,7 @@ final class ChildRuns {
       ctx.flushBuffered();
       bufferedBytes = 0;
     }
-    ctx.addUnpublished(entry);
+    ctx.record(entry);
     bufferedBytes += size;
   }
 
@@ -160,7 +160,7 @@ final class ChildRuns {
 
     @Override
     Suspension suspension() {
-      ctx.checkCancelRequestedAt(name);
+      ctx.checkCancel(name);
       String reason = (started ? "child '" : "queued child '") + name + "' (run " + runId + ")";
       // with queued children, any child's result frees a slot: wake on any of them
       String waitFor = queued > 0 ? null : name;

@@ -1261,15 +1261,26 @@ final class ReplayContext implements WorkflowContext {
     return awaitEventWithin(name, type, null, match);
   }
 
-  /** For {@link Promises}: what every public method checks first (owner thread, not parked). */
-  void enterFromPromise() {
+  // ---- child workflows (logic in ChildRuns) ----
+  private ChildRuns children;
+
+  @Override
+  public <O> io.stepstream.DurableFuture<O> startChild(
+      String name, String workflowType, Object input, Class<O> outputType, io.stepstream.ChildOptions options) {
     enter();
+    if (children == null) {
+      children = new ChildRuns(this, request, clock);
+    }
+    return children.start(name, workflowType, input, outputType, options);
   }
+
+  // accessors for the helpers of this context (Promises, ChildRuns): the same rules as its own calls
 
   void checkName(String name) {
     checkUserName(name);
   }
 
+  /** The journaled entry under {@code name}, reserving the name; a different kind parks the run. */
   JournalEntry reserve(String name, EntryKind kind, String call) {
     return recall(name, kind, call);
   }
@@ -1284,39 +1295,9 @@ final class ReplayContext implements WorkflowContext {
     return journal(name);
   }
 
+  /** Journals an entry with the next outcome; the caller keeps batches small enough ({@link #flushBuffered}). */
   void record(JournalEntry entry) {
     unpublished.add(entry);
-  }
-
-  // ---- child workflows (logic in ChildRuns) ----
-  private ChildRuns children;
-
-  @Override
-  public <O> io.stepstream.DurableFuture<O> startChild(
-      String name, String workflowType, Object input, Class<O> outputType, io.stepstream.ChildOptions options) {
-    enter();
-    if (children == null) {
-      children = new ChildRuns(this, request, clock);
-    }
-    return children.start(name, workflowType, input, outputType, options);
-  }
-
-  /** What every WorkflowContext call checks first (thread, refused use, parked); for futures' get(). */
-  void enterFromFuture() {
-    enter();
-  }
-
-  void checkUserNameOf(String name) {
-    checkUserName(name);
-  }
-
-  /** The journaled entry under {@code name}, reserving the name; a different kind parks the run. */
-  JournalEntry recallEntry(String name, EntryKind kind, String call) {
-    return recall(name, kind, call);
-  }
-
-  void checkCancelRequestedAt(String where) {
-    checkCancelRequested(where);
   }
 
   JournalEntry.Builder newEntry(String name, EntryKind kind) {
@@ -1333,11 +1314,6 @@ final class ReplayContext implements WorkflowContext {
 
   void checkCancel(String where) {
     checkCancelRequested(where);
-  }
-
-  /** Journals an entry with the next outcome; the caller keeps batches small enough ({@link #flushBuffered}). */
-  void addUnpublished(JournalEntry entry) {
-    unpublished.add(entry);
   }
 
   int maxOutcomeBytes() {

@@ -1,6 +1,5 @@
 package io.stepstream.examples.app;
 
-import io.stepstream.RunResult;
 import io.stepstream.client.KafkaProperties;
 import io.stepstream.engine.Stepstream;
 import io.stepstream.examples.SupportWorkflows;
@@ -37,11 +36,12 @@ public final class EmbeddedEngineApp {
             .register(new SupportWorkflows())
             .build()
             .start()) {
-      RunResult result =
+      // a typed handle: the output, or a WorkflowFailedException naming the error type
+      Reply reply =
           engine.client()
-              .start(SupportWorkflows.TRIAGE, new Ticket("T-1", "ada", "I was charged twice"))
+              .start(SupportWorkflows.TRIAGE, new Ticket("T-1", "ada", "I was charged twice"), Reply.class)
               .await(Duration.ofMinutes(1));
-      System.out.println(result.outputOrThrow(Reply.class).reply());
+      System.out.println(reply.reply());
     }
   }
 }
