@@ -59,8 +59,10 @@ public final class ChaosInstance {
             .streamsConfig("consumer.session.timeout.ms", 6000)
             .streamsConfig("consumer.heartbeat.interval.ms", 1000)
             .register(ChaosWorkflow.CHAIN, String.class,
-                Boolean.parseBoolean(options.getOrDefault("parallel", "false"))
-                    ? ChaosWorkflow.parallelChain(effects, stepDelayMs) : ChaosWorkflow.chain(effects, stepDelayMs))
+                Boolean.parseBoolean(options.getOrDefault("parallel", "false")) ? ChaosWorkflow.parallelChain(effects, stepDelayMs)
+                    : Boolean.parseBoolean(options.getOrDefault("children", "false")) ? ChaosWorkflow.withChild(effects, stepDelayMs)
+                    : ChaosWorkflow.chain(effects, stepDelayMs))
+            .register(ChaosWorkflow.KID, String.class, ChaosWorkflow.kid(stepDelayMs))
             .register(ChaosWorkflow.SIGNALLED, String.class, ChaosWorkflow.signalled(effects, stepDelayMs));
     if (options.containsKey("transactionTimeoutMs")) {
       builder.streamsConfig("producer.transaction.timeout.ms", Integer.parseInt(options.get("transactionTimeoutMs")));

@@ -79,6 +79,38 @@ public final class ChaosWorkflow {
     };
   }
 
+  /** The child of {@link #withChild}: one step {@code k = "k(" + a + ")"}; returns {@code Chain(a, k, "")}. */
+  public static final String KID = "chaos-kid";
+
+  public static Workflow<String, Chain> kid(long maxDelayMs) {
+    return (ctx, a) -> new Chain(a, ctx.step("k", String.class, s -> {
+      if (maxDelayMs > 0) {
+        Thread.sleep(ThreadLocalRandom.current().nextLong(maxDelayMs + 1));
+      }
+      return "k(" + a + ")";
+    }), "");
+  }
+
+  /**
+   * The chain with a child run between a and b: the parent starts {@link #KID} with {@code a} and
+   * awaits it (parked, the child on whichever instance owns its partition), checks the child saw this
+   * execution's {@code a}, then runs b and c. Same output and invariants as {@link #chain}; the
+   * windows a kill should hit are the child's start (written by the parent's transaction) and its
+   * result travelling back (written by the child's).
+   */
+  public static Workflow<String, Chain> withChild(EffectsLog effects, long maxDelayMs) {
+    return (ctx, input) -> {
+      String a = ctx.step("a", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), UUID.randomUUID().toString()));
+      Chain kid = ctx.startChild("kid", KID, a, Chain.class).get();
+      if (!kid.a().equals(a) || !kid.b().equals("k(" + a + ")")) {
+        throw new IllegalStateException("run " + ctx.runId() + ": its child saw another a than this execution: " + kid + " vs a=" + a);
+      }
+      String b = ctx.step("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a)));
+      String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b)));
+      return new Chain(a, b, c);
+    };
+  }
+
   /**
    * Like {@link #chain}, and every step emits its value to {@code topic} (key: the run id) before it
    * returns it, and the workflow then emits {@code "done " + c}: so each run's records, if written

@@ -233,6 +233,17 @@ public final class Checker {
       }
     }
 
+    // child runs (ids <parent>::<name>) were not requested by the load, but each must have one result too
+    long childRuns = 0;
+    for (var byRun : committed.entrySet()) {
+      if (!o.requested().contains(byRun.getKey()) && byRun.getKey().contains("::")) {
+        childRuns++;
+        if (byRun.getValue().size() > 1) {
+          anomalies.add(new Anomaly(Type.DUPLICATE, byRun.getKey(), byRun.getValue().size() + " committed results of a child run: " + byRun.getValue()));
+        }
+      }
+    }
+
     Set<String> committedPositions = o.committedResults().stream().map(r -> r.partition() + "@" + r.offset()).collect(Collectors.toSet());
     long abortedResults = 0;
     long abortedWithOtherValues = 0;
@@ -257,6 +268,7 @@ public final class Checker {
     facts.put("abortedResults", abortedResults);
     facts.put("abortedResultsWithOtherValues", abortedWithOtherValues);
     facts.put("journalsChecked", o.journal().keySet().stream().filter(o.requested()::contains).count());
+    facts.put("childRunsWithAResult", childRuns);
     facts.put("effects", o.effects().size());
     facts.put("keysExecutedMoreThanOnce", executionsPerKey.values().stream().filter(n -> n > 1).count());
     facts.put("deadLetters", o.deadLetters());
