@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stepstream.client.WireFormat;
 import io.stepstream.devkafka.EmbeddedKafka;
 import io.stepstream.engine.Stepstream;
+import io.stepstream.examples.ReviewWorkflows;
 import io.stepstream.examples.SupportWorkflows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +16,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -30,9 +43,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Stepstream through its topics only, with {@code examples/python/stepstream_client.py} and {@code
  * examples/node/stepstream-client.js} as they are in the repository: start runs and read their
  * results, list a pending approval and approve it, send a signal to a waiting run, read a run's
- * history, have a cancel refused. The engine runs in JSON mode with the example workflows, on a real
- * broker; the programs are child processes (about 40 of them), and what they print is what is
- * checked. About 50 s on 2 cores, broker and engine start included.
+ * history, have a cancel refused. Issue 12: a reviewer service in each language ({@code
+ * review_worker.py}, {@code review-worker.js}) completes and fails the durable promises of {@link
+ * ReviewWorkflows} runs it reads from the emitted task topic. The engine runs in JSON mode with the
+ * example workflows, on a real broker; the programs are child processes (about 50 of them), and what
+ * they print is what is checked. About 60 s on 2 cores, broker and engine start included.
  *
  * <p>Needs python3 with confluent_kafka ({@code apt-get install python3-confluent-kafka}) and Node.js
  * with {@code examples/node/node_modules} ({@code npm ci} in examples/node); .ci/run installs both.
@@ -53,8 +68,13 @@ class ClientExamplesIT {
   }
 
   @BeforeAll
-  static void start() throws IOException {
+  static void start() throws Exception {
     kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+    // the review workflow emits to topics of the user's: they must exist before the engine starts
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(ReviewWorkflows.REVIEW_TASKS, 3, (short) 1),
+          new NewTopic(ReviewWorkflows.REVIEW_OUTCOMES, 3, (short) 1))).all().get();
+    }
     engine = Stepstream.builder()
         .bootstrapServers(kafka.bootstrapServers())
         .topicPrefix(PREFIX)
@@ -63,6 +83,8 @@ class ClientExamplesIT {
         .approvalSecret("clients-it-secret")
         .wireFormat(WireFormat.JSON)
         .register(new SupportWorkflows())
+        .register(new ReviewWorkflows())
+        .emitTopics(ReviewWorkflows.REVIEW_TASKS, ReviewWorkflows.REVIEW_OUTCOMES)
         .build()
         .start();
   }
@@ -166,6 +188,83 @@ class ClientExamplesIT {
     assertThat(cancel.stdout()).contains("CANCEL_REJECTED").contains("already ended COMPLETED");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Client.class)
+  void aReviewerServiceCompletesOrFailsThePromiseOfEachTaskAndEachRunPublishesOneOutcome(Client client) {
+    String approvedRun = id(client, "review-1");
+    String draftRun = id(client, "review-2");
+    String approvedDoc = id(client, "pricing");
+    String draftDoc = id(client, "hiring");
+    run(client, "start", approvedRun, ReviewWorkflows.REVIEW,
+        "{\"id\":\"" + approvedDoc + "\",\"title\":\"Q3 pricing\",\"text\":\"We raise the starter plan to 12 EUR.\"}");
+    run(client, "start", draftRun, ReviewWorkflows.REVIEW,
+        "{\"id\":\"" + draftDoc + "\",\"title\":\"Draft: Q4 hiring plan\",\"text\":\"Two engineers, one designer.\"}");
+
+    // one consumer group for both languages: each worker goes on from the offsets the last one committed
+    Output worker = program(client, Program.REVIEW_WORKER, "--max-tasks", "2", "--timeout", "60");
+
+    assertThat(worker.exit()).as("the worker handled its 2 tasks: %s", worker).isZero();
+    Map<String, String> verdicts = new HashMap<>();
+    for (String line : worker.stdout().lines().toList()) {
+      String[] columns = line.split(" {2,}");
+      assertThat(columns).as("DOCUMENT  VERDICT  PROMISE_ID: %s", line).hasSize(3);
+      assertThat(columns[2]).as("the promise id out of the task").startsWith("prm_");
+      verdicts.put(columns[0], columns[1]);
+    }
+    assertThat(verdicts).as(worker.toString()).isEqualTo(Map.of(approvedDoc, "APPROVED", draftDoc, "NEEDS_WORK"));
+
+    JsonNode approved = run(client, "--json", "result", approvedRun, "--wait", "60").onlyRecord();
+    assertThat(approved.path("status").asText()).as("%s", approved).isEqualTo("COMPLETED");
+    assertThat(approved.path("output")).isEqualTo(json(
+        "{\"documentId\":\"" + approvedDoc + "\",\"status\":\"PUBLISHED\",\"notes\":\"approved by " + reviewer(client) + "\"}"));
+    JsonNode draft = run(client, "--json", "result", draftRun, "--wait", "60").onlyRecord();
+    assertThat(draft.path("status").asText()).as("%s", draft).isEqualTo("COMPLETED");
+    assertThat(draft.path("output")).as("the failed promise, as the workflow recorded it").isEqualTo(json(
+        "{\"documentId\":\"" + draftDoc + "\",\"status\":\"NOT_REVIEWED\","
+            + "\"notes\":\"NEEDS_WORK: 'Draft: Q4 hiring plan' is still a draft: finish it, then submit it again\"}"));
+
+    Map<String, List<JsonNode>> outcomes = committedByRun(ReviewWorkflows.REVIEW_OUTCOMES, Set.of(approvedRun, draftRun));
+    assertThat(outcomes.get(approvedRun)).as("one outcome record for %s", approvedRun).containsExactly(approved.path("output"));
+    assertThat(outcomes.get(draftRun)).as("one outcome record for %s", draftRun).containsExactly(draft.path("output"));
+    Map<String, List<JsonNode>> tasks = committedByRun(ReviewWorkflows.REVIEW_TASKS, Set.of(approvedRun, draftRun));
+    assertThat(tasks.get(approvedRun)).as("one task for %s", approvedRun).hasSize(1);
+    assertThat(tasks.get(draftRun)).as("one task for %s", draftRun).hasSize(1);
+  }
+
+  private static String reviewer(Client client) {
+    return client.name().toLowerCase() + "-reviewer"; // the workers' default --as
+  }
+
+  /**
+   * The committed records (read_committed) of an emit topic, from its beginning to its end now, by the
+   * run that emitted them (header stepstream.run-id), for the given runs.
+   */
+  private static Map<String, List<JsonNode>> committedByRun(String topic, Set<String> runs) {
+    Map<String, List<JsonNode>> byRun = new HashMap<>();
+    runs.forEach(r -> byRun.put(r, new ArrayList<>()));
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions); // read_committed: the last stable offset
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        assertThat(System.nanoTime()).as("%s read to its end %s within 30 s", topic, end).isLessThan(deadline);
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          Header run = r.headers().lastHeader("stepstream.run-id");
+          String runId = run == null ? null : new String(run.value(), StandardCharsets.UTF_8);
+          if (byRun.containsKey(runId)) {
+            byRun.get(runId).add(json(r.value()));
+          }
+        }
+      }
+    }
+    return byRun;
+  }
+
   // -- running the example programs ----------------------------------------------------------------
 
   private static String id(Client client, String what) {
@@ -205,10 +304,28 @@ class ClientExamplesIT {
     }
   }
 
+  /** The example programs, per language. */
+  enum Program {
+    CLIENT("python/stepstream_client.py", "node/stepstream-client.js"),
+    REVIEW_WORKER("python/review_worker.py", "node/review-worker.js");
+
+    final String python;
+    final String node;
+
+    Program(String python, String node) {
+      this.python = python;
+      this.node = node;
+    }
+  }
+
   private static Output run(Client client, String... args) {
+    return program(client, Program.CLIENT, args);
+  }
+
+  private static Output program(Client client, Program program, String... args) {
     List<String> command = new ArrayList<>(switch (client) {
-      case PYTHON -> List.of(Prerequisites.python(), examples().resolve("python/stepstream_client.py").toString());
-      case NODE -> List.of(Prerequisites.node(), examples().resolve("node/stepstream-client.js").toString());
+      case PYTHON -> List.of(Prerequisites.python(), examples().resolve(program.python).toString());
+      case NODE -> List.of(Prerequisites.node(), examples().resolve(program.node).toString());
     });
     command.addAll(List.of("-b", kafka.bootstrapServers(), "--prefix", PREFIX));
     command.addAll(List.of(args));
