@@ -1,16 +1,22 @@
 package io.stepstream.testkit;
 
+import io.stepstream.CancelResult;
 import io.stepstream.PendingApproval;
+import io.stepstream.ResumeResult;
 import io.stepstream.RunResult;
 import io.stepstream.avro.ApprovalDecision;
 import io.stepstream.avro.ApprovalRequest;
 import io.stepstream.avro.AuditEvent;
+import io.stepstream.avro.AuditEventType;
 import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.Payload;
+import io.stepstream.avro.RunCommand;
+import io.stepstream.avro.RunCommandType;
 import io.stepstream.avro.RunState;
 import io.stepstream.avro.Signal;
 import io.stepstream.avro.StepOutcome;
 import io.stepstream.avro.WorkflowRequest;
+import io.stepstream.client.Decision;
 import io.stepstream.client.Topics;
 import io.stepstream.internal.approvals.ApprovalTokens;
 import io.stepstream.internal.codec.Envelopes;
@@ -94,6 +100,7 @@ final class InMemoryEngine implements AutoCloseable {
   private final Map<String, TestOutputTopic<String, byte[]>> emitOutputs = new LinkedHashMap<>();
   private final Map<String, List<EmittedRecord>> emitted = new LinkedHashMap<>();
   private int signalCount;
+  private int commandCount;
   /** Arrival order of journal entries: entries recorded in one virtual millisecond are many, and their names do not order them. */
   private final Map<String, Long> arrival = new HashMap<>();
   private long arrivals;
@@ -141,14 +148,40 @@ final class InMemoryEngine implements AutoCloseable {
     settle();
   }
 
-  void decide(String runId, String approvalName, boolean approved, String approver, String comment, String reason) {
-    ApprovalDecision decision = ApprovalDecision.newBuilder().setRunId(runId).setApprovalName(approvalName).setApproved(approved)
-        .setApprover(approver).setComment(comment).setReason(reason)
-        .setToken(tokens.sign(runId, approvalName, clock.instant().plus(Duration.ofDays(1))))
+  /** A decision as {@code WorkflowClient.decide} sends it (groups, comment, reason, edited value), with a valid token. */
+  void decide(Decision d) {
+    ApprovalDecision decision = ApprovalDecision.newBuilder().setRunId(d.runId()).setApprovalName(d.approvalName()).setApproved(d.approved())
+        .setApprover(d.approver()).setApproverGroups(d.groups()).setComment(d.comment()).setReason(d.reason())
+        .setEditedPayload(PayloadCodec.encode(d.edited())).setIdentityToken(d.identityToken())
+        .setToken(tokens.sign(d.runId(), d.approvalName(), clock.instant().plus(Duration.ofDays(1))))
         .setDecidedAt(clock.millis()).build();
-    approvals.pipeInput(runId, Envelopes.encode(decision), clock.instant());
+    approvals.pipeInput(d.runId(), Envelopes.encode(decision), clock.instant());
+    noteArrivals(d.runId());
+    settle();
+  }
+
+  /** {@code WorkflowClient.cancel}: a CANCEL command on the requests topic; the answer is the event carrying its command id. */
+  CancelResult cancel(String runId, String reason) {
+    AuditEvent answer = command(runId, RunCommandType.CANCEL, reason);
+    return new CancelResult(runId, answer.getType() == AuditEventType.CANCEL_REQUESTED, answer.getDetail());
+  }
+
+  /** {@code WorkflowClient.resume}: a RESUME command; a parked run is dispatched again with the code registered now. */
+  ResumeResult resume(String runId) {
+    AuditEvent answer = command(runId, RunCommandType.RESUME, null);
+    return new ResumeResult(runId, answer.getType() == AuditEventType.RESUME_REQUESTED, answer.getDetail());
+  }
+
+  private AuditEvent command(String runId, RunCommandType type, String reason) {
+    String commandId = "testkit-command-" + (++commandCount);
+    RunCommand command = RunCommand.newBuilder().setRunId(runId).setCommandId(commandId).setType(type).setReason(reason)
+        .setRequestedBy("test").setRequestedAt(clock.millis()).build();
+    requests.pipeInput(runId, Envelopes.encode(command), clock.instant());
     noteArrivals(runId);
     settle();
+    return eventsByRun.getOrDefault(runId, List.of()).stream().filter(e -> commandId.equals(e.getCommandId())).findFirst()
+        .orElseThrow(() -> new IllegalStateException("the engine did not answer the " + type + " command for run " + runId
+            + deadLetterMessages.stream().reduce("", (a, b) -> a + "; dead letter: " + b)));
   }
 
   void signal(String runId, String name, Object data) {

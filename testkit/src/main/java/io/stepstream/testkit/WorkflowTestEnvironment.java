@@ -1,6 +1,8 @@
 package io.stepstream.testkit;
 
+import io.stepstream.CancelResult;
 import io.stepstream.PendingApproval;
+import io.stepstream.ResumeResult;
 import io.stepstream.RetryPolicy;
 import io.stepstream.RunResult;
 import io.stepstream.RunStatus;
@@ -8,6 +10,7 @@ import io.stepstream.Workflow;
 import io.stepstream.WorkflowRegistrar;
 import io.stepstream.WorkflowRegistration;
 import io.stepstream.avro.RunState;
+import io.stepstream.client.Decision;
 import io.stepstream.internal.codec.Results;
 import io.stepstream.internal.engine.WorkflowRegistry;
 import java.nio.file.Path;
@@ -131,7 +134,7 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
 
   /** Approves with a comment ({@code Approval.comment()} in the workflow). */
   public void approve(String runId, String approvalName, String approver, String comment) {
-    engine.decide(runId, approvalName, true, approver, comment, null);
+    decide(Decision.approve(runId, approvalName).approver(approver).comment(comment));
   }
 
   /** Rejects a run's approval as {@code approver} and runs the run on. */
@@ -141,7 +144,67 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
 
   /** Rejects with a reason ({@code Approval.reason()} in the workflow). */
   public void reject(String runId, String approvalName, String approver, String reason) {
-    engine.decide(runId, approvalName, false, approver, null, reason);
+    decide(Decision.reject(runId, approvalName, reason).approver(approver));
+  }
+
+  /**
+   * Sends a decision exactly as {@code WorkflowClient.decide(Decision)} does, with a valid token, and
+   * runs the run on: the way to test "approve with changes" ({@link Decision#edited}, which the
+   * workflow reads with {@code Approval.edited(Type.class)}) and approver groups.
+   *
+   * <pre>{@code
+   * String runId = env.start("refund", new Refund("ada", 120));
+   * env.decide(Decision.approve(runId, "manager").approver("alice").comment("half is fair")
+   *     .edited(new Refund("ada", 60)));                    // the workflow sees a.edited(Refund.class)
+   * assertThat(env.result(runId).output(Receipt.class).amount()).isEqualTo(60);
+   * }</pre>
+   *
+   * <p>This environment does not verify approvers: the workflow sees {@link Decision#approver} and
+   * {@link Decision#groups} as given, and an identity token is ignored.
+   */
+  public void decide(Decision decision) {
+    engine.decide(Objects.requireNonNull(decision, "decision"));
+  }
+
+  /**
+   * Cancels a run as {@code WorkflowClient.cancel} does, and returns the engine's answer. An accepted
+   * cancel stops the run at its next step boundary (a waiting run at once: its timer, approval or
+   * event wait is dropped), runs its compensations and ends it CANCELLED, all before this returns.
+   * A parked run ends CANCELLED without compensating (its code cannot be replayed).
+   *
+   * <pre>{@code
+   * String runId = env.start("trip", booking);                // books a hotel, then sleeps a day
+   * CancelResult answer = env.cancel(runId, "customer changed their mind");
+   * assertThat(answer.accepted()).isTrue();
+   * assertThat(env.result(runId).status()).isEqualTo(RunStatus.CANCELLED);
+   * assertThat(env.journal(runId)).extracting(JournalRecord::name).contains("compensate:hotel");
+   *
+   * assertThat(env.cancel(runId, "again").detail()).contains("already ended CANCELLED");  // rejected, not thrown
+   * }</pre>
+   */
+  public CancelResult cancel(String runId, String reason) {
+    return engine.cancel(Objects.requireNonNull(runId, "runId"), reason);
+  }
+
+  /**
+   * Resumes a parked run as {@code WorkflowClient.resume} (or {@code stepstream resume}) does, and
+   * returns the engine's answer: the run is dispatched again with the code registered now and runs
+   * until it waits, ends or parks again. A run that is not parked is not touched (the answer says so).
+   * Registrations are fixed when the environment is built, so test a fix by having the workflow's
+   * behaviour depend on something the test switches (a flag, a fake), as a redeploy would change it.
+   *
+   * <pre>{@code
+   * AtomicBoolean renamed = new AtomicBoolean(true);            // the "bad deploy"
+   * // ... a workflow that, while renamed is set, reaches the recorded step "check" with ctx.sleep
+   * env.advanceTime(Duration.ofHours(1));
+   * assertThat(env.status(runId)).isEqualTo(RunStatus.PARKED);
+   * renamed.set(false);                                          // the fix
+   * assertThat(env.resume(runId).accepted()).isTrue();
+   * assertThat(env.result(runId).isCompleted()).isTrue();
+   * }</pre>
+   */
+  public ResumeResult resume(String runId) {
+    return engine.resume(Objects.requireNonNull(runId, "runId"));
   }
 
   /** Sends an event to a run ({@code ctx.awaitEvent(name, ...)} receives {@code data}) and runs it on. */
