@@ -60,6 +60,7 @@ final class ChildLinks {
 
   /** A CHILD_START entry was journaled (the first time): the child's request goes out in this transaction. */
   void onChildStart(RunState parent, JournalEntry start) {
+    parent.setChildrenStarted(parent.getChildrenStarted() + 1);
     ChildStart child = PayloadCodec.decode(start.getValue(), ChildStart.class);
     WorkflowRequest request = new WorkflowRequest(child.getRunId(), child.getWorkflowType(), child.getInput(), child.getRequestedAt());
     outputs.childRequest(request.getRunId(), Envelopes.encode(request), parent.getRunId(), childName(start));
@@ -105,6 +106,9 @@ final class ChildLinks {
 
   /** The parent-close policy: unfinished children of a run that ended are cancelled (default) or left alone. */
   private void closeChildren(RunState state) {
+    if (state.getChildrenStarted() == 0) {
+      return; // most runs start no child: no journal scan for them
+    }
     for (JournalEntry start : store.entriesStartingWith(state.getRunId(), CHILD_PREFIX)) {
       if (start.getKind() != EntryKind.CHILD_START || store.entry(state.getRunId(), childName(start)) != null) {
         continue; // its result is in
