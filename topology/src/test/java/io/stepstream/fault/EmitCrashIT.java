@@ -49,15 +49,7 @@ class EmitCrashIT {
       }
       cluster.startInstances("e1", "e2");
       LoadDriver load = cluster.startLoad("r", 20, ChaosWorkflow.EMITTING);
-      long end = System.nanoTime() + LOAD.toNanos();
-      int kills = 0;
-      while (System.nanoTime() < end) {
-        cluster.during(Duration.ofMillis(4000 + cluster.random().nextInt(2001)), "load");
-        String victim = cluster.anyReady(List.of("e1", "e2"));
-        cluster.kill(victim);
-        kills++;
-        cluster.relaunch(victim, cluster.random().nextInt(3) == 0);
-      }
+      int kills = cluster.killOneAtATime(List.of("e1", "e2"), LOAD, 4000, 6000, true);
       Set<String> acked = load.stop();
       cluster.note(acked.size() + " requests acknowledged, " + kills + " kills");
 

@@ -232,6 +232,25 @@ final class FaultCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * For {@code load}: every {@code minGapMs}..{@code maxGapMs} one ready instance of {@code names} is
+   * SIGKILLed and started again at once ({@code wipeOneInThree}: a third of the time on a wiped state
+   * dir). Returns how many kills there were.
+   */
+  int killOneAtATime(List<String> names, Duration load, int minGapMs, int maxGapMs, boolean wipeOneInThree) throws Exception {
+    long end = System.nanoTime() + load.toNanos();
+    int kills = 0;
+    while (System.nanoTime() < end) {
+      during(Duration.ofMillis(minGapMs + random.nextInt(maxGapMs - minGapMs + 1)), "load");
+      // a running one: killing an instance still restoring again and again would only test start-up
+      String victim = anyReady(names);
+      kill(victim);
+      kills++;
+      relaunch(victim, wipeOneInThree && random.nextInt(3) == 0);
+    }
+    return kills;
+  }
+
   /** Waits (up to the start-up timeout) until one of {@code names} is ready; returns a random one of the ready ones. */
   String anyReady(List<String> names) throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

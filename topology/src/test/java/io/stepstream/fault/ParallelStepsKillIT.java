@@ -25,15 +25,7 @@ class ParallelStepsKillIT {
     try (FaultCluster cluster = FaultCluster.start("ParallelStepsKillIT", settings)) {
       cluster.startInstances("e1", "e2");
       LoadDriver load = cluster.startLoad("p", 40);
-      long end = System.nanoTime() + LOAD.toNanos();
-      int kills = 0;
-      while (System.nanoTime() < end) {
-        cluster.during(Duration.ofMillis(4000 + cluster.random().nextInt(2001)), "load");
-        String victim = cluster.anyReady(List.of("e1", "e2"));
-        cluster.kill(victim);
-        kills++;
-        cluster.relaunch(victim, false);
-      }
+      int kills = cluster.killOneAtATime(List.of("e1", "e2"), LOAD, 4000, 6000, false);
       Set<String> acked = load.stop();
       cluster.note(acked.size() + " requests acknowledged, " + kills + " kills");
 

@@ -25,16 +25,7 @@ class RepeatedKillIT {
     try (FaultCluster cluster = FaultCluster.start("RepeatedKillIT", settings)) {
       cluster.startInstances("e1", "e2");
       LoadDriver load = cluster.startLoad("r", 50);
-      long end = System.nanoTime() + LOAD.toNanos();
-      int kills = 0;
-      while (System.nanoTime() < end) {
-        cluster.during(Duration.ofMillis(5000 + cluster.random().nextInt(3001)), "load");
-        // a running one: killing an instance still restoring again and again would only test start-up
-        String victim = cluster.anyReady(List.of("e1", "e2"));
-        cluster.kill(victim);
-        kills++;
-        cluster.relaunch(victim, cluster.random().nextInt(3) == 0);
-      }
+      int kills = cluster.killOneAtATime(List.of("e1", "e2"), LOAD, 5000, 8000, true);
       Set<String> acked = load.stop();
       cluster.note(acked.size() + " requests acknowledged, " + kills + " kills");
 
