@@ -235,6 +235,26 @@ class ParallelStepsTest {
   }
 
   @Test
+  void aBranchRetryDueBeforeALongerWaitWakesTheRunForTheRetryFirst() {
+    Clock start = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    Workflow<String, String> napping =
+        (ctx, in) -> {
+          ctx.stepAsync("flaky", String.class, s -> { throw new java.io.IOException("503"); });
+          ctx.sleep("nap", Duration.ofHours(1));
+          return "woke";
+        };
+    fixture.retry(RetryPolicy.builder().maximumAttempts(3).initialInterval(Duration.ofSeconds(10)).jitter(0).build()).clock(start);
+
+    List<StepOutcome> outcomes = fixture.run(napping, Map.of());
+
+    var waiting = last(outcomes).getCompletion();
+    assertThat(waiting.getStatus()).isEqualTo(RunStatus.WAITING);
+    assertThat(waiting.getWaitKind()).isEqualTo("RETRY");
+    assertThat(waiting.getWakeAt()).isEqualTo(start.millis() + 10_000); // not the nap's end, an hour later
+    assertThat(journalOf(outcomes)).containsKeys("flaky@1", "nap");
+  }
+
+  @Test
   void aGenericResultDecodesThroughItsTypeTokenTheFirstTimeAndOnReplay() {
     Workflow<String, String> typed =
         (ctx, in) -> {
