@@ -72,6 +72,11 @@ public final class EngineTelemetry implements AutoCloseable {
         http.address().getHostString(), http.address().getPort());
   }
 
+  /** The HTTP endpoint, for features to mount their routes on; null when it is off. */
+  public HttpEndpoint http() {
+    return http;
+  }
+
   /** The HTTP endpoint's bound address, or null when it is off. */
   public InetSocketAddress httpAddress() {
     HttpEndpoint endpoint = http;

@@ -1,37 +1,50 @@
 package io.stepstream.internal.engine;
 
-import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.stepstream.internal.http.HttpCall;
+import io.stepstream.internal.http.HttpProblem;
+import io.stepstream.internal.http.HttpReply;
+import io.stepstream.internal.http.HttpRoute;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's HTTP endpoint (the JDK's {@code com.sun.net.httpserver}, one daemon thread):
- * {@code GET /health/live}, {@code GET /health/ready} (200 or 503, small JSON) and {@code GET
- * /metrics} (Prometheus text). Bound only when the application asks for it.
+ * The engine's HTTP endpoint (the JDK's {@code com.sun.net.httpserver}, a small pool of daemon
+ * threads): {@code GET /health/live}, {@code GET /health/ready} (200 or 503, small JSON), {@code GET
+ * /metrics} (Prometheus text), and the routes features mount with {@link #route} (queries, admin
+ * operations, the console). Bound only when the application asks for it.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoint.class);
   /** Prometheus text exposition format 0.0.4, what every scraper reads. */
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String TEXT = HttpReply.TEXT;
+  /**
+   * Threads answering requests: probes must not queue behind a slow query that asks another
+   * instance, and live-update streams hold one each while open.
+   */
+  static final int THREADS = 16;
 
   private final HttpServer server;
-  private final ExecutorService thread;
+  private final ThreadPoolExecutor threads;
+  private final Map<String, HttpRoute> mounted = new LinkedHashMap<>();
 
-  private record Response(int status, String contentType, String body) {}
-
-  private HttpEndpoint(HttpServer server, ExecutorService thread) {
+  private HttpEndpoint(HttpServer server, ThreadPoolExecutor threads) {
     this.server = server;
-    this.thread = thread;
+    this.threads = threads;
   }
 
   /**
@@ -42,25 +55,46 @@ public final class HttpEndpoint implements AutoCloseable {
   public static HttpEndpoint start(String host, int port, Supplier<Health> live, Supplier<Health> ready, Supplier<String> metrics) {
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+      server = HttpServer.create(new InetSocketAddress(host, port), 64);
     } catch (IOException e) {
       throw new UncheckedIOException("could not bind the engine's HTTP endpoint to " + host + ":" + port + ": " + e.getMessage()
           + " (choose another port with httpServer(host, port) / --http-bind, or 0 for any free one)", e);
     }
-    ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "stepstream-http");
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "stepstream-http-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    server.setExecutor(thread);
-    server.createContext("/health/live", handler(() -> health(live.get())));
-    server.createContext("/health/ready", handler(() -> health(ready.get())));
-    server.createContext("/metrics", handler(() -> metrics == null
-        ? new Response(404, TEXT, "metrics are recorded in the MeterRegistry given to the engine, which is not a PrometheusMeterRegistry\n")
-        : new Response(200, PROMETHEUS_TEXT, metrics.get())));
-    server.createContext("/", handler(() -> new Response(404, TEXT, "try /health/live, /health/ready or /metrics\n")));
+    threads.allowCoreThreadTimeOut(true);
+    server.setExecutor(threads);
+    HttpEndpoint endpoint = new HttpEndpoint(server, threads);
+    endpoint.route("/health/live", getOnly(() -> health(live.get())));
+    endpoint.route("/health/ready", getOnly(() -> health(ready.get())));
+    endpoint.route("/metrics", getOnly(() -> metrics == null
+        ? HttpReply.text(404, "metrics are recorded in the MeterRegistry given to the engine, which is not a PrometheusMeterRegistry\n")
+        : HttpReply.bytes(200, PROMETHEUS_TEXT, metrics.get().getBytes(StandardCharsets.UTF_8))));
+    server.createContext("/", exchange -> answer(exchange, "/", call -> {
+      throw HttpProblem.notFound("nothing at " + call.path() + "; try " + String.join(", ", endpoint.mountedPaths()));
+    }));
     server.start();
-    return new HttpEndpoint(server, thread);
+    return endpoint;
+  }
+
+  /**
+   * Mounts {@code route} at {@code prefix} (it gets every path under it, longest prefix wins, as the
+   * JDK server does). Routes check their own methods.
+   */
+  public synchronized void route(String prefix, HttpRoute route) {
+    if (mounted.containsKey(prefix)) {
+      throw new IllegalStateException("an HTTP route is already mounted at " + prefix);
+    }
+    mounted.put(prefix, route);
+    server.createContext(prefix, exchange -> answer(exchange, prefix, route));
+  }
+
+  synchronized java.util.List<String> mountedPaths() {
+    return java.util.List.copyOf(mounted.keySet());
   }
 
   /** The bound address (with the real port when 0 was asked for). */
@@ -68,44 +102,56 @@ public final class HttpEndpoint implements AutoCloseable {
     return server.getAddress();
   }
 
-  private static Response health(Health health) {
-    return new Response(health.up() ? 200 : 503, "application/json", health.json() + "\n");
+  /** A route that answers GET and HEAD only, with what {@code answer} supplies. */
+  public static HttpRoute getOnly(Supplier<HttpReply> answer) {
+    return call -> {
+      if (!"GET".equals(call.method()) && !"HEAD".equals(call.method())) {
+        throw HttpProblem.methodNotAllowed(call.method(), call.path(), "GET or HEAD");
+      }
+      return answer.get();
+    };
   }
 
-  private static HttpHandler handler(Supplier<Response> answer) {
-    return exchange -> {
-      try (exchange) {
-        String method = exchange.getRequestMethod();
-        if (!"GET".equals(method) && !"HEAD".equals(method)) {
-          exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-          exchange.sendResponseHeaders(405, -1);
-          return;
-        }
-        Response response;
-        try {
-          response = answer.get();
-        } catch (RuntimeException e) {
-          LOG.warn("HTTP {} {} failed", method, exchange.getRequestURI(), e);
-          response = new Response(500, TEXT, e + "\n");
-        }
-        byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", response.contentType());
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        if ("HEAD".equals(method)) {
-          exchange.sendResponseHeaders(response.status(), -1);
-          return;
-        }
-        exchange.sendResponseHeaders(response.status(), bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
+  private static HttpReply health(Health health) {
+    return HttpReply.bytes(health.up() ? 200 : 503, "application/json", (health.json() + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void answer(HttpExchange exchange, String prefix, HttpRoute route) throws IOException {
+    String method = exchange.getRequestMethod();
+    HttpReply reply;
+    try {
+      reply = route.handle(new HttpCall(exchange, prefix));
+      if (reply.isHandled()) {
+        exchange.close();
+        return;
       }
-    };
+    } catch (HttpProblem problem) {
+      reply = HttpReply.json(problem.status(), Map.of("status", problem.status(), "error", String.valueOf(problem.getMessage())));
+      if (problem.status() == 405) {
+        reply = reply.withHeader("Allow", problem.getMessage().replaceAll(".*; use ", "").replace(" or ", ", "));
+      }
+    } catch (Exception e) {
+      LOG.warn("HTTP {} {} failed", method, exchange.getRequestURI(), e);
+      reply = HttpReply.text(500, e + "\n");
+    }
+    try (exchange) {
+      exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      reply.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+      if ("HEAD".equals(method)) {
+        exchange.sendResponseHeaders(reply.status(), -1);
+        return;
+      }
+      exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(reply.body());
+      }
+    }
   }
 
   @Override
   public void close() {
     server.stop(0);
-    thread.shutdownNow();
+    threads.shutdownNow();
   }
 }
