@@ -292,6 +292,14 @@ public final class Stepstream implements AutoCloseable {
     return codec;
   }
 
+  /**
+   * Who may use the HTTP API and console: anyone in dev mode (names unverified), else nobody until
+   * an identity provider is configured.
+   */
+  private io.stepstream.internal.http.HttpAuth httpAuth() {
+    return config.devMode ? new io.stepstream.internal.http.DevModeAuth() : new io.stepstream.internal.http.ClosedAuth();
+  }
+
   private ApprovalGuard approvalGuard() throws IOException {
     ApprovalGuard guard = ApprovalGuard.of(approvalTokens()).withTokenGrace(config.approvalTokenGrace);
     if (config.approverIdentity == null) {
