@@ -103,6 +103,7 @@ public final class Stepstream implements AutoCloseable {
   private WorkflowClient client;
   private RecordLimit recordLimit;
   private WireCodec wire;
+  private io.stepstream.internal.console.ConsoleRoutes console;
 
   private Stepstream(Builder config) {
     this.config = config;
@@ -130,6 +131,7 @@ public final class Stepstream implements AutoCloseable {
       }
       provisionTopics();
       wire = openWireFormat();
+      mountConsole();
       pool = new ExecutionPool(config.executorThreads);
       health.pool(pool);
       telemetry.bindPool(pool);
@@ -233,6 +235,10 @@ public final class Stepstream implements AutoCloseable {
   @Override
   public synchronized void close() {
     health.closing();
+    if (console != null) {
+      console.close(); // ends the console's live streams before the endpoint stops
+      console = null;
+    }
     telemetry.close();
     if (client != null) {
       client.close();
@@ -292,11 +298,26 @@ public final class Stepstream implements AutoCloseable {
     return codec;
   }
 
+  /** The web console and its routes (whoami, decisions, live events), when the HTTP endpoint is on. */
+  private void mountConsole() {
+    var endpoint = telemetry.http();
+    if (endpoint == null) {
+      return;
+    }
+    var live = new io.stepstream.internal.console.LiveEvents(clientConfig(), config.topics().events(), wire.reader()::auditEvent,
+        io.stepstream.internal.console.ConsoleRoutes.MAX_LIVE_STREAMS);
+    console = io.stepstream.internal.console.ConsoleRoutes.mount(endpoint, httpAuth(), this::client, live);
+  }
+
   /**
-   * Who may use the HTTP API and console: anyone in dev mode (names unverified), else nobody until
-   * an identity provider is configured.
+   * Who may use the HTTP API and console: callers with a JWT of the approver identity provider when
+   * one is configured (admins: httpAdminGroups), else anyone in dev mode (names unverified), else nobody.
    */
   private io.stepstream.internal.http.HttpAuth httpAuth() {
+    if (config.approverIdentity != null) {
+      // the identity provider that proves approvers also proves HTTP callers, dev mode or not
+      return new io.stepstream.internal.http.JwtHttpAuth(config.approverIdentity.verifier(), config.httpAdminGroups, Clock.systemUTC());
+    }
     return config.devMode ? new io.stepstream.internal.http.DevModeAuth() : new io.stepstream.internal.http.ClosedAuth();
   }
 
@@ -520,6 +541,7 @@ public final class Stepstream implements AutoCloseable {
     private Duration approvalTokenGrace = ApprovalGuard.DEFAULT_TOKEN_GRACE;
     private boolean acceptLegacyApprovalTokens = true;
     private ApproverIdentity approverIdentity;
+    private final java.util.Set<String> httpAdminGroups = new java.util.LinkedHashSet<>();
     private boolean approvalVerificationDisabled;
     private Duration startTimeout = Duration.ofSeconds(120);
     private String httpHost;
@@ -710,6 +732,26 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /** Accept decisions without checking their token: only when every writer of the approvals topic is trusted. */
+    /**
+     * The groups (from the identity token's groups claim) whose members may run admin operations
+     * through the HTTP API and console: terminate, cancel, resume, restart, DLQ redrive. Needs
+     * {@link #approverIdentity}; without any admin group those operations are refused (403) outside
+     * dev mode. May be called again to add more.
+     *
+     * <pre>{@code
+     * Stepstream.builder().approverIdentity(identity).httpAdminGroups("stepstream-admins", "sre")
+     * }</pre>
+     */
+    public Builder httpAdminGroups(String... groups) {
+      for (String group : groups) {
+        if (group == null || group.isBlank()) {
+          throw new IllegalArgumentException("httpAdminGroups: a group name is null or blank");
+        }
+        httpAdminGroups.add(group.strip());
+      }
+      return this;
+    }
+
     public Builder disableApprovalTokenVerification() {
       this.approvalVerificationDisabled = true;
       return this;
