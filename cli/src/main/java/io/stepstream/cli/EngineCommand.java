@@ -87,6 +87,28 @@ final class EngineCommand implements Callable<Integer> {
           + " never creates it, and the engine principal needs WRITE on it (docs/security.md).")
   List<String> emitTopics = new ArrayList<>();
 
+  @Option(names = "--identity-jwks", paramLabel = "FILE",
+      description = "Verify approvers and HTTP API/console callers with JWTs of your identity provider: its public keys (a JWKS file,"
+          + " what its jwks_uri serves). Needs --identity-issuer and --identity-audience (docs/security.md).")
+  Path identityJwks;
+
+  @Option(names = "--identity-issuer", description = "The iss claim of the identity provider's tokens, exactly.")
+  String identityIssuer;
+
+  @Option(names = "--identity-audience", description = "A value the tokens' aud claim must contain (what the provider issues for Stepstream).")
+  String identityAudience;
+
+  @Option(names = "--identity-username-claim", defaultValue = "sub", description = "The claim naming the user (default: ${DEFAULT-VALUE}).")
+  String identityUsernameClaim;
+
+  @Option(names = "--identity-groups-claim", defaultValue = "groups", description = "The claim listing the user's groups (default: ${DEFAULT-VALUE}).")
+  String identityGroupsClaim;
+
+  @Option(names = "--http-admin-group", paramLabel = "GROUP",
+      description = "Members of this group (the tokens' groups claim) may run admin operations in the HTTP API and console"
+          + " (terminate, cancel, resume, restart, DLQ redrive); repeatable. Needs --identity-jwks.")
+  List<String> httpAdminGroups = new ArrayList<>();
+
   @Mixin WireFormatOption wireFormat;
 
   @Override
@@ -109,6 +131,18 @@ final class EngineCommand implements Callable<Integer> {
       builder.stateDir(stateDir);
     }
     streamsConfig.forEach(builder::streamsConfig);
+    if (identityJwks != null) {
+      builder.approverIdentity(io.stepstream.engine.ApproverIdentity.jwks(identityJwks).issuer(identityIssuer).audience(identityAudience)
+          .usernameClaim(identityUsernameClaim).groupsClaim(identityGroupsClaim));
+    } else if (identityIssuer != null || identityAudience != null) {
+      throw new ParameterException(spec.commandLine(), "--identity-issuer and --identity-audience need --identity-jwks FILE (the provider's keys)");
+    }
+    if (!httpAdminGroups.isEmpty()) {
+      if (identityJwks == null) {
+        throw new ParameterException(spec.commandLine(), "--http-admin-group needs --identity-jwks: admin groups come from verified tokens");
+      }
+      builder.httpAdminGroups(httpAdminGroups.toArray(String[]::new));
+    }
     builder.emitTopics(emitTopics.toArray(String[]::new));
     wireFormat.applyTo(builder);
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
@@ -128,7 +162,8 @@ final class EngineCommand implements Callable<Integer> {
         + ", cluster " + engine.bootstrapServers() + ", topics " + engine.topics().prefix() + ".*");
     if (engine.httpAddress() != null) {
       System.out.println("health and metrics: http://" + HttpBind.hostForUrl(engine.httpAddress()) + ":" + engine.httpAddress().getPort()
-          + " (/health/live, /health/ready, /metrics)");
+          + " (/health/live, /health/ready, /metrics); web console: http://" + HttpBind.hostForUrl(engine.httpAddress()) + ":"
+          + engine.httpAddress().getPort() + "/console/");
     }
     stopped.await();
     return 0;
