@@ -239,7 +239,7 @@ class ConsoleIT {
       visible(By.cssSelector(".approval[data-run-id='refund-" + i + "']"));
     }
     WebElement payload = approveCard.findElement(By.cssSelector("textarea.approval-payload"));
-    assertThat(payload.getAttribute("value")).contains("\"amount\" : 300").contains("ada");
+    assertThat(payload.getAttribute("value")).contains("\"amount\": 300").contains("ada");
     screenshot("console-approvals");
 
     payload.clear();

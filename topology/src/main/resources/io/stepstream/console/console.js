@@ -56,6 +56,11 @@
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
   }
 
+  /** The time of day only (the date is in the cell's title): timelines are mostly within a day. */
+  function fmtClock(ms) {
+    return fmtTime(ms).substring(11);
+  }
+
   function fmtDuration(ms) {
     if (ms === null || ms === undefined) return '';
     if (ms < 1000) return `${ms} ms`;
@@ -377,8 +382,8 @@
         el('td', {}, e.name, e.dueAt ? el('div', { class: 'muted small' }, `due ${fmtTime(e.dueAt)}`) : null),
         el('td', {}, kind),
         el('td', {}, e.attempt ? String(e.attempt) : ''),
-        el('td', {}, fmtTime(e.startedAt)),
-        el('td', {}, fmtTime(e.recordedAt)),
+        el('td', { title: fmtTime(e.startedAt) }, fmtClock(e.startedAt)),
+        el('td', { title: fmtTime(e.recordedAt) }, fmtClock(e.recordedAt)),
         el('td', {}, fmtDuration(e.durationMs)),
         el('td', {}, el('pre', {}, value))));
     }
@@ -655,7 +660,7 @@
   function addToFeed(e) {
     const feed = $('live-feed');
     feed.prepend(el('li', { class: 'live-event', dataset: { runId: e.runId, type: e.type } },
-      el('span', { class: 't' }, fmtTime(e.timestamp).substring(11)), ' ',
+      el('span', { class: 't' }, fmtClock(e.timestamp)), ' ',
       el('span', { class: 'ty' }, e.type), ' ',
       el('a', { href: `#/runs/${enc(e.runId)}` }, e.runId),
       e.step ? ` · ${e.step}` : ''));

@@ -46,7 +46,7 @@ final class DecisionRoute implements HttpRoute {
       throw HttpProblem.notFound("nothing at " + call.path() + "; POST decisions to /api/decisions");
     }
     Caller caller = auth.authenticate(call);
-    Decision decision = decision(call, caller);
+    Decision decision = decision(call.body(), caller);
     try {
       client.get().decide(decision);
     } catch (IllegalStateException e) {
@@ -60,11 +60,12 @@ final class DecisionRoute implements HttpRoute {
     return HttpReply.json(202, answer);
   }
 
-  static Decision decision(HttpCall call, Caller caller) {
+  /** The decision {@code caller} asks for with {@code json}, or {@link HttpProblem} 400 saying what is wrong. */
+  static Decision decision(byte[] json, Caller caller) {
     JsonNode body;
     try {
       // exact numbers: an edited 12.50 reaches the workflow as 12.50
-      body = PayloadCodec.exactTree(call.body());
+      body = PayloadCodec.exactTree(json);
     } catch (IOException e) {
       throw HttpProblem.badRequest("the body is not JSON: " + e.getMessage()
           + " (send {\"runId\",\"approvalName\",\"approved\":true|false,\"comment\",\"editedPayload\"})");
