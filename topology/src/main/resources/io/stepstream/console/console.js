@@ -548,13 +548,14 @@
     for (const d of list) {
       const id = `${d.partition}:${d.offset}`;
       body.append(el('tr', { class: 'dlq-row', dataset: { partition: d.partition, offset: d.offset, runId: d.runId || '', redriven: d.redriven ? 'true' : 'false' } },
-        el('td', {}, el('input', { type: 'checkbox', class: 'dlq-select', value: id, checked: selected.has(id), 'aria-label': `select ${id}` })),
+        el('td', {}, el('input', { type: 'checkbox', class: 'dlq-select', value: id, checked: selected.has(id) && d.redrivable !== false,
+          disabled: d.redrivable === false, title: d.notRedrivable || null, 'aria-label': `select ${id}` })),
         el('td', {}, fmtTime(d.failedAt), el('div', { class: 'muted small' }, `#${d.partition}@${d.offset}`)),
         el('td', {}, d.runId ? el('a', { href: `#/runs/${enc(d.runId)}` }, d.runId) : ''),
         el('td', {}, el('strong', {}, d.errorType || ''), el('div', {}, d.errorMessage || '')),
         el('td', {}, d.sourceTopic ? `${d.sourceTopic}-${d.sourcePartition}@${d.sourceOffset}` : ''),
         el('td', {}, el('pre', {}, fmtValue(d.value))),
-        el('td', {}, d.redriven ? 'yes' : '')));
+        el('td', {}, d.redriven ? 'yes' : '', d.notRedrivable ? el('div', { class: 'muted small' }, `not redrivable: ${d.notRedrivable}`) : null)));
     }
     $('dlq-empty').hidden = body.children.length > 0;
   }
@@ -743,7 +744,7 @@
     });
     $('dlq-next').addEventListener('click', () => loadDlq(true));
     $('dlq-all').addEventListener('change', (ev) => {
-      for (const i of document.querySelectorAll('#dlq-body input.dlq-select')) i.checked = ev.target.checked;
+      for (const i of document.querySelectorAll('#dlq-body input.dlq-select:not(:disabled)')) i.checked = ev.target.checked;
     });
     $('dlq-redrive').addEventListener('click', redrive);
     window.addEventListener('hashchange', route);
