@@ -289,6 +289,26 @@ class ConsoleIT {
     assertThat(((JavascriptExecutor) browser).executeScript("return window.__sameDocument;")).as("the page was not reloaded").isEqualTo("yes");
   }
 
+  @Test
+  @Order(6)
+  void anAdminTerminatesAWaitingRunFromItsPageAfterConfirmingWithAReason() {
+    signedIn();
+    browser.get(base(one) + "/console/#/runs/refund-6");
+    visible(By.cssSelector("#run-status[data-status='WAITING']"));
+    visible(By.cssSelector("#timeline-body tr[data-kind='APPROVAL_WAIT'], #timeline-body tr[data-entry='refund-review']"));
+
+    click(By.id("run-terminate"));
+    visible(By.id("confirm-dialog"));
+    assertThat(browser.findElement(By.id("confirm-text")).getText()).contains("refund-6");
+    browser.findElement(By.id("confirm-reason")).sendKeys("customer withdrew the request");
+    click(By.id("confirm-ok"));
+
+    RunResult terminated = one.client().awaitResult("refund-6", Duration.ofSeconds(90));
+    assertThat(terminated.status().name()).as("%s", terminated).isEqualTo("TERMINATED");
+    // the page follows by itself (live update), no reload
+    visible(By.cssSelector("#run-status[data-status='TERMINATED']"));
+  }
+
   // ---- helpers ----
 
   static void requireChromium() {

@@ -660,6 +660,7 @@
 
   function addToFeed(e) {
     const feed = $('live-feed');
+    $('live-feed-empty').hidden = true;
     feed.prepend(el('li', { class: 'live-event', dataset: { runId: e.runId, type: e.type } },
       el('span', { class: 't' }, fmtClock(e.timestamp)), ' ',
       el('span', { class: 'ty' }, e.type), ' ',
