@@ -189,6 +189,7 @@ class ConsoleIT {
       visible(By.cssSelector("#runs-body tr[data-run-id='ticket-" + i + "']"));
       visible(By.cssSelector("#runs-body tr[data-run-id='refund-" + i + "']"));
     }
+    screenshot("console-runs");
     // which instance owns what, as the API says: the browser only talks to instance one
     String ofTwo = null;
     List<String> servedBy = new ArrayList<>();
@@ -209,7 +210,7 @@ class ConsoleIT {
     click(By.id("runs-apply"));
     waitFor(d -> d.findElements(By.cssSelector("#runs-body tr[data-run-id^='refund-']")).isEmpty()
         && d.findElements(By.cssSelector("#runs-body tr[data-run-id^='ticket-']")).size() == 6);
-    screenshot("console-runs");
+    screenshot("console-runs-filtered");
     click(By.id("runs-reset"));
 
     // search by run id, open it
