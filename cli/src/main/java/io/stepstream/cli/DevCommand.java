@@ -6,17 +6,31 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** A long-running instance with the demo workflows, for trying things by hand. */
 @Command(name = "dev", description = "Run an instance with the demo workflows until Ctrl-C; without --bootstrap-servers, on an embedded dev broker.")
 final class DevCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Mixin WireFormatOption wireFormat;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--http-bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+      description = "Serve the web console (/console/, dev mode: names not verified, everyone an admin), the HTTP API, health and"
+          + " metrics here; keep it on 127.0.0.1; port 0 for any free port, 'off' for none (default: ${DEFAULT-VALUE}).")
+  String httpBind;
 
   @Override
   public Integer call() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
-    Stepstream engine = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows()).build().start();
+    Stepstream.Builder builder = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows());
+    EngineCommand.HttpBind bind = EngineCommand.HttpBind.parse(httpBind, spec);
+    if (bind != null) {
+      builder.httpServer(bind.host(), bind.port());
+    }
+    Stepstream engine = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("stopping ...");
       engine.close();
@@ -41,6 +55,10 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("  ./stepstream approvals --bootstrap-servers " + b);
     System.out.println("  ./stepstream approve refund-1 refund-review --comment ok --bootstrap-servers " + b
         + "   (or: reject ... --reason ..., or approve --edited '{\"customer\":\"ada\",\"amount\":210}')");
+    if (engine.httpAddress() != null) {
+      System.out.println("Web console: http://" + EngineCommand.HttpBind.hostForUrl(engine.httpAddress()) + ":" + engine.httpAddress().getPort()
+          + "/console/ (dev mode: give any name)");
+    }
     System.out.println("Ctrl-C to stop.");
     try (ProgressPrinter progress = ProgressPrinter.follow(connection.kafkaProperties(), b, t)) {
       stop.await();

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -217,7 +218,11 @@ class ConsoleIT {
     WebElement q = browser.findElement(By.id("runs-q"));
     q.sendKeys(ofTwo);
     click(By.id("runs-apply"));
-    visible(By.cssSelector("#runs-body a.run-link[data-run-id='" + ofTwo + "']")).click();
+    String only = ofTwo;
+    // the list is drawn again when the answer comes: wait for the searched one alone, then click it
+    waitFor(d -> d.findElements(By.cssSelector("#runs-body tr")).size() == 1
+        && !d.findElements(By.cssSelector("#runs-body tr[data-run-id='" + only + "']")).isEmpty());
+    click(By.cssSelector("#runs-body a.run-link[data-run-id='" + ofTwo + "']"));
     visible(By.cssSelector("#run-status[data-status='COMPLETED']"));
     assertThat(browser.findElement(By.id("run-id")).getText()).isEqualTo(ofTwo);
     assertThat(visible(By.cssSelector("#run-summary dd[data-field='served-by']")).getText()).endsWith(":" + two.httpAddress().getPort());
@@ -266,9 +271,9 @@ class ConsoleIT {
   void aDeadLetterIsListedAndRedriven() {
     signedIn();
     browser.get(base(one) + "/console/#/dlq");
-    WebElement row = visible(By.cssSelector("#dlq-body tr.dlq-row[data-run-id='broken-1']"));
+    visible(By.cssSelector("#dlq-body tr.dlq-row[data-run-id='broken-1']"));
     screenshot("console-dlq");
-    row.findElement(By.cssSelector("input.dlq-select")).click();
+    click(By.cssSelector("#dlq-body tr.dlq-row[data-run-id='broken-1'] input.dlq-select"));
     click(By.id("dlq-redrive"));
     WebElement result = visible(By.cssSelector("#dlq-result[data-redriven='1']"));
     assertThat(result.getText()).contains("Redriven: #").contains(one.topics().requests());
@@ -389,8 +394,16 @@ class ConsoleIT {
     return new WebDriverWait(browser, UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
   }
 
+  /** Clicks what {@code by} finds once it is clickable, finding it again if a live update drew it anew meanwhile. */
   static void click(By by) {
-    new WebDriverWait(browser, UI_WAIT).until(ExpectedConditions.elementToBeClickable(by)).click();
+    new WebDriverWait(browser, UI_WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
+      WebElement element = ExpectedConditions.elementToBeClickable(by).apply(d);
+      if (element == null) {
+        return false;
+      }
+      element.click();
+      return true;
+    });
   }
 
   static void waitFor(java.util.function.Function<WebDriver, Boolean> condition) {
