@@ -306,7 +306,7 @@ public final class Stepstream implements AutoCloseable {
     }
     var live = new io.stepstream.internal.console.LiveEvents(clientConfig(), config.topics().events(), wire.reader()::auditEvent,
         io.stepstream.internal.console.ConsoleRoutes.MAX_LIVE_STREAMS);
-    console = io.stepstream.internal.console.ConsoleRoutes.mount(endpoint, httpAuth(), this::client, live);
+    console = io.stepstream.internal.console.ConsoleRoutes.mount(endpoint, httpAuth(), decision -> client().decide(decision), live);
   }
 
   /**

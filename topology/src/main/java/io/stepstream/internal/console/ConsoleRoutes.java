@@ -1,6 +1,6 @@
 package io.stepstream.internal.console;
 
-import io.stepstream.client.WorkflowClient;
+import io.stepstream.client.Decision;
 import io.stepstream.internal.engine.HttpEndpoint;
 import io.stepstream.internal.http.Caller;
 import io.stepstream.internal.http.HttpAuth;
@@ -9,7 +9,7 @@ import io.stepstream.internal.http.HttpReply;
 import io.stepstream.internal.http.HttpRoute;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * The web console's part of the engine's HTTP endpoint: {@code GET /api/whoami}, {@code POST
@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * ({@code /api/admin}) it calls are mounted by their own features.
  *
  * <pre>{@code
- * ConsoleRoutes console = ConsoleRoutes.mount(endpoint, auth, engine::client, liveEvents);
+ * ConsoleRoutes console = ConsoleRoutes.mount(endpoint, auth, decision -> client.decide(decision), liveEvents);
  * // ... on close:
  * console.close();
  * }</pre>
@@ -33,9 +33,12 @@ public final class ConsoleRoutes implements AutoCloseable {
   /** Live streams one instance serves at once: each holds one of the HTTP endpoint's threads, and probes need some. */
   public static final int MAX_LIVE_STREAMS = 8;
 
-  public static ConsoleRoutes mount(HttpEndpoint endpoint, HttpAuth auth, Supplier<WorkflowClient> client, LiveEvents live) {
+  /**
+   * @param decide sends a decision to the approvals topic (the engine's {@code client()::decide})
+   */
+  public static ConsoleRoutes mount(HttpEndpoint endpoint, HttpAuth auth, Consumer<Decision> decide, LiveEvents live) {
     endpoint.route("/api/whoami", getOnly(call -> HttpReply.json(200, whoami(auth, auth.authenticate(call)))));
-    endpoint.route("/api/decisions", new DecisionRoute(auth, client));
+    endpoint.route("/api/decisions", new DecisionRoute(auth, decide));
     endpoint.route("/api/live", new LiveRoute(auth, live));
     endpoint.route("/console", new ConsoleFiles());
     return new ConsoleRoutes(live);

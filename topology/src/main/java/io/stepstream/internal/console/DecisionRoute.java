@@ -3,7 +3,6 @@ package io.stepstream.internal.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.stepstream.client.Decision;
-import io.stepstream.client.WorkflowClient;
 import io.stepstream.internal.codec.PayloadCodec;
 import io.stepstream.internal.http.Caller;
 import io.stepstream.internal.http.HttpAuth;
@@ -14,11 +13,12 @@ import io.stepstream.internal.http.HttpRoute;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /api/decisions}: approve, reject, or approve with changes, as the signed-in caller.
- * The decision goes to the approvals topic through the engine's client like any other: the approver
+ * The decision goes to the approvals topic through the engine's client like any other ({@code
+ * decide} is the engine's {@code client()::decide}; internals do not hold the facade): the approver
  * is the caller's name and, when a JWT proved it, the JWT travels as the decision's identity token so
  * the orchestrator verifies it again (this route decides nothing; the run's fate shows in the run).
  *
@@ -30,11 +30,11 @@ import java.util.function.Supplier;
  */
 final class DecisionRoute implements HttpRoute {
   private final HttpAuth auth;
-  private final Supplier<WorkflowClient> client;
+  private final Consumer<Decision> decide;
 
-  DecisionRoute(HttpAuth auth, Supplier<WorkflowClient> client) {
+  DecisionRoute(HttpAuth auth, Consumer<Decision> decide) {
     this.auth = auth;
-    this.client = client;
+    this.decide = decide;
   }
 
   @Override
@@ -48,7 +48,7 @@ final class DecisionRoute implements HttpRoute {
     Caller caller = auth.authenticate(call);
     Decision decision = decision(call.body(), caller);
     try {
-      client.get().decide(decision);
+      decide.accept(decision);
     } catch (IllegalStateException e) {
       // the approval request is not (yet) on its topic, or the topic could not be written: say which
       throw new HttpProblem(409, e.getMessage());

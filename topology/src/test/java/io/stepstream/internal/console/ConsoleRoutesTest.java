@@ -47,7 +47,7 @@ class ConsoleRoutesTest {
   private void serve(HttpAuth auth) {
     endpoint = HttpEndpoint.start("127.0.0.1", 0, () -> Health.up("RUNNING", ""), () -> Health.up("RUNNING", ""), null);
     LiveEvents live = new LiveEvents(Map.of(), "unused.events", bytes -> null, 1);
-    console = ConsoleRoutes.mount(endpoint, auth, () -> {
+    console = ConsoleRoutes.mount(endpoint, auth, decision -> {
       throw new IllegalStateException("no client in this test");
     }, live);
   }
