@@ -227,6 +227,11 @@ public final class Stepstream implements AutoCloseable {
     return telemetry.httpAddress();
   }
 
+  /** Tests only (see {@code EngineTestHooks}): this instance's Kafka Streams, null before start(). */
+  KafkaStreams streamsForTests() {
+    return streams;
+  }
+
   /** The registry this engine's meters are in: the one given to the builder, or its own. */
   public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
     return telemetry.registry();
@@ -315,7 +320,8 @@ public final class Stepstream implements AutoCloseable {
     String[] advertised = advertisedHttpAddress().split(":(?=[0-9]+$)");
     var self = new org.apache.kafka.streams.state.HostInfo(advertised[0], Integer.parseInt(advertised[1]));
     var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
-    new io.stepstream.internal.query.QueryRoutes(queries, httpAuth()).mount(telemetry.http());
+    var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
+    new io.stepstream.internal.query.QueryRoutes(queries, auth).mount(telemetry.http());
   }
 
   /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */
@@ -564,6 +570,14 @@ public final class Stepstream implements AutoCloseable {
     private String httpHost;
     private int httpPort;
     private String httpAdvertisedHost;
+    /** Tests only (not API): who may use the query routes, instead of what {@code httpAuth()} picks. */
+    private io.stepstream.internal.http.HttpAuth httpAuthOverride;
+
+    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
+    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
+      this.httpAuthOverride = auth;
+      return this;
+    }
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private boolean jmx;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
