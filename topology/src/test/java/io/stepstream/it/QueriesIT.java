@@ -1,6 +1,7 @@
 package io.stepstream.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stepstream.ApprovalRequest;
 import io.stepstream.RetryPolicy;
 import io.stepstream.RunStatus;
+import io.stepstream.client.ApprovalItem;
+import io.stepstream.client.ApprovalPage;
+import io.stepstream.client.EngineQueryException;
+import io.stepstream.client.HistoryEntry;
+import io.stepstream.client.RunDescription;
+import io.stepstream.client.RunHistory;
+import io.stepstream.client.RunPage;
+import io.stepstream.client.RunQuery;
+import io.stepstream.client.RunSummary;
 import io.stepstream.client.WorkflowClient;
 import io.stepstream.devkafka.EmbeddedKafka;
 import io.stepstream.engine.EngineTestHooks;
@@ -284,6 +294,73 @@ class QueriesIT {
     HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(base(one) + "/api/runs"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void theWorkflowClientQueriesThroughOneInstanceForRunsOfBoth() throws Exception {
+    try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
+        .engineUrl(base(one)).engineUser("tester").build()) {
+      RunDescription order = client.describe("order-3").orElseThrow();
+      assertThat(order.summary().status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(order.summary().workflowType()).isEqualTo("order");
+      assertThat(order.result().as(String.class)).isEqualTo("reserved book-3, shipped");
+      assertThat(order.input().as(String.class)).isEqualTo("book-3");
+      assertThat(order.servedBy()).isEqualTo(ownerOf("order-3"));
+      assertThat(client.describe("flaky-0").orElseThrow().error().message()).contains("no luck for x");
+      assertThat(client.describe("no-such-run")).isEmpty();
+      Set<String> servedBy = new TreeSet<>();
+      EXPECTED.keySet().forEach(runId -> servedBy.add(client.describe(runId).orElseThrow().servedBy()));
+      assertThat(servedBy).as("one URL answers for the runs of both instances").hasSize(2);
+
+      RunHistory history = client.history("order-0").orElseThrow();
+      assertThat(history.entries()).extracting(HistoryEntry::name).containsSubsequence("reserve", "ship", "$result");
+      assertThat(history.entries().get(0).value().as(String.class)).isEqualTo("reserved book-0");
+      assertThat(history.entries().get(0).duration()).isNotNull();
+      assertThat(client.history("no-such-run")).isEmpty();
+
+      List<String> listed = new ArrayList<>();
+      RunQuery query = RunQuery.builder().limit(4).build();
+      RunPage page = client.listRuns(query);
+      listed.addAll(page.runs().stream().map(RunSummary::runId).toList());
+      while (page.nextCursor().isPresent()) {
+        query = query.next(page.nextCursor().get());
+        page = client.listRuns(query);
+        listed.addAll(page.runs().stream().map(RunSummary::runId).toList());
+      }
+      assertThat(listed).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
+      assertThat(client.listRuns(RunQuery.builder().status(RunStatus.WAITING).type("nap").build()).runs())
+          .extracting(RunSummary::runId).containsExactlyInAnyOrder("nap-0", "nap-1", "nap-2");
+      assertThat(client.listRuns(RunQuery.builder().search("flaky-1").build()).runs()).extracting(RunSummary::runId).containsExactly("flaky-1");
+
+      ApprovalPage approvals = client.pendingApprovals(RunQuery.all());
+      assertThat(approvals.approvals()).extracting(ApprovalItem::runId).containsExactlyInAnyOrder("approve-0", "approve-1", "approve-2", "approve-3");
+      assertThat(approvals.approvals()).allSatisfy(a -> {
+        assertThat(a.approvalName()).isEqualTo("ship");
+        assertThat(a.token()).startsWith("v1.");
+        assertThat(a.deadline()).isAfter(java.time.Instant.now());
+      });
+    }
+  }
+
+  @Test
+  void theWorkflowClientSaysWhatIsMissingOrUnreachable() throws Exception {
+    int closedPort;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    try (WorkflowClient noUrl = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX).build();
+        WorkflowClient down = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
+            .engineUrl("http://127.0.0.1:" + closedPort).build();
+        WorkflowClient failover = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
+            .engineUrl("http://127.0.0.1:" + closedPort, base(two)).build()) {
+      assertThatThrownBy(() -> noUrl.describe("order-1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("engineUrl");
+      assertThatThrownBy(() -> down.listRuns(RunQuery.all())).isInstanceOf(EngineQueryException.class)
+          .hasMessageContaining("http://127.0.0.1:" + closedPort).hasMessageContaining("--http-bind")
+          .satisfies(e -> assertThat(((EngineQueryException) e).status()).isZero());
+      assertThat(failover.describe("order-1")).as("the next URL answers").isPresent();
+    }
+    assertThatThrownBy(() -> WorkflowClient.builder().engineUrl("engine:8080")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("http(s)://host:port");
   }
 
   // ---- helpers ----
