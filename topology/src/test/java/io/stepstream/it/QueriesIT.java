@@ -22,7 +22,10 @@ import io.stepstream.client.WorkflowClient;
 import io.stepstream.devkafka.EmbeddedKafka;
 import io.stepstream.engine.EngineTestHooks;
 import io.stepstream.engine.Stepstream;
-import io.stepstream.internal.http.DevModeAuth;
+import io.stepstream.internal.http.Caller;
+import io.stepstream.internal.http.HttpAuth;
+import io.stepstream.internal.http.HttpCall;
+import io.stepstream.internal.http.HttpProblem;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -54,6 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pending approvals, 404 for an unknown run, and the same through {@link WorkflowClient}.
  */
 @Timeout(300)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class QueriesIT {
   static final int PARTITIONS = 4;
   static final String PREFIX = "q";
@@ -135,7 +139,7 @@ class QueriesIT {
           ctx.sleep("nap", Duration.ofHours(1));
           return "woke";
         });
-    return EngineTestHooks.httpAuth(builder, new DevModeAuth()).build();
+    return EngineTestHooks.httpAuth(builder, new NamedCallersOnly()).build();
   }
 
   @AfterAll
@@ -352,15 +356,86 @@ class QueriesIT {
         WorkflowClient down = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
             .engineUrl("http://127.0.0.1:" + closedPort).build();
         WorkflowClient failover = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
-            .engineUrl("http://127.0.0.1:" + closedPort, base(two)).build()) {
+            .engineUrl("http://127.0.0.1:" + closedPort, base(two)).engineUser("tester").build();
+        WorkflowClient nameless = WorkflowClient.builder().bootstrapServers(kafka.bootstrapServers()).topicPrefix(PREFIX)
+            .engineUrl(base(one)).build()) {
       assertThatThrownBy(() -> noUrl.describe("order-1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("engineUrl");
       assertThatThrownBy(() -> down.listRuns(RunQuery.all())).isInstanceOf(EngineQueryException.class)
           .hasMessageContaining("http://127.0.0.1:" + closedPort).hasMessageContaining("--http-bind")
           .satisfies(e -> assertThat(((EngineQueryException) e).status()).isZero());
       assertThat(failover.describe("order-1")).as("the next URL answers").isPresent();
+      assertThatThrownBy(() -> nameless.describe("order-1")).isInstanceOf(io.stepstream.client.NotAuthorizedException.class)
+          .hasMessageContaining("401").hasMessageContaining("say who you are");
     }
     assertThatThrownBy(() -> WorkflowClient.builder().engineUrl("engine:8080")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("http(s)://host:port");
+  }
+
+  @Test
+  void theCallersCredentialsAreCheckedByTheInstanceAskedAndPassedOnToTheOwner() throws Exception {
+    // the engines let in only callers that name themselves: a forwarded call reaches the owner with the name or fails
+    for (String runId : EXPECTED.keySet()) {
+      Stepstream notTheOwner = ownerOf(runId).equals(address(one)) ? two : one;
+      assertThat(get(notTheOwner, "/api/runs/" + enc(runId)).statusCode()).as(runId).isEqualTo(200);
+      HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create(base(notTheOwner) + "/api/runs/" + enc(runId))).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).as(runId).isEqualTo(401);
+    }
+  }
+
+  /** Last: it stops instance two. */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  void whenAnInstanceLeavesListsAre503OrCompleteNeverPartialAndTheOtherInstanceTakesOver() throws Exception {
+    List<String> ownedByTwo = EXPECTED.keySet().stream().filter(r -> ownerOf(r).equals(address(two))).toList();
+    assertThat(ownedByTwo).isNotEmpty();
+    two.close();
+    two = null;
+    int unavailable = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (true) {
+      HttpResponse<String> list = get(one, "/api/runs?limit=500");
+      if (list.statusCode() == 503) {
+        unavailable++;
+        assertThat(list.headers().firstValue("Retry-After")).contains("1");
+        assertThat(json(list).path("error").asText()).contains("ask again shortly");
+      } else {
+        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        List<String> ids = runIds(json(list));
+        if (ids.size() == EXPECTED.size() && ownedByTwo.stream().allMatch(r -> address(one).equals(currentOwner(r)))) {
+          assertThat(ids).containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
+          break;
+        }
+        assertThat(ids).as("a list is complete or not given at all").containsExactlyInAnyOrderElementsOf(EXPECTED.keySet());
+      }
+      assertThat(System.nanoTime()).as("instance one took over within 90 s").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    for (String runId : ownedByTwo) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        HttpResponse<String> describe = get(one, "/api/runs/" + enc(runId));
+        assertThat(describe.statusCode()).as(describe.body()).isEqualTo(200);
+        assertThat(json(describe).path("servedBy").asText()).isEqualTo(address(one));
+        assertThat(json(describe).path("status").asText()).isEqualTo(EXPECTED.get(runId));
+      });
+    }
+  }
+
+  /** Lets in callers that name themselves (X-Stepstream-User), refuses the others with 401. */
+  static final class NamedCallersOnly implements HttpAuth {
+    @Override
+    public Caller authenticate(HttpCall call) {
+      String name = call.header("X-Stepstream-User").orElseThrow(() -> new HttpProblem(401, "say who you are (X-Stepstream-User)"));
+      return new Caller(name, List.of(), false, null);
+    }
+
+    @Override
+    public void requireAdmin(Caller caller) {}
+
+    @Override
+    public String describe() {
+      return "named callers";
+    }
   }
 
   // ---- helpers ----
@@ -378,6 +453,13 @@ class QueriesIT {
         org.apache.kafka.common.serialization.Serdes.String().serializer());
     assertThat(md.partition()).as("Kafka Streams' key placement agrees with HomePartitioner for %s", runId).isEqualTo(home);
     return md.activeHost().host() + ":" + md.activeHost().port();
+  }
+
+  /** The owner as instance one sees it now, or null while it is not known. */
+  static String currentOwner(String runId) {
+    var md = EngineTestHooks.streams(one).queryMetadataForKey("stepstream-runs", runId,
+        org.apache.kafka.common.serialization.Serdes.String().serializer());
+    return md == null || md.activeHost() == null || md.activeHost().port() < 0 ? null : md.activeHost().host() + ":" + md.activeHost().port();
   }
 
   static int ownedPartitions(Stepstream engine) {
