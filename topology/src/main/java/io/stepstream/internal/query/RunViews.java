@@ -204,6 +204,9 @@ public final class RunViews {
       if (text != null) {
         try {
           json = JSON.readTree(text);
+          if (payload.getJavaType().startsWith("io.stepstream.avro.") && redact(json)) { // the engine's own envelopes only
+            text = json.toString();
+          }
         } catch (java.io.IOException e) {
           json = null;
         }
@@ -216,6 +219,35 @@ public final class RunViews {
     n.put("bytes", bytes.length);
     return n;
   }
+
+  /**
+   * Credentials inside the engine's own records journaled as values (a decision's approval token and
+   * the approver's JWT) are not shown: whoever may read a history must not be able to replay them.
+   * True if something was hidden.
+   */
+  static boolean redact(JsonNode json) {
+    boolean hidden = false;
+    if (json instanceof ObjectNode object) {
+      for (String field : SECRET_FIELDS) {
+        JsonNode value = object.get(field);
+        if (value != null && !value.isNull() && !(value.isTextual() && value.asText().isEmpty())) {
+          object.put(field, "<redacted>");
+          hidden = true;
+        }
+      }
+      for (JsonNode child : object) {
+        hidden |= redact(child);
+      }
+    } else if (json instanceof ArrayNode array) {
+      for (JsonNode child : array) {
+        hidden |= redact(child);
+      }
+    }
+    return hidden;
+  }
+
+  /** Fields of the engine's envelopes that hold credentials (ApprovalDecision.token, .identityToken). */
+  static final List<String> SECRET_FIELDS = List.of("token", "identityToken");
 
   private static String avroText(Payload payload) {
     if (payload.getJavaType() == null) {
