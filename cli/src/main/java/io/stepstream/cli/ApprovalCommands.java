@@ -25,12 +25,57 @@ final class ApprovalCommands {
 
     @Spec CommandSpec spec;
 
+    @Option(names = "--engine-url", paramLabel = "URL", split = ",",
+        description = "Ask an engine's HTTP API (its --http-bind) instead of reading the approval-requests topic: served from the"
+            + " engine's stores; repeatable, tried in order. With it, no Kafka connection is needed.")
+    List<String> engineUrls = new java.util.ArrayList<>();
+
+    @Option(names = "--type", description = "With --engine-url: approvals of runs of this workflow type only.")
+    String type;
+
+    @Option(names = "--engine-token-file", paramLabel = "FILE", description = "With --engine-url: a file holding your JWT (default: $STEPSTREAM_ENGINE_TOKEN).")
+    java.nio.file.Path tokenFile;
+
     @Override
     public Integer call() {
+      if (!engineUrls.isEmpty()) {
+        return fromEngine();
+      }
       try (WorkflowClient client = connection.client()) {
         print(client.pendingApprovals(Duration.ofSeconds(30)), spec.commandLine().getOut());
         return 0;
       }
+    }
+
+    /** Every page of the engine's pending approvals, printed as the topic listing is. */
+    private int fromEngine() {
+      EngineUrlOptions engine = new EngineUrlOptions();
+      engine.engineUrls = engineUrls;
+      engine.tokenFile = tokenFile;
+      engine.user = System.getProperty("user.name");
+      var queries = engine.queries();
+      List<PendingApproval> all = new java.util.ArrayList<>();
+      io.stepstream.client.RunQuery query = io.stepstream.client.RunQuery.builder().limit(io.stepstream.client.RunQuery.MAX_LIMIT)
+          .type(type == null ? new String[0] : new String[] {type}).build();
+      try {
+        for (int pages = 0; pages < 10_000; pages++) {
+          io.stepstream.client.ApprovalPage page = queries.pendingApprovals(query);
+          for (io.stepstream.client.ApprovalItem a : page.approvals()) {
+            all.add(new PendingApproval(a.runId(), a.approvalName(), a.workflowType(), a.subject(),
+                a.details() == null ? "null" : a.details().text(), a.allowedApprovers(), a.allowedGroups(), a.deadline(), a.token()));
+          }
+          if (page.nextCursor().isEmpty()) {
+            break;
+          }
+          query = query.next(page.nextCursor().get());
+        }
+      } catch (io.stepstream.client.EngineQueryException e) {
+        spec.commandLine().getErr().println("stepstream approvals: " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return 1;
+      }
+      print(all, spec.commandLine().getOut());
+      return 0;
     }
 
     /**

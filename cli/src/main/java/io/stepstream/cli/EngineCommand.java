@@ -69,6 +69,11 @@ final class EngineCommand implements Callable<Integer> {
           + " 'off' for none (default: ${DEFAULT-VALUE}).")
   String httpBind;
 
+  @Option(names = "--http-advertised-host", paramLabel = "HOST",
+      description = "The name other engine instances reach this one's --http-bind port by: queries about runs another instance owns"
+          + " are forwarded there (default: the --http-bind host, or this machine's host name when that is 0.0.0.0).")
+  String httpAdvertisedHost;
+
   @Option(names = "--jmx", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Register the engine's counters as JMX bean io.stepstream:type=Engine,name=<application id> (default: on).")
   boolean jmx;
@@ -119,7 +124,7 @@ final class EngineCommand implements Callable<Integer> {
             .stackTracesInResults(stackTracesInResults);
     HttpBind bind = HttpBind.parse(httpBind, spec);
     if (bind != null) {
-      builder.httpServer(bind.host(), bind.port());
+      builder.httpServer(bind.host(), bind.port()).httpAdvertisedHost(httpAdvertisedHost);
     }
     if (replicationFactor > 0) {
       builder.replicationFactor(replicationFactor);

@@ -96,9 +96,13 @@ public final class WorkflowClient implements AutoCloseable {
   private final EnvelopeEncoder<RunCommand> commandEncoder;
   private final EnvelopeEncoder<io.stepstream.avro.ApprovalDecision> decisionEncoder;
   private final EnvelopeEncoder<io.stepstream.avro.Signal> signalEncoder;
+  /** Queries over the engine's HTTP API; null without engineUrl. */
+  private final io.stepstream.internal.client.EngineQueries queries;
 
   private WorkflowClient(Builder b) {
     this.topics = Topics.withPrefix(b.topicPrefix);
+    this.queries = b.engineUrls.isEmpty() ? null : new io.stepstream.internal.client.EngineQueries(
+        new io.stepstream.internal.client.EngineHttp(b.engineUrls, b.engineAuthToken, b.engineUser, b.engineTimeout));
     Map<String, Object> base = new HashMap<>(b.kafkaProperties);
     base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     this.clientConfig = Map.copyOf(base);
@@ -598,6 +602,79 @@ public final class WorkflowClient implements AutoCloseable {
     return topics;
   }
 
+  // ---- queries ----
+
+  /**
+   * A run as the engine knows it now: status, current step or wait, attempts, input, result or
+   * error, and which engine instance owns it; empty if there is no such run (never started, or
+   * removed after the retention window). Any engine instance answers (it asks the owner). Needs
+   * {@link Builder#engineUrl}.
+   *
+   * <pre>{@code
+   * WorkflowClient client = WorkflowClient.builder().bootstrapServers(servers).engineUrl("http://engine-0:8080").build();
+   * client.describe("order-42").ifPresent(run ->
+   *     System.out.println(run.summary().status() + ", step " + run.currentStep() + ", served by " + run.servedBy()));
+   * }</pre>
+   *
+   * @throws EngineQueryException when no engine answered (the message names the URLs) or it cannot answer now (503)
+   * @throws NotAuthorizedException when the engine refused the caller (401/403, with the engine's reason)
+   */
+  public Optional<RunDescription> describe(String runId) {
+    return queries("describe").describe(java.util.Objects.requireNonNull(runId, "runId"));
+  }
+
+  /**
+   * One page of runs, newest first, filtered by {@code query} (status, type, run id substring, time);
+   * continue with {@code query.next(page.nextCursor().get())}. Across pages every run is listed
+   * exactly once. Each page asks every engine instance once.
+   *
+   * <pre>{@code
+   * RunPage page = client.listRuns(RunQuery.builder().status(RunStatus.PARKED).limit(20).build());
+   * page.runs().forEach(run -> System.out.println(run.runId() + " " + run.parkedReason()));
+   * }</pre>
+   *
+   * @throws EngineQueryException when no engine answered, or 503 while partitions move (retry)
+   */
+  public RunPage listRuns(RunQuery query) {
+    return queries("listRuns").listRuns(java.util.Objects.requireNonNull(query, "query"));
+  }
+
+  /**
+   * A run's journal in the order it was recorded (steps, failed attempts, waits, recorded values,
+   * the result), with decoded values; empty if there is no such run.
+   *
+   * <pre>{@code
+   * client.history("order-42").ifPresent(h -> h.entries().forEach(e ->
+   *     System.out.println(e.recordedAt() + " " + e.kind() + " " + e.name() + (e.value() == null ? "" : " = " + e.value().text()))));
+   * }</pre>
+   */
+  public Optional<RunHistory> history(String runId) {
+    return queries("history").history(java.util.Objects.requireNonNull(runId, "runId"));
+  }
+
+  /**
+   * Approvals runs wait for now, served from the engine's stores (no topic is read), of the newest
+   * runs first; {@code query}'s types, search, time range, limit and cursor apply (its statuses do
+   * not: these runs are WAITING). Each approval carries the token a decision must send.
+   *
+   * <pre>{@code
+   * for (ApprovalItem a : client.pendingApprovals(RunQuery.builder().type("support").build()).approvals()) {
+   *   client.decide(Decision.approve(a.runId(), a.approvalName()).approver("alice"));
+   * }
+   * }</pre>
+   */
+  public ApprovalPage pendingApprovals(RunQuery query) {
+    return queries("pendingApprovals").pendingApprovals(java.util.Objects.requireNonNull(query, "query"));
+  }
+
+  private io.stepstream.internal.client.EngineQueries queries(String method) {
+    if (queries == null) {
+      throw new IllegalStateException(method + "(...) asks the engine's HTTP API: set engineUrl(\"http://engine:8080\") on the WorkflowClient builder"
+          + " (an engine instance's --http-bind address; any instance answers for every run)");
+    }
+    return queries;
+  }
+
   @Override
   public void close() {
     feed.close();
@@ -637,6 +714,55 @@ public final class WorkflowClient implements AutoCloseable {
     private io.stepstream.internal.approvals.ApprovalKey approvalKey;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
     private WireFormat wireFormat;
+    private final List<String> engineUrls = new java.util.ArrayList<>();
+    private String engineAuthToken;
+    private String engineUser;
+    private Duration engineTimeout = Duration.ofSeconds(15);
+
+    /**
+     * The engine's HTTP API, for {@link #describe}, {@link #listRuns}, {@link #history} and {@link
+     * #pendingApprovals(RunQuery)}: one or more engine instances' base URLs, tried in order (the
+     * next when one does not answer or is rebalancing). Any instance answers for every run.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder().bootstrapServers(servers)
+     *     .engineUrl("http://engine-0.engine:8080", "http://engine-1.engine:8080")
+     *     .engineAuthToken(jwt)
+     *     .build();
+     * }</pre>
+     */
+    public Builder engineUrl(String... urls) {
+      for (String url : urls) {
+        io.stepstream.internal.client.EngineHttp.parse(url); // fail now, naming the bad one
+        engineUrls.add(url);
+      }
+      return this;
+    }
+
+    /** A bearer token (the caller's JWT) sent as {@code Authorization: Bearer ...} with every query. */
+    public Builder engineAuthToken(String token) {
+      this.engineAuthToken = token == null || token.isBlank() ? null : token.strip();
+      return this;
+    }
+
+    /**
+     * The user name queries are made as on an engine in dev mode ({@code X-Stepstream-User}; dev mode
+     * takes it unverified). Outside dev mode use {@link #engineAuthToken}.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder().bootstrapServers("127.0.0.1:9092").engineUrl("http://127.0.0.1:8080").engineUser("alice").build();
+     * }</pre>
+     */
+    public Builder engineUser(String name) {
+      this.engineUser = name == null || name.isBlank() ? null : name.strip();
+      return this;
+    }
+
+    /** How long one query may take per engine URL (default 15 s). */
+    public Builder engineTimeout(Duration timeout) {
+      this.engineTimeout = java.util.Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
 
     /**
      * How this client writes requests, commands, decisions and signals (default {@link

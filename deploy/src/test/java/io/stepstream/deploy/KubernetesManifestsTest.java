@@ -285,8 +285,15 @@ class KubernetesManifestsTest {
 
   @Test
   void theEngineRunsTheContractCommand() {
-    assertThat(engine.flags.keySet()).containsExactlyElementsOf(Engine.FLAGS);
+    List<String> expected = new ArrayList<>(Engine.FLAGS);
+    expected.add("--http-advertised-host"); // several pods: queries are forwarded to the owner by name
+    assertThat(engine.flags.keySet()).containsExactlyElementsOf(expected);
     assertThat(engine.flag("--http-bind")).isEqualTo("0.0.0.0:" + engine.httpPort());
+    assertThat(engine.flag("--http-advertised-host")).isEqualTo("$(POD_NAME)." + engine.statefulSet.getSpec().getServiceName());
+    assertThat(engine.container.getEnv()).anySatisfy(env -> {
+      assertThat(env.getName()).isEqualTo("POD_NAME");
+      assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    });
     assertThat(engine.flag("--workflows")).startsWith("/workflows/").endsWith(".jar");
     assertThat(engine.container.getCommand()).as("the image's ENTRYPOINT (java -jar stepstream.jar) runs").isNullOrEmpty();
   }

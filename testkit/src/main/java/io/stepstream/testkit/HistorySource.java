@@ -99,6 +99,9 @@ public final class HistorySource {
         }
         Map<String, JournalEntry> journal = journals.computeIfAbsent(runId, k -> new LinkedHashMap<>());
         String name = record.key().substring(sep + 1);
+        if (io.stepstream.internal.query.RunViews.RESULT_ENTRY.equals(name)) {
+          return; // the engine's copy of a finished run's result, kept for queries: not something the code recorded
+        }
         if (record.value() == null) {
           journal.remove(name); // the orchestrator deleted it (a consumed early decision, say)
         } else {

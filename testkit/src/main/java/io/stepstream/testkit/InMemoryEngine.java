@@ -329,7 +329,11 @@ final class InMemoryEngine implements AutoCloseable {
     List<JournalEntry> entries = new ArrayList<>();
     KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
     try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + "\u0000", new StringSerializer())) {
-      it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> entries.add(kv.value));
+      it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> {
+        if (!io.stepstream.internal.query.RunViews.RESULT_ENTRY.equals(kv.value.getName())) { // the engine's copy of the result, for queries
+          entries.add(kv.value);
+        }
+      });
     }
     entries.sort(Comparator.comparingLong((JournalEntry e) -> arrival.getOrDefault(runId + "\u0000" + e.getName(), Long.MAX_VALUE))
         .thenComparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));

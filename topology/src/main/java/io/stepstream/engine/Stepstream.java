@@ -149,8 +149,10 @@ public final class Stepstream implements AutoCloseable {
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
       var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, approvalGuard(), markers, wire);
+      ApprovalGuard guard = approvalGuard();
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, guard, markers, wire);
       streams = new KafkaStreams(topology, streamsConfig());
+      mountQueries(settings.partitions(), guard);
       telemetry.bindStreams(streams);
       health.streams(streams);
       health.phase("waiting for Kafka Streams to run (partitions assigned, state restored)");
@@ -225,6 +227,11 @@ public final class Stepstream implements AutoCloseable {
    */
   public java.net.InetSocketAddress httpAddress() {
     return telemetry.httpAddress();
+  }
+
+  /** Tests only (see {@code EngineTestHooks}): this instance's Kafka Streams, null before start(). */
+  KafkaStreams streamsForTests() {
+    return streams;
   }
 
   /** The registry this engine's meters are in: the one given to the builder, or its own. */
@@ -306,7 +313,8 @@ public final class Stepstream implements AutoCloseable {
     }
     var live = new io.stepstream.internal.console.LiveEvents(clientConfig(), config.topics().events(), wire.reader()::auditEvent,
         io.stepstream.internal.console.ConsoleRoutes.MAX_LIVE_STREAMS);
-    console = io.stepstream.internal.console.ConsoleRoutes.mount(endpoint, httpAuth(), decision -> client().decide(decision), live);
+    var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
+    console = io.stepstream.internal.console.ConsoleRoutes.mount(endpoint, auth, decision -> client().decide(decision), live);
   }
 
   /**
@@ -319,6 +327,40 @@ public final class Stepstream implements AutoCloseable {
       return new io.stepstream.internal.http.JwtHttpAuth(config.approverIdentity.verifier(), config.httpAdminGroups, Clock.systemUTC());
     }
     return config.devMode ? new io.stepstream.internal.http.DevModeAuth() : new io.stepstream.internal.http.ClosedAuth();
+  }
+
+  // ---- queries (io.stepstream.internal.query) ----
+
+  /**
+   * With the HTTP endpoint on, every instance advertises it as Kafka Streams' {@code application.server}
+   * so any instance can answer a query about any run: the owner's stores answer, others forward.
+   */
+  private void mountQueries(int partitions, ApprovalGuard guard) {
+    if (telemetry.http() == null) {
+      return;
+    }
+    String[] advertised = advertisedHttpAddress().split(":(?=[0-9]+$)");
+    var self = new org.apache.kafka.streams.state.HostInfo(advertised[0], Integer.parseInt(advertised[1]));
+    var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
+    var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
+    new io.stepstream.internal.query.QueryRoutes(queries, auth).mount(telemetry.http());
+  }
+
+  /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */
+  private String advertisedHttpAddress() {
+    String host = config.httpAdvertisedHost;
+    if (host == null) {
+      host = config.httpHost;
+      if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.isEmpty()) {
+        try {
+          host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+          throw new IllegalStateException("the HTTP endpoint is bound to " + config.httpHost + " and this machine's host name is unknown ("
+              + e.getMessage() + "); set httpAdvertisedHost(...) / --http-advertised-host to the name other instances reach it by", e);
+        }
+      }
+    }
+    return host + ":" + telemetry.httpAddress().getPort();
   }
 
   private ApprovalGuard approvalGuard() throws IOException {
@@ -442,6 +484,10 @@ public final class Stepstream implements AutoCloseable {
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    if (telemetry.http() != null) {
+      // queries: other instances find the owner of a run's partition by this address (RunQueries)
+      p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedHttpAddress());
+    }
     p.putAll(config.streamsOverrides);
     return p;
   }
@@ -546,6 +592,15 @@ public final class Stepstream implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(120);
     private String httpHost;
     private int httpPort;
+    private String httpAdvertisedHost;
+    /** Tests only (not API): who may use the query routes, instead of what {@code httpAuth()} picks. */
+    private io.stepstream.internal.http.HttpAuth httpAuthOverride;
+
+    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
+    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
+      this.httpAuthOverride = auth;
+      return this;
+    }
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private boolean jmx;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
@@ -944,6 +999,22 @@ public final class Stepstream implements AutoCloseable {
       }
       this.httpHost = java.util.Objects.requireNonNull(host, "host");
       this.httpPort = port;
+      return this;
+    }
+
+    /**
+     * The host name other engine instances reach this one's HTTP endpoint by (its port is the bound
+     * one). Queries about a run owned by another instance are forwarded there, so it must resolve
+     * and be reachable from every instance. Default: the host given to {@link #httpServer}, or, when
+     * that is a wildcard ({@code 0.0.0.0}, {@code ::}), this machine's host name.
+     *
+     * <pre>{@code
+     * Stepstream.builder().httpServer("0.0.0.0", 8080)
+     *     .httpAdvertisedHost(System.getenv("POD_NAME") + ".stepstream-engine")   // a StatefulSet's stable name
+     * }</pre>
+     */
+    public Builder httpAdvertisedHost(String host) {
+      this.httpAdvertisedHost = host == null || host.isBlank() ? null : host.strip();
       return this;
     }
 

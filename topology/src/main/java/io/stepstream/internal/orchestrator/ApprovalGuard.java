@@ -52,7 +52,7 @@ public final class ApprovalGuard {
   static final Instant NO_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
 
   /** The token published with an approval request: it expires {@code tokenGrace} after the approval's deadline (never without one). */
-  String issue(String runId, String approvalName, long deadlineMillis) {
+  public String issue(String runId, String approvalName, long deadlineMillis) {
     // no deadline (0): the token outlives any wait; it stops counting once the approval is decided or its run ends
     Instant expiry = deadlineMillis == 0 ? NO_EXPIRY : Instant.ofEpochMilli(deadlineMillis).plus(tokenGrace);
     return tokens.sign(runId, approvalName, expiry);

@@ -66,7 +66,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
-    runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
+    runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE),
+        context.getStateStore(OrchestratorTopology.RUNS_BY_TIME_STORE));
+    runs.backfillIndexIfEmpty(); // queries: runs stored before the index existed
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());

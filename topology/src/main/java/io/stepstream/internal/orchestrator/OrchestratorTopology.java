@@ -56,6 +56,8 @@ public final class OrchestratorTopology {
   public static final String RUNS_STORE = "stepstream-runs";
   public static final String JOURNAL_STORE = "stepstream-journal";
   public static final String TIMERS_STORE = "stepstream-timers";
+  /** Runs by creation time, newest first: what run lists read ({@link io.stepstream.internal.query.RunTimeIndex}). */
+  public static final String RUNS_BY_TIME_STORE = "stepstream-runs-by-time";
   public static final String RESULTS_SINK = "results-sink";
   public static final String EVENTS_SINK = "events-sink";
   public static final String DLQ_SINK = "dlq-sink";
@@ -204,6 +206,8 @@ public final class OrchestratorTopology {
         ORCHESTRATOR);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), Serdes.Bytes(), keys), ORCHESTRATOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_BY_TIME_STORE), Serdes.Bytes(), bytes), ORCHESTRATOR);
     topology.addSink(RESULTS_SINK, topics.results(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);

@@ -148,6 +148,7 @@ final class RequestHandler {
     waits.onRunFinished(state);
     WorkflowResult result = result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build());
     outputs.result(result);
+    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 
@@ -196,6 +197,7 @@ final class RequestHandler {
             .setParentChildName(parent == null ? null : parent.childName())
             .build();
     metrics.runsStarted.incrementAndGet();
+    store.indexNew(state); // listed by queries (every path below saves the run)
     boolean hasEarlyInputs = early.adopt(state.getRunId());
     if (registry.find(request.getWorkflowType()).isEmpty()) {
       fail(state, "UNKNOWN_WORKFLOW_TYPE",
@@ -237,6 +239,7 @@ final class RequestHandler {
     waits.onRunFinished(state);
     WorkflowResult result = result(state, RunStatus.FAILED, ErrorInfo.newBuilder().setType(code).setMessage(message).build());
     outputs.result(result);
+    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 

@@ -23,11 +23,78 @@ final class RunStore {
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, JournalEntry> journal;
   private final RunTraces traces;
+  /** Runs by creation time (newest first), for run lists: {@link io.stepstream.internal.query.RunTimeIndex}; null in unit tests. */
+  private final KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> byTime;
 
   RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
+    this(runs, journal, null);
+  }
+
+  RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal,
+      KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> byTime) {
     this.runs = runs;
     this.journal = journal;
+    this.byTime = byTime;
     this.traces = new RunTraces(runs::get);
+  }
+
+  // ---- runs-by-time index (queries) ----
+
+  /** A new run: listed from now on (once per run; its creation time never changes). */
+  void indexNew(RunState state) {
+    if (byTime != null) {
+      byTime.put(io.stepstream.internal.query.RunTimeIndex.key(state.getCreatedAt(), state.getRunId()), io.stepstream.internal.query.RunTimeIndex.PRESENT);
+    }
+  }
+
+  /** Name of the journal entry that keeps a finished run's output or error, for queries (kind UNKNOWN: never replayed). */
+  static final String RESULT_ENTRY = io.stepstream.internal.query.RunViews.RESULT_ENTRY;
+
+  /**
+   * A finished run's result kept in its journal ({@link #RESULT_ENTRY}) so a query can show it
+   * without reading the results topic. Kind UNKNOWN: replay ignores it, and no execution runs for a
+   * finished run anyway; retention removes it with the rest of the journal. The test kit's journal
+   * and histories leave it out (it is not something the workflow code recorded).
+   */
+  void recordResult(io.stepstream.avro.WorkflowResult result) {
+    overwrite(JournalEntry.newBuilder() // the latest end wins (a run restarted from a step ends again)
+        .setRunId(result.getRunId())
+        .setName(RESULT_ENTRY)
+        .setKind(io.stepstream.avro.EntryKind.UNKNOWN)
+        .setSucceeded(result.getStatus() == io.stepstream.avro.RunStatus.COMPLETED)
+        .setValue(result.getOutput())
+        .setError(result.getError())
+        .setGeneration(-1)
+        .setRecordedAt(result.getFinishedAt())
+        .build());
+  }
+
+  /** A run removed from the store (retention) leaves the index with it. */
+  void unindex(RunState state) {
+    if (byTime != null) {
+      byTime.delete(io.stepstream.internal.query.RunTimeIndex.key(state.getCreatedAt(), state.getRunId()));
+    }
+  }
+
+  /**
+   * Runs stored before the index existed (an upgrade) are indexed once: when this task's index is
+   * empty but it has runs. One read of the runs store, then never again for this task.
+   */
+  int backfillIndexIfEmpty() {
+    if (byTime == null) {
+      return 0;
+    }
+    try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = byTime.all()) {
+      if (it.hasNext()) {
+        return 0;
+      }
+    }
+    int[] added = {0};
+    forEachRun(state -> {
+      indexNew(state);
+      added[0]++;
+    });
+    return added[0];
   }
 
   RunState run(String runId) {
