@@ -46,6 +46,11 @@ final class DecisionRoute implements HttpRoute {
       throw HttpProblem.notFound("nothing at " + call.path() + "; POST decisions to /api/decisions");
     }
     Caller caller = auth.authenticate(call);
+    // a page of another site can POST text/plain here without asking (no CORS preflight), but not JSON
+    String type = call.header("Content-Type").orElse("");
+    if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new HttpProblem(415, "send the decision as JSON with 'Content-Type: application/json' (was '" + type + "')");
+    }
     Decision decision = decision(call.body(), caller);
     try {
       decide.accept(decision);

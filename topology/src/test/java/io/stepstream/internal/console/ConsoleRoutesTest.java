@@ -101,17 +101,22 @@ class ConsoleRoutesTest {
   }
 
   @Test
-  void decisionsAreRefusedWithA400NamingWhatIsWrongAndOnlyPostIsAllowed() throws Exception {
+  void decisionsAreRefusedWithA400NamingWhatIsWrongOnlyJsonPostsAreAllowed() throws Exception {
     serve(new DevModeAuth());
 
-    HttpResponse<String> notJson = send("POST", "/api/decisions", "approve it", Map.of());
-    HttpResponse<String> noRun = send("POST", "/api/decisions", "{\"approvalName\":\"a\",\"approved\":true}", Map.of());
+    Map<String, String> json = Map.of("Content-Type", "application/json");
+    HttpResponse<String> notJson = send("POST", "/api/decisions", "approve it", json);
+    HttpResponse<String> noRun = send("POST", "/api/decisions", "{\"approvalName\":\"a\",\"approved\":true}", json);
+    HttpResponse<String> plainText = send("POST", "/api/decisions", "{\"runId\":\"r\",\"approvalName\":\"a\",\"approved\":true}",
+        Map.of("Content-Type", "text/plain"));
     HttpResponse<String> get = send("GET", "/api/decisions", null, Map.of());
 
     assertThat(notJson.statusCode()).isEqualTo(400);
     assertThat(notJson.body()).contains("not JSON");
     assertThat(noRun.statusCode()).isEqualTo(400);
     assertThat(noRun.body()).contains("'runId' is required");
+    assertThat(plainText.statusCode()).as("a simple cross-site POST is refused").isEqualTo(415);
+    assertThat(plainText.body()).contains("Content-Type: application/json");
     assertThat(get.statusCode()).isEqualTo(405);
   }
 
