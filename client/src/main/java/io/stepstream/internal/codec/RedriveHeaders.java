@@ -20,6 +20,11 @@ public final class RedriveHeaders {
 
   private RedriveHeaders() {}
 
+  /** Adds one of these headers, UTF-8. */
+  public static void add(Headers headers, String name, String value) {
+    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** The header's value as UTF-8 text, or null. */
   public static String text(Headers headers, String name) {
     Header h = headers == null ? null : headers.lastHeader(name);
