@@ -863,6 +863,20 @@ public final class WorkflowClient implements AutoCloseable {
     return new ResumeParkedResult(commandId, partitions);
   }
 
+  /** {@link #cancel(String, String, Duration)} on behalf of {@code requestedBy} (an operator known to a tool, e.g. the HTTP API's caller). */
+  public CommandResult cancel(String runId, String reason, String requestedBy, Duration timeout) {
+    RunCommand command = adminCommand(runId, RunCommandType.CANCEL, reason, requestedBy).build();
+    AuditEvent answer = command(command, timeout, "cancelling");
+    return new CommandResult(runId, command.getCommandId(), "cancel", answer.getType() == AuditEventType.CANCEL_REQUESTED, answer.getDetail());
+  }
+
+  /** {@link #resume(String, Duration)} on behalf of {@code requestedBy}. */
+  public CommandResult resume(String runId, String requestedBy, Duration timeout) {
+    RunCommand command = adminCommand(runId, RunCommandType.RESUME, null, requestedBy).build();
+    AuditEvent answer = command(command, timeout, "resuming");
+    return new CommandResult(runId, command.getCommandId(), "resume", answer.getType() == AuditEventType.RESUME_REQUESTED, answer.getDetail());
+  }
+
   /** The dead-letter topic: browse it, redrive records after a fix. See {@link DeadLetters}. */
   public DeadLetters deadLetters() {
     return new DeadLetters(new io.stepstream.internal.client.DeadLetterStore(clientConfig, topics, wire.reader(), producer));
