@@ -78,7 +78,7 @@ public final class EngineMetrics implements ExecutorMetrics {
     publishFailed = timer("stepstream.outcome.publish", Tags.of("result", "failed"), PUBLISH_BUCKETS, "Step outcome send to broker acknowledgement");
   }
 
-  /** A result was written: the run ended with {@code status} (COMPLETED, FAILED, CANCELLED). */
+  /** A result was written: the run ended with {@code status} (COMPLETED, FAILED, CANCELLED, TERMINATED). */
   void runFinished(String status) {
     runsFinished.incrementAndGet();
     finishedByStatus.increment(status);
