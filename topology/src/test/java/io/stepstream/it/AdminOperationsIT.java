@@ -61,6 +61,7 @@ class AdminOperationsIT {
             .partitions(2)
             .approvalSecret("admin-ops-it-secret-0123")
             .earlyInputTtl(Duration.ofSeconds(2))
+            .httpServer("127.0.0.1", 0)
             .register("stuck", String.class, (ctx, in) -> {
               ctx.step("prepare", String.class, s -> "prepared");
               return ctx.step("call-supplier", String.class, s -> {
@@ -167,6 +168,19 @@ class AdminOperationsIT {
         .satisfies(e -> assertThat(e.getDetail()).contains("by ops-bob").contains(PREFIX + ".dlq-" + letter.ref()));
     assertThat(client.deadLetters().list(DeadLetterQuery.newest(10).runId("late-1")).deadLetters())
         .singleElement().satisfies(d -> assertThat(d.redriven()).isTrue());
+  }
+
+  @Test
+  void theAdminApiIsMountedAndRefusesEveryoneOutsideDevModeWithoutAnIdentityProvider() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var request = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + engine.httpAddress().getPort() + "/api/admin/runs/abc-1/terminate"))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+
+    var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).contains("needs a verified identity");
   }
 
   private static DeadLetterView awaitDeadLetter(WorkflowClient client, String runId) throws InterruptedException {

@@ -54,7 +54,12 @@ class AdminCommandsTest {
         ctx.sleep("nap", Duration.ofMinutes(5));
         return "woke";
       })
-      .register("one", String.class, (ctx, in) -> ctx.step("only", String.class, s -> count("only", "done"))));
+      .register("one", String.class, (ctx, in) -> ctx.step("only", String.class, s -> count("only", "done")))
+      .register("ask", String.class, (ctx, in) -> {
+        ctx.step("draft", String.class, s -> count("draft", "d"));
+        io.stepstream.Approval ok = ctx.awaitApproval("ok", io.stepstream.ApprovalRequest.of("ok?"), Duration.ofHours(1));
+        return ok.approved() ? "approved" : "rejected";
+      }));
 
   @AfterEach
   void close() {
@@ -242,6 +247,53 @@ class AdminCommandsTest {
     harness.command("r4", restart);
 
     assertThat(only(harness.events(), AuditEventType.RESTART_REJECTED).getDetail()).contains("is RUNNING");
+  }
+
+  @Test
+  void restartingARunWaitingForAnApprovalWithdrawsThePendingRequestAndAsksAgain() {
+    harness.request("q1", "ask", "x");
+    harness.settle();
+    assertThat(state("q1").getStatus()).isEqualTo(RunStatus.WAITING);
+    assertThat(harness.approvalRequests()).hasSize(1);
+
+    RunCommand restart = command("q1", RunCommandType.RESTART, "cmd-q1");
+    restart.setFromStep("draft");
+    harness.command("q1", restart);
+    harness.settle();
+
+    assertThat(ran("draft")).isEqualTo(2);
+    List<io.stepstream.avro.ApprovalRequest> published = harness.approvalRequestsAndResolutions();
+    assertThat(published).extracting(io.stepstream.avro.ApprovalRequest::getResolution).containsExactly("RESTARTED", null);
+    assertThat(state("q1").getStatus()).isEqualTo(RunStatus.WAITING);
+    harness.decide(harness.decision("q1", "ok", true, "alice").build());
+    harness.settle();
+    assertThat(harness.results()).singleElement()
+        .satisfies(r -> assertThat(PayloadCodec.decode(r.getOutput(), String.class)).isEqualTo("approved"));
+  }
+
+  @Test
+  void aSecondDecisionAndADecisionForAnEndedRunAreAuditedAsIgnoredButNotDeadLettered() {
+    harness.request("q2", "ask", "x");
+    harness.settle();
+    harness.decide(harness.decision("q2", "ok", true, "alice").build());
+    harness.decide(harness.decision("q2", "ok", false, "bob").build()); // already decided
+    harness.settle();
+    harness.decide(harness.decision("q2", "ok", false, "carol").build()); // the run has ended
+
+    assertThat(harness.events()).filteredOn(e -> e.getType() == AuditEventType.DECISION_IGNORED)
+        .extracting(e -> e.getDetail().substring(0, e.getDetail().indexOf(':')))
+        .containsExactly("ALREADY_DECIDED", "RUN_FINISHED");
+    assertThat(harness.deadLetterRecords()).isEmpty();
+  }
+
+  @Test
+  void aDecisionWithABadTokenIsStillDeadLettered() {
+    harness.request("q3", "ask", "x");
+    harness.settle();
+    harness.decide(harness.decision("q3", "ok", true, "alice").setToken("v1.bogus").build());
+
+    assertThat(harness.deadLetterRecords()).singleElement()
+        .satisfies(r -> assertThat(new String(r.headers().lastHeader("stepstream.error.type").value())).isEqualTo("BAD_TOKEN"));
   }
 
   // ---- resume parked (bulk) ---------------------------------------------------------------------
