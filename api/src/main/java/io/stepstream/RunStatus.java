@@ -10,7 +10,7 @@ package io.stepstream;
  *    |             resumed by a restart or the RESUME command)                     |
  *    +<--------------------------------------------------------------------------+
  *    |
- *    +--> COMPLETED | FAILED | CANCELLED   (final: one result per run)
+ *    +--> COMPLETED | FAILED | CANCELLED   (final: one result per run, unless an operator restarts it)
  *
  * any status --> TERMINATED   (an operator ended it at once: no compensations; final)
  * </pre>
@@ -28,7 +28,7 @@ public enum RunStatus {
   /** Ended at once by an operator's terminate command, whatever it was doing; no compensations ran. */
   TERMINATED;
 
-  /** True for the statuses a run ends with (a result is written once). */
+  /** True for the statuses a run ends with (a result is written; again only if an operator restarts the run). */
   public boolean isFinal() {
     return this == COMPLETED || this == FAILED || this == CANCELLED || this == TERMINATED;
   }
