@@ -62,7 +62,7 @@ public class ChildWorkflowFailedException extends WorkflowFailure {
     return childRunId;
   }
 
-  /** {@link RunStatus#FAILED} or {@link RunStatus#CANCELLED}. */
+  /** {@link RunStatus#FAILED}, {@link RunStatus#CANCELLED} or {@link RunStatus#TERMINATED}. */
   public RunStatus status() {
     return status;
   }

@@ -18,7 +18,7 @@ import java.util.Optional;
  *
  * @param runId the run's id (the key of its records)
  * @param workflowType the workflow type the request named
- * @param status a final status: COMPLETED, FAILED or CANCELLED
+ * @param status a final status: COMPLETED, FAILED, CANCELLED or TERMINATED (an operator ended the run at once)
  * @param outputValue the workflow's return value (see {@link #output(Class)}); {@link EncodedValue#NONE} if none
  * @param failedStepName the step whose failure failed the run, or null
  * @param errorType what went wrong: the type the workflow chose ({@link WorkflowFailure}), an engine code such as

@@ -1,6 +1,6 @@
 package io.stepstream;
 
-/** A run ended without an output (FAILED or CANCELLED); the result says where and why. */
+/** A run ended without an output (FAILED, CANCELLED or TERMINATED); the result says where and why. */
 public class WorkflowFailedException extends RuntimeException {
   private final transient RunResult result;
 

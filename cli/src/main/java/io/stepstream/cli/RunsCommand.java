@@ -35,11 +35,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code stepstream runs list|describe|history}: what runs exist and where they are, from the
  * engine's query API (any instance answers for every run). {@code --json} prints the API's answer.
+ * The admin operations ({@code terminate|resume|restart}) are {@link RunAdminCommands}.
  */
 @Command(
     name = "runs",
-    description = "Runs: list (filters, pages), describe one, show its history. Asks an engine's HTTP API (--engine-url).",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.History.class})
+    description = "Runs: list (filters, pages), describe one, show its history (an engine's HTTP API, --engine-url); "
+        + "terminate, resume, restart (commands through Kafka).",
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Describe.class, RunsCommand.History.class,
+        RunAdminCommands.Terminate.class, RunAdminCommands.Resume.class, RunAdminCommands.Restart.class})
 final class RunsCommand implements Runnable {
   static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -48,7 +51,7 @@ final class RunsCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "say what to do: stepstream runs list | describe RUN | history RUN");
+    throw new ParameterException(spec.commandLine(), "say what to do: stepstream runs list | describe RUN | history RUN | terminate RUN | resume RUN | restart RUN --from-step STEP");
   }
 
   /** Shared by the subcommands: the engine, --json, and errors printed as one line (exit 1). */

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       EngineCommand.class, DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class, ResumeCommand.class,
       ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class,
-      PromiseCommands.class, RunsCommand.class
+      PromiseCommands.class,
+      RunsCommand.class, DlqCommand.class
     })
 public final class StepstreamCli {
   /** Exit code when the cluster refused this command's principal (credentials or ACLs). */

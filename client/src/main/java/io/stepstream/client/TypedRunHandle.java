@@ -43,7 +43,7 @@ public final class TypedRunHandle<O> {
   /**
    * Waits for the run's output; may be called again after a timeout.
    *
-   * @throws WorkflowFailedException if the run FAILED or was CANCELLED (error type, message, details)
+   * @throws WorkflowFailedException if the run FAILED or was CANCELLED or TERMINATED (error type, message, details)
    * @throws WorkflowTimeoutException if no result arrives in time (the run goes on)
    */
   public O await(Duration timeout) {

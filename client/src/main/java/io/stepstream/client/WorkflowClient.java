@@ -318,7 +318,23 @@ public final class WorkflowClient implements AutoCloseable {
 
   /** Sends a command about a run and returns the audit event that answers it (matched by command id). */
   private AuditEvent command(String runId, RunCommandType type, String reason, Duration timeout, String doing) {
-    String commandId = UUID.randomUUID().toString();
+    return command(
+        RunCommand.newBuilder()
+            .setRunId(runId)
+            .setCommandId(UUID.randomUUID().toString())
+            .setType(type)
+            .setReason(reason)
+            .setRequestedBy(System.getProperty("user.name"))
+            .setRequestedAt(System.currentTimeMillis())
+            .build(),
+        timeout, doing);
+  }
+
+  /** Sends {@code command} and returns the audit event that answers it (matched by command id). */
+  private AuditEvent command(RunCommand command, Duration timeout, String doing) {
+    String runId = command.getRunId();
+    RunCommandType type = command.getType();
+    String commandId = command.getCommandId();
     String topic = topics.events();
     try (KafkaConsumer<String, byte[]> events = Consumers.readCommitted(clientConfig)) {
       int partitions = events.partitionsFor(topics.events(), timeout).size();
@@ -330,15 +346,6 @@ public final class WorkflowClient implements AutoCloseable {
       events.assign(List.of(tp));
       events.seekToEnd(List.of(tp));
       events.position(tp); // answers come after this point
-      RunCommand command =
-          RunCommand.newBuilder()
-              .setRunId(runId)
-              .setCommandId(commandId)
-              .setType(type)
-              .setReason(reason)
-              .setRequestedBy(System.getProperty("user.name"))
-              .setRequestedAt(System.currentTimeMillis())
-              .build();
       topic = topics.requests();
       org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
       byte[] value = commandEncoder.encode(command, headers);
@@ -858,5 +865,156 @@ public final class WorkflowClient implements AutoCloseable {
     public WorkflowClient build() {
       return new WorkflowClient(this);
     }
+  }
+
+  // ---- admin operations ----
+  // Terminate, restart from a step, resume of all parked runs, dead letters (ADR 0016, docs/operations.md).
+
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Terminates a run: it ends at once, whatever it is doing (a running step's outcome is ignored
+   * when it arrives, a timer is dropped, a parked run ends too), with a {@code TERMINATED} result and
+   * no compensations; unfinished children are closed per their {@code ParentClosePolicy}. Use
+   * {@link #cancel} to stop a run at a step boundary with its compensations.
+   *
+   * <pre>{@code
+   * CommandResult r = client.terminate("order-42", "stuck on a dead supplier API");
+   * if (!r.accepted()) System.out.println(r.detail()); // e.g. "run order-42 already ended COMPLETED; nothing to terminate"
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if the engine does not answer within 30 s (is it running?)
+   */
+  public CommandResult terminate(String runId, String reason) {
+    return terminate(runId, reason, System.getProperty("user.name"), ADMIN_TIMEOUT);
+  }
+
+  /** {@link #terminate(String, String)} on behalf of {@code requestedBy}, waiting at most {@code timeout} for the answer. */
+  public CommandResult terminate(String runId, String reason, String requestedBy, Duration timeout) {
+    RunCommand command = adminCommand(runId, RunCommandType.TERMINATE, reason, requestedBy).build();
+    AuditEvent answer = command(command, timeout, "terminating");
+    return new CommandResult(runId, command.getCommandId(), "terminate", answer.getType() == AuditEventType.TERMINATE_REQUESTED,
+        answer.getDetail());
+  }
+
+  /**
+   * Restarts a run from a step: journal entries recorded before {@code fromStep} are kept, the
+   * step's and everything recorded after it are removed, and the run goes on from there with the
+   * code deployed now. For runs that ended (a new result is written for the same run id when it
+   * ends again), parked and waiting runs; a running one is refused. What the removed part did
+   * outside the run (records emitted, calls to other systems) is not undone; children it started
+   * are not started again (their recorded results are reused).
+   *
+   * <pre>{@code
+   * RestartResult r = client.restart("order-42", "charge", "payment provider bug fixed");
+   * if (r.accepted()) {
+   *   RunResult again = r.run().await(Duration.ofMinutes(1)); // the new result, not the one the run ended with before
+   * }
+   * }</pre>
+   *
+   * @throws WorkflowTimeoutException if the engine does not answer within 30 s
+   */
+  public RestartResult restart(String runId, String fromStep, String reason) {
+    return restart(runId, fromStep, reason, System.getProperty("user.name"), ADMIN_TIMEOUT);
+  }
+
+  /** {@link #restart(String, String, String)} on behalf of {@code requestedBy}, waiting at most {@code timeout}. */
+  public RestartResult restart(String runId, String fromStep, String reason, String requestedBy, Duration timeout) {
+    java.util.Objects.requireNonNull(fromStep, "fromStep: the step to restart from");
+    RunCommand command = adminCommand(runId, RunCommandType.RESTART, reason, requestedBy).setFromStep(fromStep).build();
+    // The run's earlier result (if it ended) is on the results topic and maybe in this client's
+    // cache: the handle is registered before the command is sent, without a lookup, so only a
+    // result that comes after it (the new one) completes it.
+    waiters.forget(runId);
+    ResultWaiters.Hold hold = waiters.hold(runId);
+    AuditEvent answer;
+    try {
+      answer = command(command, timeout, "restarting");
+    } catch (RuntimeException e) {
+      waiters.release(hold);
+      throw e;
+    }
+    boolean accepted = answer.getType() == AuditEventType.RESTART_REQUESTED;
+    if (!accepted) {
+      waiters.release(hold);
+    }
+    return new RestartResult(runId, command.getCommandId(), accepted, answer.getDetail(),
+        accepted ? new RunHandle(runId, hold.future(), this) : null);
+  }
+
+  /**
+   * Resumes every parked run (of {@code workflowType}, if given) after a fix was deployed: one
+   * command per partition of the requests topic; each partition resumes its parked runs (a few
+   * hundred per tick) and audits each ({@code RESUME_REQUESTED}) and the command once ({@code
+   * RESUME_PARKED_REQUESTED}). Returns once the commands are written, not when the runs resumed.
+   *
+   * <pre>{@code
+   * ResumeParkedResult sent = client.resumeParked(Optional.of("order"));
+   * }</pre>
+   */
+  public ResumeParkedResult resumeParked(Optional<String> workflowType) {
+    return resumeParked(workflowType, System.getProperty("user.name"));
+  }
+
+  /** {@link #resumeParked(Optional)} on behalf of {@code requestedBy}. */
+  public ResumeParkedResult resumeParked(Optional<String> workflowType, String requestedBy) {
+    String commandId = UUID.randomUUID().toString();
+    int partitions;
+    try (KafkaConsumer<String, byte[]> meta = Consumers.readCommitted(clientConfig)) {
+      partitions = meta.partitionsFor(topics.requests(), ADMIN_TIMEOUT).size();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "DESCRIBE", topics.requests(), "so parked runs were not resumed", e);
+    }
+    if (partitions == 0) {
+      throw new IllegalStateException("topic " + topics.requests() + " does not exist; is a Stepstream engine running with topic prefix '"
+          + topics.prefix() + "'?");
+    }
+    try {
+      for (int p = 0; p < partitions; p++) {
+        // keyed to land on partition p by the default partitioner (the engine moves records to their key's home partition)
+        String key = io.stepstream.internal.client.PartitionKeys.keyFor("$resume-parked:" + commandId + ":", p, partitions);
+        RunCommand command = adminCommand("", RunCommandType.RESUME_PARKED, null, requestedBy).setCommandId(commandId)
+            .setWorkflowType(workflowType.orElse(null)).build();
+        org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        byte[] value = commandEncoder.encode(command, headers);
+        producer.send(new ProducerRecord<>(topics.requests(), p, key, value, headers)).get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "WRITE", topics.requests(), "so parked runs were not resumed",
+          new IllegalStateException("could not send the resume-parked command: " + e, e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkflowTimeoutException("interrupted while sending the resume-parked command");
+    }
+    return new ResumeParkedResult(commandId, partitions);
+  }
+
+  /** {@link #cancel(String, String, Duration)} on behalf of {@code requestedBy} (an operator known to a tool, e.g. the HTTP API's caller). */
+  public CommandResult cancel(String runId, String reason, String requestedBy, Duration timeout) {
+    RunCommand command = adminCommand(runId, RunCommandType.CANCEL, reason, requestedBy).build();
+    AuditEvent answer = command(command, timeout, "cancelling");
+    return new CommandResult(runId, command.getCommandId(), "cancel", answer.getType() == AuditEventType.CANCEL_REQUESTED, answer.getDetail());
+  }
+
+  /** {@link #resume(String, Duration)} on behalf of {@code requestedBy}. */
+  public CommandResult resume(String runId, String requestedBy, Duration timeout) {
+    RunCommand command = adminCommand(runId, RunCommandType.RESUME, null, requestedBy).build();
+    AuditEvent answer = command(command, timeout, "resuming");
+    return new CommandResult(runId, command.getCommandId(), "resume", answer.getType() == AuditEventType.RESUME_REQUESTED, answer.getDetail());
+  }
+
+  /** The dead-letter topic: browse it, redrive records after a fix. See {@link DeadLetters}. */
+  public DeadLetters deadLetters() {
+    return new DeadLetters(new io.stepstream.internal.client.DeadLetterStore(clientConfig, topics, wire.reader(), producer));
+  }
+
+  private RunCommand.Builder adminCommand(String runId, RunCommandType type, String reason, String requestedBy) {
+    return RunCommand.newBuilder()
+        .setRunId(runId)
+        .setCommandId(UUID.randomUUID().toString())
+        .setType(type)
+        .setReason(reason)
+        .setRequestedBy(requestedBy)
+        .setRequestedAt(System.currentTimeMillis());
   }
 }

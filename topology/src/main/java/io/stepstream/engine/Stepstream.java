@@ -157,6 +157,7 @@ public final class Stepstream implements AutoCloseable {
       health.streams(streams);
       health.phase("waiting for Kafka Streams to run (partitions assigned, state restored)");
       awaitRunning();
+      mountAdminRoutes();
       health.started();
       if (config.jmx) {
         ExecutionPool executors = pool;
@@ -173,6 +174,63 @@ public final class Stepstream implements AutoCloseable {
     } catch (Exception e) {
       close();
       throw new IllegalStateException("could not start Stepstream against " + bootstrapServers + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code /api/admin} (ADR 0016): commands and the DLQ over HTTP, through this instance's client, as the HTTP caller. */
+  private void mountAdminRoutes() {
+    if (telemetry.http() == null) {
+      return;
+    }
+    Duration answerWithin = Duration.ofSeconds(10);
+    telemetry.http().route(io.stepstream.internal.admin.AdminRoutes.PREFIX, new io.stepstream.internal.admin.AdminRoutes(httpAuth(),
+        new io.stepstream.internal.admin.AdminOperations() {
+          @Override
+          public io.stepstream.client.CommandResult terminate(String runId, String reason, String by) {
+            return answered(() -> client().terminate(runId, reason, by, answerWithin));
+          }
+
+          @Override
+          public io.stepstream.client.CommandResult cancel(String runId, String reason, String by) {
+            return answered(() -> client().cancel(runId, reason, by, answerWithin));
+          }
+
+          @Override
+          public io.stepstream.client.CommandResult resume(String runId, String by) {
+            return answered(() -> client().resume(runId, by, answerWithin));
+          }
+
+          @Override
+          public io.stepstream.client.CommandResult restart(String runId, String fromStep, String reason, String by) {
+            return answered(() -> {
+              io.stepstream.client.RestartResult r = client().restart(runId, fromStep, reason, by, answerWithin);
+              return new io.stepstream.client.CommandResult(runId, r.commandId(), "restart", r.accepted(), r.detail());
+            });
+          }
+
+          @Override
+          public io.stepstream.client.ResumeParkedResult resumeParked(java.util.Optional<String> workflowType, String by) {
+            return client().resumeParked(workflowType, by);
+          }
+
+          @Override
+          public io.stepstream.client.DeadLetterPage deadLetters(io.stepstream.client.DeadLetterQuery query) {
+            return client().deadLetters().list(query);
+          }
+
+          @Override
+          public io.stepstream.client.RedriveResult redrive(java.util.List<io.stepstream.client.DeadLetterRef> refs, String by) {
+            return client().deadLetters().redrive(refs, by);
+          }
+        }));
+  }
+
+  /** A command's answer, or null if the engine did not answer in time (the HTTP caller then reads the run's events). */
+  private static io.stepstream.client.CommandResult answered(java.util.function.Supplier<io.stepstream.client.CommandResult> command) {
+    try {
+      return command.get();
+    } catch (io.stepstream.WorkflowTimeoutException e) {
+      return null;
     }
   }
 

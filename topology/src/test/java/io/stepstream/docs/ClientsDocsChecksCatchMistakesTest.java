@@ -45,8 +45,8 @@ class ClientsDocsChecksCatchMistakesTest {
 
   @Test
   void aDeadLetterCodeWithoutARowIsCaught() throws Exception {
-    assertThat(ClientsDocChecks.deadLetterProblems(withoutRow("| `RUN_FINISHED` |"), ClientsDocChecks.engineSources()))
-        .anyMatch(p -> p.contains("dead-letter code RUN_FINISHED") && p.contains("has no row"));
+    assertThat(ClientsDocChecks.deadLetterProblems(withoutRow("| `UNKNOWN_RUN` |"), ClientsDocChecks.engineSources()))
+        .anyMatch(p -> p.contains("dead-letter code UNKNOWN_RUN") && p.contains("has no row"));
   }
 
   @Test

@@ -28,7 +28,7 @@ class ClientsDocsTest {
     // one code per way of writing one, so a scan that silently stopped seeing a kind of site fails here
     assertThat(DeadLetterCodes.scan(ClientsDocChecks.engineSources()).codes())
         .contains("EMPTY_REQUEST", "UNDECODABLE_REQUEST", "INVALID_REQUEST", "UNDECODABLE_DECISION", "INVALID_SIGNAL", "KEY_MISMATCH",
-            "ENGINE_ERROR", "UNKNOWN_RUN", "ALREADY_DECIDED", "APPROVER_NOT_ALLOWED", "BAD_TOKEN", "IDENTITY_MISSING",
+            "ENGINE_ERROR", "UNKNOWN_RUN", "APPROVER_NOT_ALLOWED", "BAD_TOKEN", "IDENTITY_MISSING",
             "IDENTITY_BAD_SIGNATURE", "UNDECODABLE_OUTCOME")
         .doesNotContain("INVALID_INPUT", "UNKNOWN_WORKFLOW_TYPE", "INPUT_TOO_LARGE"); // results' error types, not dead letters
   }

@@ -35,7 +35,6 @@ final class DeadLetterCodes {
       new Site(null, "JsonInput.parse(", 2),
       new Site(null, "JsonInput.of(", 1),
       new Site("ExternalInputDecoder.java", "requireNonEmpty(", 1),
-      new Site("WaitResolver.java", "ignore(", 3),
       new Site("WaitResolver.java", "reject(", 3),
       new Site("EmitSink.java", "reject(", 4),
       new Site(null, "reader.registryInputSchema(", 1),
@@ -52,7 +51,7 @@ final class DeadLetterCodes {
       Map.entry("EnvelopeReader.java: code", Set.of()), // from the registryInput/registryInputSchema sites
       Map.entry("ExternalInputDecoder.java: code", Set.of()), // from the requireNonEmpty sites
       Map.entry("ExternalInputHandler.java: refused.code()", Set.of()), // DecisionRefused codes
-      Map.entry("WaitResolver.java: code", Set.of()), // from the ignore/reject sites
+      Map.entry("WaitResolver.java: code", Set.of()), // from the reject sites
       Map.entry("WaitResolver.java: refused.code()", Set.of()), // DecisionRefused codes
       Map.entry("OrchestratorProcessor.java: e.code()", Set.of()), // InvalidInputException codes
       Map.entry("Outputs.java: errorType", Set.of()), // one deadLetter overload calling the other

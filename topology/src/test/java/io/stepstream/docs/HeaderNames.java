@@ -24,7 +24,13 @@ final class HeaderNames {
       // the OpenTelemetry W3C propagator's setter: it sets exactly these two
       "TraceContextHeaders.java: key", Set.of("traceparent", "tracestate"),
       // the workflow's own headers on an emitted record: users' names, not the product's
-      "EmitSink.java: h.getKey()", Set.of());
+      "EmitSink.java: h.getKey()", Set.of(),
+      // RedriveHeaders.text/add(headers, name, ...) are called with its three constants
+      "RedriveHeaders.java: name", Set.of("stepstream.redrive.from", "stepstream.redrive.by", "stepstream.redrive.marker"),
+      // DeadLetterStore.text(headers, name) reads a dead letter's headers, the engine's and Kafka Streams' own
+      "DeadLetterStore.java: name", Set.of("stepstream.error.type", "stepstream.error.message", "stepstream.error.topic",
+          "stepstream.error.partition", "stepstream.error.offset", "__streams.errors.exception", "__streams.errors.message",
+          "__streams.errors.topic", "__streams.errors.partition", "__streams.errors.offset"));
 
   record Scan(Set<String> names, List<String> problems) {}
 

@@ -280,6 +280,11 @@ public final class OrchestratorHarness implements AutoCloseable {
     requests.pipeInput(runId, Envelopes.encode(command));
   }
 
+  /** Any run command (terminate, restart, resume-parked ...), keyed by {@code key} (the run id, or any key of the partition). */
+  public void command(String key, io.stepstream.avro.RunCommand command) {
+    requests.pipeInput(key, Envelopes.encode(command));
+  }
+
   /** Result records with their headers (read once, like {@link #results()}). */
   public List<TestRecord<String, byte[]>> resultRecords() {
     return results.readRecordsToList();

@@ -109,6 +109,14 @@ public final class ResultWaiters {
     }
   }
 
+  /**
+   * Drops the run's cached result: it is being restarted (ADR 0016), so a result cached before is
+   * not its answer any more.
+   */
+  public void forget(String runId) {
+    recent.remove(runId);
+  }
+
   /** The run's start request could not be written: nothing will answer its waiters. */
   public void fail(Hold hold, Throwable error) {
     waiting.remove(hold.runId(), hold.waiter);

@@ -19,9 +19,11 @@ import java.util.Map;
  *       <pre>
  * start:  {"workflowType":"order",                                     (required)
  *          "input":{"item":"tea"}, "runId":"order-42", "requestedAt":1767225600000}
- * cancel: {"command":"cancel"|"resume",                                         (required)
+ * cancel: {"command":"cancel"|"resume"|"terminate"|"restart"|"resume-parked",   (required)
  *          "reason":"customer changed their mind", "runId":"order-42", "commandId":"c-1",
- *          "requestedBy":"ops", "requestedAt":1767225600000}</pre>
+ *          "requestedBy":"ops", "requestedAt":1767225600000,
+ *          "fromStep":"charge",          (restart: required)
+ *          "workflowType":"order"}       (resume-parked: only runs of this type)</pre>
  *       {@code input} is any JSON value; it is bound to the workflow's input type when the run
  *       starts (an Avro-encoded input is <code>{"$avro": "&lt;base64 of its single-object bytes&gt;"}</code>).
  *       {@code runId} defaults to the record key;
@@ -31,7 +33,8 @@ import java.util.Map;
  */
 public final class RequestDecoder {
   static final List<String> REQUEST_FIELDS = List.of("workflowType", "input", "runId", "requestedAt");
-  static final List<String> COMMAND_FIELDS = List.of("command", "reason", "runId", "commandId", "requestedBy", "requestedAt");
+  static final List<String> COMMAND_FIELDS =
+      List.of("command", "reason", "runId", "commandId", "requestedBy", "requestedAt", "fromStep", "workflowType");
 
   private static final String REQUEST_JSON = "{\"workflowType\":\"...\",\"input\":{...}} keyed by the run id";
 
@@ -107,8 +110,18 @@ public final class RequestDecoder {
       type = RunCommandType.CANCEL;
     } else if (command.equalsIgnoreCase("resume")) {
       type = RunCommandType.RESUME;
+    } else if (command.equalsIgnoreCase("terminate")) {
+      type = RunCommandType.TERMINATE;
+    } else if (command.equalsIgnoreCase("restart")) {
+      type = RunCommandType.RESTART;
+    } else if (command.equalsIgnoreCase("resume-parked") || command.equalsIgnoreCase("resume_parked")) {
+      type = RunCommandType.RESUME_PARKED;
     } else {
-      throw in.invalid("unknown command '" + command + "'; the commands are \"cancel\" and \"resume\"");
+      throw in.invalid("unknown command '" + command + "'; the commands are \"cancel\", \"resume\", \"terminate\", \"restart\""
+          + " and \"resume-parked\"");
+    }
+    if (type == RunCommandType.RESTART && !in.has("fromStep")) {
+      throw in.invalid("a restart names the step to run again in \"fromStep\"");
     }
     return RunCommand.newBuilder()
         .setRunId(in.has("runId") ? in.requiredText("runId") : "")
@@ -117,6 +130,8 @@ public final class RequestDecoder {
         .setReason(in.optionalText("reason"))
         .setRequestedBy(in.optionalText("requestedBy"))
         .setRequestedAt(in.optionalLong("requestedAt", 0))
+        .setFromStep(in.optionalText("fromStep"))
+        .setWorkflowType(in.optionalText("workflowType"))
         .build();
   }
 

@@ -47,7 +47,7 @@ final class WireEnvelopes {
         new DeadLetter("t.requests", 3, 42L, ByteBuffer.wrap(new byte[] {1, 2, (byte) 0xff}),
             ByteBuffer.wrap(new byte[] {(byte) 0xC3, 1, 0}), "r-1", "UNDECODABLE_REQUEST", "bad", 9L),
         new WorkflowRequest("r-1", "support", json("{\"question\":\"where is my order?\"}"), 10L),
-        new RunCommand("r-1", "c-1", RunCommandType.CANCEL, "changed mind", "ops", 11L),
+        new RunCommand("r-1", "c-1", RunCommandType.CANCEL, "changed mind", "ops", 11L, null, null),
         new ApprovalDecision("r-1", "refund-review", true, "alice", List.of("leads", "ops"), "ok", "none",
             json("{\"amount\":200}"), "v1.k.1.b.m", 12L, false, "eyJ.jwt.sig"),
         new Signal("r-1", "payment-received", json("{\"amount\":42}"), "psp-1", 13L, false, null, null));
@@ -60,7 +60,7 @@ final class WireEnvelopes {
         new ApprovalRequest("r-2", "refund-review", "support", "Refund?", null, List.of(), List.of(), 7L, "tok", 8L, null),
         new DeadLetter("t.signals", 0, 0L, null, null, null, "UNKNOWN_RUN", "no run", 9L),
         new WorkflowRequest("r-2", "support", null, 0L),
-        new RunCommand("r-2", "c-2", RunCommandType.RESUME, null, null, 0L),
+        new RunCommand("r-2", "c-2", RunCommandType.RESUME, null, null, 0L, null, null),
         new ApprovalDecision("r-2", "refund-review", false, "bob", List.of(), null, null, null, null, 12L, false, null),
         new Signal("r-2", "payment-received", null, null, 0L, false, null, null));
   }

@@ -13,7 +13,7 @@ public interface EngineMXBean {
 
   long getRunsFinished();
 
-  /** COMPLETED, FAILED, CANCELLED -> runs that ended so. */
+  /** COMPLETED, FAILED, CANCELLED, TERMINATED -> runs that ended so. */
   Map<String, Long> getRunsFinishedByStatus();
 
   Map<String, Long> getRunsParkedByReason();

@@ -183,6 +183,11 @@ final class ChildLinks {
           + parentRunId + ", which does not exist here");
     }
     if (RequestHandler.isFinished(parent)) {
+      // journaled all the same (first wins), not used now: a restart from an earlier step (ADR 0016) finds it
+      JournalEntry start = store.entry(parentRunId, CHILD_PREFIX + name);
+      if (start != null && result.getRunId().equals(PayloadCodec.decode(start.getValue(), ChildStart.class).getRunId())) {
+        store.recordInOrderAndSave(parent, childResult(parentRunId, name, result, signal, parent));
+      }
       outputs.audit(parent, AuditEventType.CHILD_FINISHED, name, 0, parent.getGeneration(), "child run " + result.getRunId()
           + " ended " + result.getStatus() + " after this run ended " + parent.getStatus() + "; its result is not used");
       return;
@@ -193,17 +198,8 @@ final class ChildLinks {
       throw new InvalidInputException("UNKNOWN_CHILD", "run " + parentRunId + " started no child '" + name + "' as run "
           + result.getRunId() + (expected == null ? "" : " (its child '" + name + "' is run " + expected + ")") + "; result not applied");
     }
-    JournalEntry entry =
-        JournalEntry.newBuilder()
-            .setRunId(parentRunId)
-            .setName(name)
-            .setKind(EntryKind.CHILD_RESULT)
-            .setSucceeded(result.getStatus() == RunStatus.COMPLETED)
-            .setValue(signal.getPayload())
-            .setGeneration(parent.getGeneration())
-            .setRecordedAt(outputs.now())
-            .build();
-    if (!store.recordIfAbsent(entry)) {
+    JournalEntry entry = childResult(parentRunId, name, result, signal, parent);
+    if (!store.recordInOrder(parent, entry)) {
       outputs.audit(parent, AuditEventType.CHILD_FINISHED, name, 0, parent.getGeneration(),
           "child run " + result.getRunId() + ": a result was already recorded; the first stands");
       return;
@@ -219,6 +215,18 @@ final class ChildLinks {
       parent.setUpdatedAt(outputs.now());
       store.save(parent);
     }
+  }
+
+  private JournalEntry childResult(String parentRunId, String name, WorkflowResult result, Signal signal, RunState parent) {
+    return JournalEntry.newBuilder()
+        .setRunId(parentRunId)
+        .setName(name)
+        .setKind(EntryKind.CHILD_RESULT)
+        .setSucceeded(result.getStatus() == RunStatus.COMPLETED)
+        .setValue(signal.getPayload())
+        .setGeneration(parent.getGeneration())
+        .setRecordedAt(outputs.now())
+        .build();
   }
 
   /**

@@ -38,6 +38,8 @@ public final class EngineMetrics implements ExecutorMetrics {
   public final AtomicLong runsFinished = new AtomicLong();
   public final AtomicLong duplicateRequests = new AtomicLong();
   public final AtomicLong duplicateOutcomes = new AtomicLong();
+  /** Records re-produced from the DLQ (carrying stepstream.redrive.from) that the engine handled. */
+  public final AtomicLong redrivenRecords = new AtomicLong();
   public final AtomicLong staleOutcomes = new AtomicLong();
   public final AtomicLong deadLetters = new AtomicLong();
   public final AtomicLong resumedRuns = new AtomicLong();
@@ -76,7 +78,7 @@ public final class EngineMetrics implements ExecutorMetrics {
     publishFailed = timer("stepstream.outcome.publish", Tags.of("result", "failed"), PUBLISH_BUCKETS, "Step outcome send to broker acknowledgement");
   }
 
-  /** A result was written: the run ended with {@code status} (COMPLETED, FAILED, CANCELLED). */
+  /** A result was written: the run ended with {@code status} (COMPLETED, FAILED, CANCELLED, TERMINATED). */
   void runFinished(String status) {
     runsFinished.incrementAndGet();
     finishedByStatus.increment(status);

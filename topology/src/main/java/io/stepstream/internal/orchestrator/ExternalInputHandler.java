@@ -56,7 +56,9 @@ final class ExternalInputHandler {
       early.keepDecision(record, runId, decision);
       return;
     }
-    rejectIfFinished(state, AuditEventType.DECISION_REJECTED, what);
+    if (ignoredIfFinished(state, AuditEventType.DECISION_IGNORED, decision.getApprovalName(), what)) {
+      return;
+    }
     waits.onDecision(record, state, decision);
   }
 
@@ -78,7 +80,9 @@ final class ExternalInputHandler {
       early.keepSignal(record, runId, signal, signalId);
       return;
     }
-    rejectIfFinished(state, AuditEventType.SIGNAL_REJECTED, what);
+    if (ignoredIfFinished(state, AuditEventType.SIGNAL_IGNORED, signal.getName(), what)) {
+      return;
+    }
     waits.onSignal(record, state, signal, signalId);
   }
 
@@ -97,7 +101,9 @@ final class ExternalInputHandler {
       early.keepPromise(record, runId, completion);
       return;
     }
-    rejectIfFinished(state, AuditEventType.SIGNAL_REJECTED, what);
+    if (ignoredIfFinished(state, AuditEventType.SIGNAL_IGNORED, completion.getName(), what)) {
+      return;
+    }
     waits.onPromiseCompletion(state, completion);
   }
 
@@ -109,11 +115,16 @@ final class ExternalInputHandler {
     return runId;
   }
 
-  private void rejectIfFinished(RunState state, AuditEventType rejected, String what) {
-    if (RequestHandler.isFinished(state)) {
-      String why = "run " + state.getRunId() + " already ended " + state.getStatus() + "; " + what + " not applied";
-      outputs.audit(state, rejected, null, 0, 0, why);
-      throw new InvalidInputException("RUN_FINISHED", why);
+  /**
+   * An input for a run that already ended is merely late: audited as ignored (reason {@code
+   * RUN_FINISHED}), not dead-lettered (ADR 0016). True if it was.
+   */
+  private boolean ignoredIfFinished(RunState state, AuditEventType ignored, String name, String what) {
+    if (!RequestHandler.isFinished(state)) {
+      return false;
     }
+    outputs.audit(state, ignored, name, 0, 0, "RUN_FINISHED: run " + state.getRunId() + " already ended " + state.getStatus()
+        + "; " + what + " not applied");
+    return true;
   }
 }

@@ -44,6 +44,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private WaitResolver waits;
   private EarlyInputs early;
   private ExternalInputHandler external;
+  private AdminCommands admin;
   private String resumeMarker;
   private long resumeDueAt;
   private boolean resumed;
@@ -76,8 +77,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     ChildLinks children = new ChildLinks(runs, timers, outputs, dispatcher);
+    admin = new AdminCommands(runs, timers, outputs, dispatcher, waits, children);
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader())
-        .withChildren(children);
+        .withChildren(children).withAdmin(admin);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
         new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children);
     external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader()).withChildren(children);
@@ -115,6 +117,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       return;
     }
     try {
+      auditIfRedriven(record, runKey, meta);
       handlerFor(topic, meta).accept(record);
     } catch (InvalidInputException e) {
       LOG.warn("dead-lettering a record of {} (key {}): {}: {}", topic, record.key(), e.code(), e.getMessage());
@@ -126,6 +129,19 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       outputs.deadLetter(record, record.key(), "ENGINE_ERROR", e.getClass().getName() + ": " + e.getMessage()
           + " (an engine bug: report it with this record; re-produce it from the DLQ once fixed)");
     }
+  }
+
+  /** A record re-produced from the DLQ (ADR 0016): say so on the run's events, in this transaction, before it is handled. */
+  private void auditIfRedriven(Record<String, byte[]> record, String runKey, RecordMetadata meta) {
+    String from = io.stepstream.internal.codec.RedriveHeaders.text(record.headers(), io.stepstream.internal.codec.RedriveHeaders.FROM);
+    if (from == null) {
+      return;
+    }
+    String by = io.stepstream.internal.codec.RedriveHeaders.text(record.headers(), io.stepstream.internal.codec.RedriveHeaders.BY);
+    metrics.redrivenRecords.incrementAndGet();
+    outputs.emit(outputs.event(runKey == null ? "" : runKey, io.stepstream.avro.AuditEventType.RECORD_REDRIVEN)
+        .setDetail("dead letter " + from + " redriven" + (by == null ? "" : " by " + by) + " to " + meta.topic() + "-" + meta.partition()
+            + "@" + meta.offset() + "; handled now"));
   }
 
   private boolean isExternal(String topic) {
@@ -176,6 +192,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     // or (timers) by committed state that no uncommitted outcome can answer
     dispatcher.redispatchAbandoned();
     fireDueTimers(now);
+    admin.resumeSomeParked(); // a RESUME_PARKED command's backlog, bounded per tick
     if (resumed && now >= nextWatchdogAt) {
       // a pass every half period, overdue at the pass after the one that first saw it: within watchdogAfter
       nextWatchdogAt = now + settings.watchdogAfter().toMillis() / 2;

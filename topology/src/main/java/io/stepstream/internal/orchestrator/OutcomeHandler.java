@@ -67,6 +67,13 @@ final class OutcomeHandler {
       return;
     }
     if (RequestHandler.isFinished(state)) {
+      if (state.getStatus() == RunStatus.TERMINATED && !isOfCurrentExecution(outcome, state)) {
+        // terminate fenced the execution it stopped: what it still publishes is stale, not a duplicate
+        metrics.staleOutcomes.incrementAndGet();
+        ignore(outcome, AuditEventType.STALE_OUTCOME, "run " + state.getRunId() + " was TERMINATED; execution "
+            + outcome.getExecutionId() + " (generation " + outcome.getGeneration() + ") was stopped by it");
+        return;
+      }
       ignore(outcome, AuditEventType.DUPLICATE_OUTCOME, "run already " + state.getStatus());
       return;
     }
@@ -111,7 +118,7 @@ final class OutcomeHandler {
       store.overwrite(entry); // progress details: the latest is the useful one
       return;
     }
-    if (!store.recordIfAbsent(entry)) {
+    if (!store.recordInOrder(state, entry)) {
       metrics.duplicateOutcomes.incrementAndGet();
       outputs.audit(state, AuditEventType.DUPLICATE_OUTCOME, entry.getName(), entry.getAttempt(), entry.getGeneration(),
           "'" + entry.getName() + "' was already recorded; the first outcome stands");

@@ -32,7 +32,7 @@ final class PromiseCompletions {
   boolean settle(RunState state, Signal completion) {
     String name = completion.getName();
     completion.setRunId(state.getRunId());
-    if (!store.recordIfAbsent(settlement(state, name, completion))) {
+    if (!store.recordInOrderAndSave(state, settlement(state, name, completion))) {
       outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(),
           "promise '" + name + "' was already settled; this " + what(completion) + " was ignored (the first one stands)");
       return false;
@@ -45,7 +45,7 @@ final class PromiseCompletions {
   void timeOut(RunState state, String name) {
     Signal timedOut = Signal.newBuilder().setRunId(state.getRunId()).setName(name).setPromiseId(PromiseIds.format(state.getRunId(), name))
         .setTimedOut(true).setSentAt(outputs.now()).build();
-    if (store.recordIfAbsent(settlement(state, name, timedOut))) {
+    if (store.recordInOrderAndSave(state, settlement(state, name, timedOut))) {
       outputs.audit(state, AuditEventType.WAIT_TIMED_OUT, name, 0, state.getGeneration(),
           "nobody completed promise '" + name + "' before the deadline; later completions are ignored");
     }

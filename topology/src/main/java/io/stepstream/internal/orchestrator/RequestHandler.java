@@ -35,6 +35,7 @@ final class RequestHandler {
   private final WaitResolver waits;
   private final EnvelopeReader reader;
   private ChildLinks children;
+  private AdminCommands admin;
 
   RequestHandler(
       WorkflowRegistry registry, RunStore store, TimerStore timers, Outputs outputs, RunDispatcher dispatcher, EngineMetrics metrics,
@@ -53,6 +54,12 @@ final class RequestHandler {
   /** Child runs: a child remembers its parent; a run that ends here tells its parent and closes its children. */
   RequestHandler withChildren(ChildLinks children) {
     this.children = children;
+    return this;
+  }
+
+  /** Terminate, restart, resume of all parked runs (ADR 0016). */
+  RequestHandler withAdmin(AdminCommands admin) {
+    this.admin = admin;
     return this;
   }
 
@@ -96,14 +103,22 @@ final class RequestHandler {
     if (!record.key().equals(runId)) {
       throw new InvalidInputException("KEY_MISMATCH", "record key '" + record.key() + "' differs from runId '" + runId + "'");
     }
+    if (command.getType() == RunCommandType.RESUME_PARKED) {
+      admin.resumeParked(record.key(), command); // one record per partition, keyed to land on it; no run of its own
+      return;
+    }
     RunState state = store.run(runId);
-    if (command.getType() == RunCommandType.RESUME) {
+    if (command.getType() == RunCommandType.TERMINATE) {
+      admin.terminate(runId, state, command);
+    } else if (command.getType() == RunCommandType.RESTART) {
+      admin.restart(runId, state, command);
+    } else if (command.getType() == RunCommandType.RESUME) {
       resume(runId, state, command);
     } else if (command.getType() == RunCommandType.CANCEL) {
       cancel(runId, state, command);
     } else {
       throw new InvalidInputException("UNKNOWN_COMMAND", "command " + command.getCommandId() + " for run " + runId
-          + " has a type this engine does not know; known: cancel, resume");
+          + " has a type this engine does not know; known: cancel, resume, terminate, restart, resume-parked");
     }
   }
 
@@ -111,7 +126,8 @@ final class RequestHandler {
     String rejection =
         state == null ? "no run " + runId + " exists; nothing to cancel"
             : isFinished(state) ? "run " + runId + " already ended " + state.getStatus() + "; nothing to cancel"
-            : state.getCancelRequested() ? "run " + runId + " is already being cancelled"
+            // a run parked while being cancelled (its compensation could not replay) can still be cancelled: it ends here
+            : state.getCancelRequested() && state.getStatus() != RunStatus.PARKED ? "run " + runId + " is already being cancelled"
             : null;
     if (rejection != null) {
       outputs.emit(outputs.event(runId, AuditEventType.CANCEL_REJECTED).setDetail(rejection).setCommandId(command.getCommandId()));
@@ -173,7 +189,8 @@ final class RequestHandler {
   }
 
   static boolean isFinished(RunState state) {
-    return state.getStatus() == RunStatus.COMPLETED || state.getStatus() == RunStatus.FAILED || state.getStatus() == RunStatus.CANCELLED;
+    return state.getStatus() == RunStatus.COMPLETED || state.getStatus() == RunStatus.FAILED || state.getStatus() == RunStatus.CANCELLED
+        || state.getStatus() == RunStatus.TERMINATED;
   }
 
   /**

@@ -106,6 +106,15 @@ final class RunDispatcher implements ExecutionListener {
     }
   }
 
+  /** Stops the run's live execution, if any (terminate): the caller fences it with a new execution id. */
+  void stop(String runId) {
+    Execution previous = live.remove(runId);
+    if (previous != null) {
+      previous.cancel();
+    }
+    finishedHere.remove(runId);
+  }
+
   boolean isLive(String runId) {
     return live.containsKey(runId);
   }

@@ -145,6 +145,30 @@ final class RunStore {
     return true;
   }
 
+  /**
+   * {@link #recordIfAbsent}, stamping the entry with the run's next journal sequence (the order a
+   * restart from a step cuts by, ADR 0016). The caller saves {@code state}.
+   */
+  boolean recordInOrder(RunState state, JournalEntry entry) {
+    String key = entry.getRunId() + SEPARATOR + entry.getName();
+    if (journal.get(key) != null) {
+      return false;
+    }
+    entry.setSequence(state.getJournalSequence());
+    state.setJournalSequence(state.getJournalSequence() + 1);
+    journal.put(key, entry);
+    return true;
+  }
+
+  /** {@link #recordInOrder}, and saves the run's state (its sequence moved on) for callers that may not. */
+  boolean recordInOrderAndSave(RunState state, JournalEntry entry) {
+    if (!recordInOrder(state, entry)) {
+      return false;
+    }
+    save(state);
+    return true;
+  }
+
   Map<String, JournalEntry> journalOf(String runId) {
     Map<String, JournalEntry> entries = new HashMap<>();
     try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + SEPARATOR, KEYS)) {

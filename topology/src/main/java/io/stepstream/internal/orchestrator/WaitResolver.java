@@ -106,7 +106,7 @@ final class WaitResolver {
             ? ApprovalDecision.newBuilder().setRunId(state.getRunId()).setApprovalName(name).setApproved(false)
                 .setApprover("").setTimedOut(true).setDecidedAt(outputs.now()).build()
             : Signal.newBuilder().setRunId(state.getRunId()).setName(name).setTimedOut(true).setSentAt(outputs.now()).build();
-    if (store.recordIfAbsent(resolution(state, name, approval ? EntryKind.APPROVAL : EntryKind.SIGNAL, timedOut))) {
+    if (store.recordInOrderAndSave(state, resolution(state, name, approval ? EntryKind.APPROVAL : EntryKind.SIGNAL, timedOut))) {
       if (approval) {
         publishResolution(state, name, "TIMED_OUT");
       }
@@ -128,17 +128,17 @@ final class WaitResolver {
       return;
     }
     if (store.entry(runId, name) != null) {
-      ignore(record, state, name, "ALREADY_DECIDED", "approval '" + name + "' of run " + runId + " was already decided; the first decision stands");
+      ignore(state, name, "ALREADY_DECIDED", "approval '" + name + "' of run " + runId + " was already decided; the first decision stands");
       return;
     }
     decision.setRunId(runId);
     if (store.entry(runId, WAIT_PREFIX + name) == null) {
       JournalEntry buffered = entry(state, DECISION_PREFIX + name, EntryKind.DECISION, decision);
-      if (store.recordIfAbsent(buffered)) {
+      if (store.recordInOrderAndSave(state, buffered)) {
         outputs.audit(state, AuditEventType.DECISION_BUFFERED, name, 0, state.getGeneration(),
             "stored until the run reaches approval '" + name + "'");
       } else {
-        ignore(record, state, name, "DUPLICATE_DECISION", "a decision for approval '" + name + "' of run " + runId + " is already stored; the first stands");
+        ignore(state, name, "DUPLICATE_DECISION", "a decision for approval '" + name + "' of run " + runId + " is already stored; the first stands");
       }
       return;
     }
@@ -157,7 +157,7 @@ final class WaitResolver {
       return;
     }
     JournalEntry stored = entry(state, SIGNAL_PREFIX + name + ":" + signalId, EntryKind.SIGNAL, signal);
-    if (!store.recordIfAbsent(stored)) {
+    if (!store.recordInOrderAndSave(state, stored)) {
       outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(), "duplicate of event " + signalId + "; ignored");
       return;
     }
@@ -220,7 +220,7 @@ final class WaitResolver {
     decision.setApprover(who.name());
     decision.setApproverGroups(who.groups());
     decision.setIdentityToken(null);
-    store.recordIfAbsent(resolution(state, name, EntryKind.APPROVAL, decision));
+    store.recordInOrderAndSave(state, resolution(state, name, EntryKind.APPROVAL, decision));
     publishResolution(state, name, decision.getApproved() ? "APPROVED" : "REJECTED");
     outputs.audit(state, AuditEventType.APPROVAL_DECIDED, name, 0, state.getGeneration(),
         (decision.getApproved() ? "approved" : "rejected") + " by " + who.name() + (who.verified() ? " (identity verified)" : "")
@@ -264,9 +264,12 @@ final class WaitResolver {
     dispatcher.dispatch(state);
   }
 
-  private void ignore(Record<String, byte[]> record, RunState state, String name, String code, String why) {
-    outputs.audit(state, AuditEventType.DECISION_IGNORED, name, 0, 0, why);
-    outputs.deadLetter(record, state.getRunId(), code, why);
+  /**
+   * A decision that is merely too late or twice: audited with its reason, not dead-lettered (ADR
+   * 0016: the DLQ holds only records someone must fix).
+   */
+  private void ignore(RunState state, String name, String reason, String why) {
+    outputs.audit(state, AuditEventType.DECISION_IGNORED, name, 0, 0, reason + ": " + why);
   }
 
   private void reject(Record<String, byte[]> record, RunState state, String name, String code, String why) {

@@ -174,7 +174,9 @@ class DurablePromisesTest {
     assertThat(harness.eventTypes(harness.events())).contains(WAIT_TIMED_OUT);
 
     complete("r1", PromiseIds.format("r1", "review"), "{\"text\":\"late\",\"score\":0}");
-    assertThat(deadLetterTypes()).containsExactly("RUN_FINISHED");
+    assertThat(deadLetterTypes()).as("merely late: audited, not dead-lettered").isEmpty();
+    assertThat(harness.events()).filteredOn(e -> e.getType() == io.stepstream.avro.AuditEventType.SIGNAL_IGNORED).singleElement()
+        .satisfies(e -> assertThat(e.getDetail()).startsWith("RUN_FINISHED"));
   }
 
   @Test
