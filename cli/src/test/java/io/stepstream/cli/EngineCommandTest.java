@@ -86,6 +86,44 @@ class EngineCommandTest {
         .hasMessageContaining("choose json, avro (single-object) or registry");
   }
 
+  @Test
+  void theIdentityProviderAndRepeatableAdminGroupsAreOptions() {
+    EngineCommand command = parse("--workflows", "w.jar", "--identity-jwks", "/etc/idp.json", "--identity-issuer", "https://idp",
+        "--identity-audience", "stepstream", "--identity-username-claim", "preferred_username", "--http-admin-group", "ops",
+        "--http-admin-group", "sre");
+
+    assertThat(command.identityJwks).hasToString("/etc/idp.json");
+    assertThat(command.identityIssuer).isEqualTo("https://idp");
+    assertThat(command.identityAudience).isEqualTo("stepstream");
+    assertThat(command.identityUsernameClaim).isEqualTo("preferred_username");
+    assertThat(command.identityGroupsClaim).isEqualTo("groups");
+    assertThat(command.httpAdminGroups).containsExactly("ops", "sre");
+    assertThat(parse("--workflows", "w.jar").identityUsernameClaim).isEqualTo("sub");
+  }
+
+  @Test
+  void adminGroupsWithoutAnIdentityProviderAreRefusedBeforeAnythingStarts() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = StepstreamCli.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int exit = cli.execute("engine", "--workflows", "w.jar", "--bootstrap-servers", "127.0.0.1:1", "--http-admin-group", "ops");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("--http-admin-group needs --identity-jwks");
+  }
+
+  @Test
+  void devServesTheConsoleOnLoopbackByDefaultOrWhereTold() {
+    DevCommand dev = new DevCommand();
+    new CommandLine(dev).parseArgs();
+    DevCommand elsewhere = new DevCommand();
+    new CommandLine(elsewhere).parseArgs("--http-bind", "off");
+
+    assertThat(dev.httpBind).isEqualTo("127.0.0.1:8080");
+    assertThat(elsewhere.httpBind).isEqualTo("off");
+  }
+
   private static EngineCommand parse(String... args) {
     EngineCommand command = new EngineCommand();
     new CommandLine(command).parseArgs(args);
