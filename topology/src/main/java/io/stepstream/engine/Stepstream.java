@@ -844,7 +844,6 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
-    /** Accept decisions without checking their token: only when every writer of the approvals topic is trusted. */
     /**
      * The groups (from the identity token's groups claim) whose members may run admin operations
      * through the HTTP API and console: terminate, cancel, resume, restart, DLQ redrive. Needs
@@ -865,6 +864,7 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
+    /** Accept decisions without checking their token: only when every writer of the approvals topic is trusted. */
     public Builder disableApprovalTokenVerification() {
       this.approvalVerificationDisabled = true;
       return this;
