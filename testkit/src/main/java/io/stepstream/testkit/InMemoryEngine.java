@@ -324,12 +324,22 @@ final class InMemoryEngine implements AutoCloseable {
     return Optional.ofNullable(driver.<String, RunState>getKeyValueStore(OrchestratorTopology.RUNS_STORE).get(runId));
   }
 
-  /** The run's journal entries in the order they were recorded. */
+  /** The run's input: its {@code $input} journal entry, or the header's copy (a run stored by an older release). */
+  io.stepstream.avro.Payload input(RunState run) {
+    KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
+    return io.stepstream.internal.orchestrator.RunInputs.of(run, (id, name) -> journal.get(id + "\u0000" + name));
+  }
+
+  /** The run's journal entries in the order they were recorded (its input, which no code reaches, left out). */
   List<JournalEntry> journal(String runId) {
     List<JournalEntry> entries = new ArrayList<>();
     KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
     try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + "\u0000", new StringSerializer())) {
-      it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> entries.add(kv.value));
+      it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> {
+        if (!io.stepstream.internal.orchestrator.RunInputs.ENTRY.equals(kv.value.getName())) {
+          entries.add(kv.value);
+        }
+      });
     }
     entries.sort(Comparator.comparingLong((JournalEntry e) -> arrival.getOrDefault(runId + "\u0000" + e.getName(), Long.MAX_VALUE))
         .thenComparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));

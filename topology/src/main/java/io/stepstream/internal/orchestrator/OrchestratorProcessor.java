@@ -48,6 +48,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private long resumeDueAt;
   private boolean resumed;
   private long nextWatchdogAt;
+  /** Null when finished runs are kept forever. */
+  private RunExpiry expiry;
+  private long nextStoredRunsAt;
+  /** How often the stored-runs gauge is refreshed from the store's estimate. */
+  private static final long STORED_RUNS_EVERY_MS = 5_000;
 
   OrchestratorProcessor(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalGuard guard,
@@ -68,6 +73,10 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     this.context = context;
     runs = new RunStore(context.getStateStore(OrchestratorTopology.RUNS_STORE), context.getStateStore(OrchestratorTopology.JOURNAL_STORE));
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
+    if (settings.retention() != null) {
+      expiry = new RunExpiry(runs, timers, context.getStateStore(OrchestratorTopology.EXPIRY_STORE), settings.retention(), metrics);
+      runs.onFinished(expiry::onFinished);
+    }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
@@ -174,6 +183,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     // or (timers) by committed state that no uncommitted outcome can answer
     dispatcher.redispatchAbandoned();
     fireDueTimers(now);
+    if (expiry != null) {
+      expiry.tick(now);
+    }
+    if (now >= nextStoredRunsAt) {
+      nextStoredRunsAt = now + STORED_RUNS_EVERY_MS;
+      metrics.storedRuns(context.taskId().toString(), runs.approximateRuns());
+    }
     if (resumed && now >= nextWatchdogAt) {
       // a pass every half period, overdue at the pass after the one that first saw it: within watchdogAfter
       nextWatchdogAt = now + settings.watchdogAfter().toMillis() / 2;
@@ -229,6 +245,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   @Override
   public void close() {
+    if (context != null) {
+      metrics.storedRuns(context.taskId().toString(), -1); // another instance holds this task's runs now
+    }
     if (dispatcher != null) {
       dispatcher.cancelAll();
     }

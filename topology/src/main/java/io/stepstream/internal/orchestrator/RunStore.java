@@ -23,11 +23,18 @@ final class RunStore {
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, JournalEntry> journal;
   private final RunTraces traces;
+  private Consumer<RunState> onFinished = state -> {};
 
   RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
     this.runs = runs;
     this.journal = journal;
     this.traces = new RunTraces(runs::get);
+  }
+
+  /** Told each time a finished run's header is saved (retention schedules its expiry there). */
+  RunStore onFinished(Consumer<RunState> listener) {
+    this.onFinished = listener;
+    return this;
   }
 
   RunState run(String runId) {
@@ -39,6 +46,40 @@ final class RunStore {
   void save(RunState state) {
     runs.put(state.getRunId(), state);
     traces.remember(state);
+    if (RequestHandler.isFinished(state)) {
+      onFinished.accept(state);
+    }
+  }
+
+  /**
+   * Removes the run: its header and every journal entry (one prefix seek), each a changelog
+   * tombstone. Returns how many journal entries went.
+   */
+  int removeRun(String runId) {
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + SEPARATOR, KEYS)) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(journal::delete); // not while iterating
+    runs.delete(runId);
+    traces.forget(runId);
+    return keys.size();
+  }
+
+  /** Headers from {@code fromRunId} on (inclusive, key order), at most {@code limit}: a bounded slice of a sweep. */
+  java.util.List<RunState> runsFrom(String fromRunId, int limit) {
+    java.util.List<RunState> found = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, RunState> it = runs.range(fromRunId, null)) {
+      while (it.hasNext() && found.size() < limit) {
+        found.add(it.next().value);
+      }
+    }
+    return found;
+  }
+
+  /** RocksDB's estimate of the stored runs (cheap: no scan). */
+  long approximateRuns() {
+    return runs.approximateNumEntries();
   }
 
   /** Trace contexts of this task's runs (what their output records carry). */
