@@ -118,7 +118,7 @@ final class RequestHandler {
       return;
     }
     state.setCancelRequested(true);
-    state.setCancelReason(command.getReason());
+    state.setCancelReason(Outputs.cut(command.getReason())); // kept in the header, rewritten at every transition
     if (state.getStatus() == RunStatus.WAITING && state.getWakeAt() != null) {
       timers.cancel(state.getWakeAt(), runId);
     }

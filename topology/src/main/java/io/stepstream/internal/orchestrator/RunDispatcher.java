@@ -179,7 +179,7 @@ final class RunDispatcher implements ExecutionListener {
       state.setStatus(RunStatus.WAITING);
       state.setWakeAt(wakeAt);
       state.setWaitKind(REDISPATCH_WAIT);
-      state.setWaitingFor("dispatch " + attempt + " after: " + why);
+      state.setWaitingFor(Outputs.cut("dispatch " + attempt + " after: " + why));
       state.setUpdatedAt(outputs.now());
       store.save(state);
       timers.schedule(wakeAt, state.getRunId());
@@ -204,7 +204,7 @@ final class RunDispatcher implements ExecutionListener {
   void park(RunState state, String code, String why) {
     metrics.runParked(code);
     state.setStatus(RunStatus.PARKED);
-    state.setParkedReason(code + ": " + why);
+    state.setParkedReason(Outputs.cut(code + ": " + why));
     state.setWakeAt(null);
     state.setWaitKind(null);
     state.setWaitName(null);
