@@ -46,7 +46,7 @@ public final class EngineMetrics implements ExecutorMetrics {
   public final AtomicLong timersFired = new AtomicLong();
   /** Finished runs removed from the stores after the retention window ({@link RunExpiry}). */
   public final AtomicLong runsExpired = new AtomicLong();
-  /** Runs stored per task (RocksDB's estimate, refreshed by each task's tick): the sum is what this instance holds. */
+  /** Runs stored per task (refreshed by each task's tick; RocksDB's estimate until the task's resume scan counted them): the sum is what this instance holds. */
   private final ConcurrentMap<String, Long> storedRunsByTask = new ConcurrentHashMap<>();
 
   private final MeterRegistry registry;
@@ -77,7 +77,7 @@ public final class EngineMetrics implements ExecutorMetrics {
     counter("stepstream.timers.fired", timersFired, Tags.empty(), "Timers that woke a waiting run (sleeps, retry backoffs, deadlines)");
     counter("stepstream.runs.expired", runsExpired, Tags.empty(), "Finished runs removed from the stores after the retention window");
     meters.add(io.micrometer.core.instrument.Gauge.builder("stepstream.runs.stored", this, EngineMetrics::storedRuns).tags(tags)
-        .description("Runs in this instance's stores (finished ones until the retention window removes them); RocksDB's estimate")
+        .description("Runs in this instance's stores (finished ones until the retention window removes them); counted at each task's resume scan, RocksDB's estimate before it")
         .register(registry));
     timerLateness = timer("stepstream.timer.lateness", Tags.empty(), LATENESS_BUCKETS, "How late a timer fired after its due time");
     publishAcked = timer("stepstream.outcome.publish", Tags.of("result", "acked"), PUBLISH_BUCKETS, "Step outcome send to broker acknowledgement");
@@ -176,7 +176,7 @@ public final class EngineMetrics implements ExecutorMetrics {
   public String toString() {
     return "runsStarted=" + runsStarted + " runsFinished=" + runsFinished + " duplicateRequests=" + duplicateRequests
         + " duplicateOutcomes=" + duplicateOutcomes + " staleOutcomes=" + staleOutcomes + " deadLetters=" + deadLetters
-        + " resumedRuns=" + resumedRuns + " rerouted=" + rerouted + " runsExpired=" + runsExpired;
+        + " resumedRuns=" + resumedRuns + " rerouted=" + rerouted + " runsExpired=" + runsExpired + " storedRuns=" + storedRuns();
   }
 
   /** Counts by a key from a small vocabulary, each exported as one counter with the key as a tag. */

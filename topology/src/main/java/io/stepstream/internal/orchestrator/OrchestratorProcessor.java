@@ -188,7 +188,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     if (now >= nextStoredRunsAt) {
       nextStoredRunsAt = now + STORED_RUNS_EVERY_MS;
-      metrics.storedRuns(context.taskId().toString(), runs.approximateRuns());
+      metrics.storedRuns(context.taskId().toString(), runs.storedRuns());
     }
     if (resumed && now >= nextWatchdogAt) {
       // a pass every half period, overdue at the pass after the one that first saw it: within watchdogAfter

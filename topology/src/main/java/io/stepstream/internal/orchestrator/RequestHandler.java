@@ -195,6 +195,7 @@ final class RequestHandler {
             .setParentChildName(parent == null ? null : parent.childName())
             .build();
     metrics.runsStarted.incrementAndGet();
+    store.created();
     boolean hasEarlyInputs = early.adopt(state.getRunId());
     if (registry.find(request.getWorkflowType()).isEmpty()) {
       fail(state, "UNKNOWN_WORKFLOW_TYPE",

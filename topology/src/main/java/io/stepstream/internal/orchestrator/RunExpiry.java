@@ -44,6 +44,12 @@ final class RunExpiry {
   private final EngineMetrics metrics;
   private final int maxPerTick;
   private final int sweepBatch;
+  /**
+   * Nothing in the index is due before this (in memory; 0 after a restart): every entry is written
+   * for a time at or after the tick that writes it, so each tick reads from the last due time it took
+   * instead of stepping over the tombstones of every entry taken before.
+   */
+  private long floor;
   /** Next run id the sweep reads from; null once it went through every header. */
   private String sweepFrom = "";
 
@@ -65,20 +71,29 @@ final class RunExpiry {
 
   /** A finished run's header was saved: index it at its due time (the same key again if saved twice). */
   void onFinished(RunState state) {
-    index.schedule(dueAt(state), state.getRunId());
+    schedule(dueAt(state), state.getRunId());
+  }
+
+  private void schedule(long dueAt, String runId) {
+    floor = Math.min(floor, dueAt); // normally a no-op: due times lie ahead (a clock that stepped back, say)
+    index.schedule(dueAt, runId);
   }
 
   /** One tick: removes due runs (bounded), then sweeps a slice of the headers while a sweep is on. */
   void tick(long now) {
     int budget = maxPerTick;
-    for (TimerStore.Due due : index.takeDue(now, budget)) {
+    List<TimerStore.Due> taken = index.takeDue(floor, now, budget);
+    if (!taken.isEmpty()) {
+      floor = taken.get(taken.size() - 1).dueAt();
+    }
+    for (TimerStore.Due due : taken) {
       RunState state = store.run(due.runId());
       if (state == null || !RequestHandler.isFinished(state)) {
         continue; // already removed, or the id belongs to a new run now (it is indexed when it finishes)
       }
       long dueAt = dueAt(state);
       if (dueAt > now) {
-        index.schedule(dueAt, state.getRunId()); // the window is longer than when this entry was written
+        schedule(dueAt, state.getRunId()); // the window is longer than when this entry was written
       } else {
         remove(state);
         budget--;
@@ -106,7 +121,7 @@ final class RunExpiry {
         remove(state);
         removed++;
       } else if (indexStore.get(TimerStore.key(dueAt, state.getRunId())) == null) {
-        index.schedule(dueAt, state.getRunId()); // finished before the index existed, or under another window
+        schedule(dueAt, state.getRunId()); // finished before the index existed, or under another window
       }
     }
     // the smallest key after the last one read: run ids never contain NUL (RunStore.SEPARATOR)

@@ -24,6 +24,12 @@ final class RunStore {
   private final KeyValueStore<String, JournalEntry> journal;
   private final RunTraces traces;
   private Consumer<RunState> onFinished = state -> {};
+  /**
+   * Runs stored, exactly: counted by the resume scan's full read of the headers, then kept up by
+   * {@link #created} and {@link #removeRun}; -1 until that scan (RocksDB's estimate is used meanwhile:
+   * it counts rewritten keys until compaction, a run's header several times).
+   */
+  private long stored = -1;
 
   RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
     this.runs = runs;
@@ -61,6 +67,9 @@ final class RunStore {
       it.forEachRemaining(kv -> keys.add(kv.key));
     }
     keys.forEach(journal::delete); // not while iterating
+    if (runs.get(runId) != null && stored > 0) {
+      stored--;
+    }
     runs.delete(runId);
     traces.forget(runId);
     return keys.size();
@@ -77,10 +86,6 @@ final class RunStore {
     return found;
   }
 
-  /** RocksDB's estimate of the stored runs (cheap: no scan). */
-  long approximateRuns() {
-    return runs.approximateNumEntries();
-  }
 
   /** Trace contexts of this task's runs (what their output records carry). */
   RunTraces traces() {
@@ -127,12 +132,28 @@ final class RunStore {
     return entries;
   }
 
+  /** Every header, once (the resume scan on assignment); also counts them. */
   void forEachRun(Consumer<RunState> action) {
+    long n = 0;
     try (KeyValueIterator<String, RunState> it = runs.all()) {
       while (it.hasNext()) {
         KeyValue<String, RunState> kv = it.next();
         action.accept(kv.value);
+        n++;
       }
     }
+    stored = n;
+  }
+
+  /** A new run's header is about to be saved for the first time. */
+  void created() {
+    if (stored >= 0) {
+      stored++;
+    }
+  }
+
+  /** Runs stored: exact once the resume scan has counted them, RocksDB's estimate before. */
+  long storedRuns() {
+    return stored >= 0 ? stored : runs.approximateNumEntries();
   }
 }

@@ -72,6 +72,7 @@ class RetentionTest {
     harness.advanceWallClock(WINDOW.minusMinutes(1));
     harness.settle();
     assertThat(runs().get("r1")).as("inside the window the run is kept").isNotNull();
+    assertThat(harness.metrics.storedRuns()).as("the stored-runs gauge").isEqualTo(1);
 
     harness.advanceWallClock(Duration.ofMinutes(2));
     harness.settle();
@@ -80,6 +81,7 @@ class RetentionTest {
     assertThat(keysMentioning(harness.store(OrchestratorTopology.TIMERS_STORE), "r1")).isEmpty();
     assertThat(keysMentioning(harness.store(OrchestratorTopology.EXPIRY_STORE), "r1")).isEmpty();
     assertThat(harness.metrics.runsExpired.get()).isEqualTo(1);
+    assertThat(harness.metrics.storedRuns()).isZero();
     assertThat(harness.deadLetterRecords()).as("expiry writes no dead letters").isEmpty();
   }
 
