@@ -79,6 +79,12 @@ final class RunDispatcher implements ExecutionListener {
     if (input == null) {
       input = firstInput;
     }
+    if (state.getInput() != null) {
+      // a run stored by an older release: its input moves to the journal once, so the header saved
+      // below (and at every later transition) no longer carries it
+      store.recordIfAbsent(RunInputs.entry(state.getRunId(), state.getInput(), outputs.now()));
+      state.setInput(null);
+    }
     state.setGeneration(state.getGeneration() + 1);
     state.setExecutionId(ExecutionIds.next());
     state.setStatus(RunStatus.RUNNING);

@@ -200,6 +200,8 @@ class RetentionTest {
       assertThat(r.getStatus()).isEqualTo(RunStatus.COMPLETED);
       assertThat(PayloadCodec.decode(r.getOutput(), String.class)).isEqualTo("FROM THE HEADER");
     });
+    assertThat(runs().get("legacy").getInput()).as("moved out of the header at its first dispatch").isNull();
+    assertThat(PayloadCodec.decode(journal().get("legacy\u0000" + RunInputs.ENTRY).getValue(), String.class)).isEqualTo("from the header");
   }
 
   private static RunState.Builder header(String runId, RunStatus status, long at) {
