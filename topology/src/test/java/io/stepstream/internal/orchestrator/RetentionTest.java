@@ -167,6 +167,25 @@ class RetentionTest {
   }
 
   @Test
+  void anIndexEntryWrittenUnderAShorterWindowDoesNotRemoveARunTheCurrentWindowStillKeeps() {
+    given(Duration.ofHours(3));
+    // finished 2 h ago and indexed under a 1 h window (an engine that ran with --retention 1h before)
+    long finished = OrchestratorHarness.START.minus(Duration.ofHours(2)).toEpochMilli();
+    runs().put("r-long", header("r-long", RunStatus.COMPLETED, finished).build());
+    KeyValueStore<Bytes, String> index = harness.store(OrchestratorTopology.EXPIRY_STORE);
+    index.put(TimerStore.key(finished + Duration.ofHours(1).toMillis(), "r-long"), "r-long");
+
+    harness.advanceWallClock(TICK);
+    harness.settle();
+    assertThat(runs().get("r-long")).as("due under the old window, not under the current one").isNotNull();
+
+    harness.advanceWallClock(Duration.ofMinutes(61)); // 3 h after it finished
+    harness.settle();
+    assertThat(runs().get("r-long")).isNull();
+    assertThat(keysMentioning(index, "r-long")).isEmpty();
+  }
+
+  @Test
   void theRunHeaderCarriesNoCopyOfALargeInput() {
     given(WINDOW);
     String large = "x".repeat(500_000);
