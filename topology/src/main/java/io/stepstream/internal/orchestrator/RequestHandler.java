@@ -197,12 +197,6 @@ final class RequestHandler {
     metrics.runsStarted.incrementAndGet();
     store.created();
     boolean hasEarlyInputs = early.adopt(state.getRunId());
-    if (registry.find(request.getWorkflowType()).isEmpty()) {
-      fail(state, "UNKNOWN_WORKFLOW_TYPE",
-          "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
-              + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow");
-      return;
-    }
     int size = runStateSizeBound(state, request.getInput());
     if (size > outputs.recordLimit().bytes()) {
       fail(state, "INPUT_TOO_LARGE",
@@ -212,8 +206,15 @@ final class RequestHandler {
       return;
     }
     if (request.getInput() != null) {
-      // once, in the journal: the header is rewritten at every transition and must not carry it (RunInputs)
+      // once, in the journal: the header is rewritten at every transition and must not carry it (RunInputs);
+      // kept also when the run fails at once below: it is what the run was asked to do
       store.recordIfAbsent(RunInputs.entry(state.getRunId(), request.getInput(), now));
+    }
+    if (registry.find(request.getWorkflowType()).isEmpty()) {
+      fail(state, "UNKNOWN_WORKFLOW_TYPE",
+          "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
+              + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow");
+      return;
     }
     outputs.audit(state, AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
     dispatcher.dispatchFirst(state, request.getInput(), hasEarlyInputs);
