@@ -62,7 +62,7 @@ public final class HistorySource {
     return applicationId + "-" + OrchestratorTopology.JOURNAL_STORE + "-changelog";
   }
 
-  /** The run store's changelog topic (workflow type, input, status) of an engine with this application id. */
+  /** The run store's changelog topic (workflow type, status; the input only for runs stored by older releases) of an engine with this application id. */
   public static String runsChangelog(String applicationId) {
     return applicationId + "-" + OrchestratorTopology.RUNS_STORE + "-changelog";
   }
