@@ -131,6 +131,19 @@ class RetentionTest {
   }
 
   @Test
+  void aZeroWindowRemovesARunAtTheFirstTickAfterItFinished() {
+    given(Duration.ZERO);
+    harness.request("r0", "echo", "hello");
+    harness.settle();
+    assertThat(harness.results()).hasSize(1);
+    assertThat(runs().get("r0")).as("finished, but no tick yet").isNotNull();
+    harness.advanceWallClock(TICK);
+    harness.settle();
+    assertThat(runs().get("r0")).isNull();
+    assertThat(journalNames("r0")).isEmpty();
+  }
+
+  @Test
   void withoutARetentionWindowFinishedRunsAreKept() {
     given(null);
     harness.request("r1", "echo", "hello");
