@@ -217,6 +217,7 @@ final class AdminCommands {
     private static boolean isKeptInput(JournalEntry e) {
       String name = e.getName();
       return e.getKind() == EntryKind.EARLY_INPUTS
+          || e.getKind() == EntryKind.INPUT // the run's input ($input): the restarted run gets the same one
           || e.getKind() == EntryKind.CHILD_START
           || e.getKind() == EntryKind.CHILD_RESULT
           || (e.getKind() == EntryKind.DECISION && name.startsWith(WaitResolver.DECISION_PREFIX))
