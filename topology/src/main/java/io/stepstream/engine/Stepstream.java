@@ -650,12 +650,6 @@ public final class Stepstream implements AutoCloseable {
     private String httpAdvertisedHost;
     /** Tests only (not API): who may use the query routes, instead of what {@code httpAuth()} picks. */
     private io.stepstream.internal.http.HttpAuth httpAuthOverride;
-
-    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
-    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
-      this.httpAuthOverride = auth;
-      return this;
-    }
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private boolean jmx;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
@@ -1083,6 +1077,12 @@ public final class Stepstream implements AutoCloseable {
      */
     public Builder httpAdvertisedHost(String host) {
       this.httpAdvertisedHost = host == null || host.isBlank() ? null : host.strip();
+      return this;
+    }
+
+    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
+    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
+      this.httpAuthOverride = auth;
       return this;
     }
 
