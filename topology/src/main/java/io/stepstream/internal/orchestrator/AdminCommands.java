@@ -133,6 +133,7 @@ final class AdminCommands {
       timers.cancel(state.getWakeAt(), runId);
     }
     int removed = 0;
+    int deleted = 0;
     for (JournalEntry entry : journal.values()) {
       if (!cut.removes(entry)) {
         continue;
@@ -141,6 +142,7 @@ final class AdminCommands {
         withdrawApprovalRequest(entry); // asked, never answered: not pending any more (the run asks again if it gets there)
       }
       store.delete(runId, entry.getName());
+      deleted++;
       if (entry.getKind() != EntryKind.HEARTBEAT) {
         removed++;
       }
@@ -153,7 +155,7 @@ final class AdminCommands {
         .setStep(fromStep)
         .setDetail(Outputs.cut("restart from step '" + fromStep + "' requested" + by(command) + " while " + was + reason(command)
             + "; " + removed + " journal entries removed (the step and everything recorded after it), "
-            + (journal.size() - removed) + " kept" + (RequestHandler.isFinished(state) ? "; the run will write a new result" : "")))
+            + (journal.size() - deleted) + " kept" + (RequestHandler.isFinished(state) ? "; the run will write a new result" : "")))
         .setCommandId(command.getCommandId())
         .setGeneration(state.getGeneration() + 1));
     dispatcher.dispatch(state);
