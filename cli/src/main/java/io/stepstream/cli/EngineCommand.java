@@ -114,6 +114,12 @@ final class EngineCommand implements Callable<Integer> {
           + " (terminate, cancel, resume, restart, DLQ redrive); repeatable. Needs --identity-jwks.")
   List<String> httpAdminGroups = new ArrayList<>();
 
+  @Option(names = "--retention", paramLabel = "WINDOW",
+      description = "How long finished runs stay in the engine's stores (and a request for their run id is a duplicate): e.g. 7d, 12h,"
+          + " 30m, 45s, an ISO-8601 duration (P7D), 0 (removed as soon as they finish) or forever (also -1)."
+          + " Default: the results topic's retention.ms.")
+  String retention;
+
   @Mixin WireFormatOption wireFormat;
 
   @Override
@@ -134,6 +140,14 @@ final class EngineCommand implements Callable<Integer> {
     }
     if (stateDir != null) {
       builder.stateDir(stateDir);
+    }
+    if (retention != null) {
+      Duration window = parseRetention(retention, spec);
+      if (window == null) {
+        builder.retainFinishedRunsForever();
+      } else {
+        builder.retention(window);
+      }
     }
     streamsConfig.forEach(builder::streamsConfig);
     if (identityJwks != null) {
@@ -202,6 +216,40 @@ final class EngineCommand implements Callable<Integer> {
   /** {@code --wire-format}, or null for the default. */
   WireFormat wireFormat() {
     return wireFormat.parsed();
+  }
+
+  /** {@code --retention}: a window, or null for forever. */
+  static Duration parseRetention(String value, CommandSpec spec) {
+    String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+    if (v.equals("forever") || v.equals("-1")) {
+      return null;
+    }
+    try {
+      if (v.startsWith("p")) {
+        Duration d = Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+        if (!d.isNegative()) {
+          return d;
+        }
+      } else if (v.equals("0")) {
+        return Duration.ZERO;
+      } else if (v.length() > 1) {
+        long n = Long.parseLong(v.substring(0, v.length() - 1));
+        Duration d = switch (v.charAt(v.length() - 1)) {
+          case 'd' -> Duration.ofDays(n);
+          case 'h' -> Duration.ofHours(n);
+          case 'm' -> Duration.ofMinutes(n);
+          case 's' -> Duration.ofSeconds(n);
+          default -> null;
+        };
+        if (d != null && !d.isNegative()) {
+          return d;
+        }
+      }
+    } catch (RuntimeException e) {
+      // said below
+    }
+    throw new ParameterException(spec.commandLine(),
+        "--retention " + value + ": expected e.g. 7d, 12h, 30m, 45s, P7D, 0 (removed as soon as they finish) or forever");
   }
 
   /** {@code --http-bind HOST:PORT}, or null for {@code off}. */

@@ -47,6 +47,31 @@ class EngineCommandTest {
   }
 
   @Test
+  void retentionTakesDaysHoursMinutesSecondsIsoZeroOrForever() {
+    EngineCommand command = parse("--workflows", "w.jar", "--retention", "7d");
+    assertThat(command.retention).isEqualTo("7d");
+    assertThat(EngineCommand.parseRetention("7d", command.spec)).isEqualTo(java.time.Duration.ofDays(7));
+    assertThat(EngineCommand.parseRetention("12h", command.spec)).isEqualTo(java.time.Duration.ofHours(12));
+    assertThat(EngineCommand.parseRetention("30m", command.spec)).isEqualTo(java.time.Duration.ofMinutes(30));
+    assertThat(EngineCommand.parseRetention("45s", command.spec)).isEqualTo(java.time.Duration.ofSeconds(45));
+    assertThat(EngineCommand.parseRetention("PT36H", command.spec)).isEqualTo(java.time.Duration.ofHours(36));
+    assertThat(EngineCommand.parseRetention("0", command.spec)).isZero();
+    assertThat(EngineCommand.parseRetention("forever", command.spec)).isNull();
+    assertThat(EngineCommand.parseRetention("-1", command.spec)).isNull();
+    assertThat(parse("--workflows", "w.jar").retention).as("default: the results topic's retention.ms").isNull();
+  }
+
+  @Test
+  void aMalformedRetentionIsRefusedWithTheExpectedForm() {
+    EngineCommand command = parse("--workflows", "w.jar");
+    for (String bad : new String[] {"7", "7w", "-3d", "soon", "P-1D"}) {
+      assertThatThrownBy(() -> EngineCommand.parseRetention(bad, command.spec))
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("expected e.g. 7d");
+    }
+  }
+
+  @Test
   void aSettingTheEngineRefusesIsPrintedAsItsMessageWithoutAStackTrace() {
     java.io.StringWriter err = new java.io.StringWriter();
     CommandLine cli = StepstreamCli.commandLine();

@@ -45,6 +45,15 @@ public final class BenchEngine implements Callable<Integer> {
           + " (default: $STEPSTREAM_APPROVAL_SECRET, else the benchmark secret the generator also defaults to).")
   String approvalSecret;
 
+  @Option(names = "--retention-s", paramLabel = "SECONDS",
+      description = "Stepstream.Builder.retention: finished runs leave the stores this long after they end (default: the results topic's retention.ms).")
+  Long retentionSeconds;
+
+  @Option(names = "--soak-stats-every-s", paramLabel = "SECONDS",
+      description = "Every this many seconds print a SOAK_STATS line: heap after GC (System.gc(), MemoryMXBean), state dir on disk (du),"
+          + " stored runs and expired runs (the soak benchmark reads them). Off by default.")
+  Integer soakStatsEverySeconds;
+
   @Mixin EngineOptions engine = new EngineOptions();
 
   public static void main(String[] args) {
@@ -67,7 +76,13 @@ public final class BenchEngine implements Callable<Integer> {
     EngineOptions.benchDefaults(builder, approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET);
     // slow-steps keeps one thread per in-flight step: size for it unless told otherwise
     engine.apply(builder, Scenario.SLOW_STEPS_EXECUTOR_THREADS);
+    if (retentionSeconds != null) {
+      builder.retention(java.time.Duration.ofSeconds(retentionSeconds));
+    }
     Stepstream instance = builder.build().start();
+    if (soakStatsEverySeconds != null) {
+      SoakStats.startPrinting(instance, state, soakStatsEverySeconds);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Path cleanup = tmp;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

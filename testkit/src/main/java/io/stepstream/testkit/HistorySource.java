@@ -4,6 +4,7 @@ import io.stepstream.avro.JournalEntry;
 import io.stepstream.avro.RunState;
 import io.stepstream.internal.codec.Envelopes;
 import io.stepstream.internal.orchestrator.OrchestratorTopology;
+import io.stepstream.internal.orchestrator.RunInputs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ public final class HistorySource {
     return applicationId + "-" + OrchestratorTopology.JOURNAL_STORE + "-changelog";
   }
 
-  /** The run store's changelog topic (workflow type, input, status) of an engine with this application id. */
+  /** The run store's changelog topic (workflow type, status; the input only for runs stored by older releases) of an engine with this application id. */
   public static String runsChangelog(String applicationId) {
     return applicationId + "-" + OrchestratorTopology.RUNS_STORE + "-changelog";
   }
@@ -116,8 +117,10 @@ public final class HistorySource {
         throw new IllegalArgumentException("run " + runId + " is not in " + runsChangelog(applicationId)
             + " (a wrong run id or application id? the engine's application id is " + applicationId + ")");
       }
-      List<JournalEntry> entries = new ArrayList<>(journals.getOrDefault(runId, Map.of()).values());
-      histories.add(new WorkflowHistory(runId, run.getWorkflowType(), run.getInput(), entries, run.getStatus()));
+      Map<String, JournalEntry> journal = new LinkedHashMap<>(journals.getOrDefault(runId, Map.of()));
+      // the $input entry, or the header's copy for a run stored by an older release
+      io.stepstream.avro.Payload input = RunInputs.take(run, journal);
+      histories.add(new WorkflowHistory(runId, run.getWorkflowType(), input, new ArrayList<>(journal.values()), run.getStatus()));
     }
     return histories;
   }

@@ -324,13 +324,21 @@ final class InMemoryEngine implements AutoCloseable {
     return Optional.ofNullable(driver.<String, RunState>getKeyValueStore(OrchestratorTopology.RUNS_STORE).get(runId));
   }
 
-  /** The run's journal entries in the order they were recorded. */
+  /** The run's input: its {@code $input} journal entry, or the header's copy (a run stored by an older release). */
+  io.stepstream.avro.Payload input(RunState run) {
+    KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
+    return io.stepstream.internal.orchestrator.RunInputs.of(run, (id, name) -> journal.get(id + "\u0000" + name));
+  }
+
+  /** The run's journal entries in the order they were recorded (its input, which no code reaches, left out). */
   List<JournalEntry> journal(String runId) {
     List<JournalEntry> entries = new ArrayList<>();
     KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
     try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + "\u0000", new StringSerializer())) {
       it.forEachRemaining((KeyValue<String, JournalEntry> kv) -> {
-        if (!io.stepstream.internal.query.RunViews.RESULT_ENTRY.equals(kv.value.getName())) { // the engine's copy of the result, for queries
+        String name = kv.value.getName();
+        // the engine's copies for queries (the result) and of the request (the input) are not what the workflow recorded
+        if (!io.stepstream.internal.query.RunViews.RESULT_ENTRY.equals(name) && !io.stepstream.internal.orchestrator.RunInputs.ENTRY.equals(name)) {
           entries.add(kv.value);
         }
       });

@@ -273,7 +273,7 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   /** The run's history as a {@link WorkflowReplayer} replays it. */
   public WorkflowHistory history(String runId) {
     RunState run = state(runId);
-    return new WorkflowHistory(runId, run.getWorkflowType(), run.getInput(), engine.journal(runId), run.getStatus());
+    return new WorkflowHistory(runId, run.getWorkflowType(), engine.input(run), engine.journal(runId), run.getStatus());
   }
 
   /**

@@ -102,6 +102,8 @@ public final class Stepstream implements AutoCloseable {
   private KafkaStreams streams;
   private WorkflowClient client;
   private RecordLimit recordLimit;
+  /** Finished runs are removed this long after they end; null: kept forever (ADR 0015). */
+  private Duration retention;
   private WireCodec wire;
   private io.stepstream.internal.console.ConsoleRoutes console;
 
@@ -148,7 +150,9 @@ public final class Stepstream implements AutoCloseable {
         return t;
       });
       ResumeMarkers markers = (partition, markerId) -> markerSender.execute(() -> publisher.sendMarker(partition, markerId));
-      var settings = config.orchestratorSettings().withRecordLimit(recordLimit);
+      var settings = config.orchestratorSettings().withRecordLimit(recordLimit).withRetention(retention);
+      LOG.info("finished runs are removed from the stores {} after they end (retention; a request for a removed run id starts a new run)",
+          io.stepstream.internal.engine.RetentionWindow.describe(retention));
       ApprovalGuard guard = approvalGuard();
       var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, guard, markers, wire);
       streams = new KafkaStreams(topology, streamsConfig());
@@ -477,7 +481,20 @@ public final class Stepstream implements AutoCloseable {
       config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
+      retention = config.retentionChosen ? config.retention : readRetention(admin);
       io.stepstream.internal.engine.EmitTopicCheck.requireExisting(admin, config.emitTopics(), bootstrapServers);
+    }
+  }
+
+  /** Retention of finished runs when none was configured: the results topic's retention.ms (ADR 0015). */
+  private Duration readRetention(Admin admin) throws Exception {
+    try {
+      return io.stepstream.internal.engine.RetentionWindow.ofResultsTopic(admin, config.topics());
+    } catch (java.util.concurrent.ExecutionException e) {
+      RuntimeException clear = AccessErrors.describe(e, clientConfig(), "DESCRIBE_CONFIGS", null,
+          "so this engine cannot read retention.ms of " + config.topics().results() + " (the default retention of finished runs);"
+              + " grant it, or set the retention explicitly (Stepstream.Builder.retention, --retention)");
+      throw clear != null ? clear : e;
     }
   }
 
@@ -633,6 +650,9 @@ public final class Stepstream implements AutoCloseable {
     private Duration outcomeAckTimeout = Duration.ofSeconds(30);
     private Duration resumeDelay = Duration.ofSeconds(30);
     private Duration earlyInputTtl = Duration.ofMinutes(10);
+    /** Set by retention(...) or retainFinishedRunsForever(); else the results topic's retention.ms is used. */
+    private boolean retentionChosen;
+    private Duration retention;
     private int maxRedispatches = 5;
     private boolean stackTracesInResults;
     private Duration watchdogAfter = Duration.ofMinutes(2);
@@ -653,12 +673,6 @@ public final class Stepstream implements AutoCloseable {
     private String httpAdvertisedHost;
     /** Tests only (not API): who may use the query routes, instead of what {@code httpAuth()} picks. */
     private io.stepstream.internal.http.HttpAuth httpAuthOverride;
-
-    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
-    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
-      this.httpAuthOverride = auth;
-      return this;
-    }
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private boolean jmx;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
@@ -1000,6 +1014,39 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /**
+     * How long a finished run (completed, failed, cancelled) stays in the engine's stores after it
+     * ended; then its state, journal and timers are removed, with tombstones in their changelogs
+     * (ADR 0015). While a run is stored, a request for its run id is a duplicate
+     * ({@code DUPLICATE_REQUEST}, nothing starts); after, the same run id starts a new run. Runs that
+     * have not finished (running, waiting, parked) are never removed.
+     *
+     * <p>Default: the results topic's {@code retention.ms}, read from the cluster at start (7 days on
+     * a default broker), so a run is kept as long as its result; {@code -1} there keeps runs forever.
+     * {@link Duration#ZERO}: removed as soon as they finish (duplicates are then recognised only while
+     * a run is unfinished).
+     *
+     * <pre>{@code
+     * Stepstream.builder().retention(Duration.ofDays(3))
+     * }</pre>
+     */
+    public Builder retention(Duration window) {
+      if (window == null || window.isNegative()) {
+        throw new IllegalArgumentException("retention must be zero or positive, was " + window
+            + "; to keep finished runs forever use retainFinishedRunsForever()");
+      }
+      this.retention = window;
+      this.retentionChosen = true;
+      return this;
+    }
+
+    /** Finished runs are never removed from the stores (they grow with every run ever started; see {@link #retention}). */
+    public Builder retainFinishedRunsForever() {
+      this.retention = null;
+      this.retentionChosen = true;
+      return this;
+    }
+
+    /**
      * Whether failed runs' results carry the Java stack trace of the failure (default false). Callers
      * get the error type (a code the workflow chose with {@link io.stepstream.WorkflowFailure}, or the
      * exception's class), message and details; the stack trace is for the workflow's developers: the
@@ -1073,6 +1120,12 @@ public final class Stepstream implements AutoCloseable {
      */
     public Builder httpAdvertisedHost(String host) {
       this.httpAdvertisedHost = host == null || host.isBlank() ? null : host.strip();
+      return this;
+    }
+
+    /** Tests only: see {@code io.stepstream.engine.EngineTestHooks} in the test sources. */
+    Builder httpAuthForTests(io.stepstream.internal.http.HttpAuth auth) {
+      this.httpAuthOverride = auth;
       return this;
     }
 

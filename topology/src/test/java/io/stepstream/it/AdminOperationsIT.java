@@ -49,6 +49,8 @@ class AdminOperationsIT {
   static final CountDownLatch RELEASE_STEP = new CountDownLatch(1);
   static final AtomicInteger A_RUNS = new AtomicInteger();
   static volatile boolean fixed;
+  /** A deployment that added an unnamed recorded value before the first step: replaying older runs parks them. */
+  static volatile boolean drift;
 
   @BeforeAll
   static void start() throws Exception {
@@ -83,6 +85,14 @@ class AdminOperationsIT {
                 return "C-fixed";
               });
               return a + b + c;
+            })
+            .register("drifty", String.class, (ctx, in) -> {
+              if (drift) {
+                ctx.now();
+              }
+              ctx.step("a", String.class, s -> "A");
+              ctx.sleep("nap", Duration.ofSeconds(15)); // time to deploy the "faulty" code before the timers fire
+              return ctx.step("c", String.class, s -> "C " + in);
             })
             .register("waiter", String.class, (ctx, in) -> "got " + ctx.awaitEvent("go", Integer.class, Duration.ofMinutes(5)))
             .build()
@@ -168,6 +178,37 @@ class AdminOperationsIT {
         .satisfies(e -> assertThat(e.getDetail()).contains("by ops-bob").contains(PREFIX + ".dlq-" + letter.ref()));
     assertThat(client.deadLetters().list(DeadLetterQuery.newest(10).runId("late-1")).deadLetters())
         .singleElement().satisfies(d -> assertThat(d.redriven()).isTrue());
+  }
+
+  @Test
+  void parkedRunsCanBeResumedOneByOneOrInBulkCancelledAndTerminated() throws Exception {
+    WorkflowClient client = engine.client();
+    List<String> ids = List.of("drift-1", "drift-2", "drift-3", "drift-4");
+    java.util.Map<String, RunHandle> runs = new java.util.HashMap<>();
+    for (String id : ids) {
+      runs.put(id, client.start("drifty", id, id));
+    }
+    for (String id : ids) {
+      awaitEvents(id, e -> e.getType() == AuditEventType.RUN_WAITING);
+    }
+    drift = true; // the faulty deployment: when their timers fire, the replays do not match and the runs park
+    for (String id : ids) {
+      awaitEvents(id, e -> e.getType() == AuditEventType.RUN_PARKED);
+    }
+    drift = false; // the fix
+
+    assertThat(client.resume("drift-1", Duration.ofSeconds(30)).accepted()).isTrue();
+    assertThat(client.cancel("drift-2", "not needed any more", Duration.ofSeconds(30)).accepted()).isTrue();
+    assertThat(client.terminate("drift-3", "stop it").accepted()).isTrue();
+    client.resumeParked(java.util.Optional.of("drifty"), "ops-alice");
+
+    assertThat(runs.get("drift-1").await(Duration.ofSeconds(60)).output(String.class)).isEqualTo("C drift-1");
+    assertThat(runs.get("drift-2").await(Duration.ofSeconds(60)).status()).isEqualTo(RunStatus.CANCELLED);
+    assertThat(runs.get("drift-3").await(Duration.ofSeconds(60)).status()).isEqualTo(RunStatus.TERMINATED);
+    assertThat(runs.get("drift-4").await(Duration.ofSeconds(60)).output(String.class)).isEqualTo("C drift-4");
+    assertThat(awaitEvents("drift-4", e -> e.getType() == AuditEventType.RESUME_REQUESTED))
+        .filteredOn(e -> e.getType() == AuditEventType.RESUME_REQUESTED).singleElement()
+        .satisfies(e -> assertThat(e.getDetail()).contains("by ops-alice").contains("resume of all parked runs of type drifty"));
   }
 
   @Test

@@ -125,7 +125,8 @@ public final class OrchestratorHarness implements AutoCloseable {
    */
   public void restartWith(ApprovalGuard guard) {
     Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores = new HashMap<>();
-    for (String name : List.of(OrchestratorTopology.RUNS_STORE, OrchestratorTopology.JOURNAL_STORE, OrchestratorTopology.TIMERS_STORE)) {
+    for (String name : List.of(OrchestratorTopology.RUNS_STORE, OrchestratorTopology.JOURNAL_STORE, OrchestratorTopology.TIMERS_STORE,
+        OrchestratorTopology.EXPIRY_STORE)) {
       List<org.apache.kafka.streams.KeyValue<Object, Object>> entries = new ArrayList<>();
       try (var all = driver.<Object, Object>getKeyValueStore(name).all()) {
         all.forEachRemaining(entries::add);

@@ -108,13 +108,13 @@ public final class EngineHttp {
   }
 
   /**
-   * The JSON of a 200 answer; null for 404 when {@code notFoundIsEmpty}; else the engine's error as
+   * The JSON of a 200 answer; null for the engine's 404 "no run ..." when {@code notFoundIsEmpty}; else the engine's error as
    * an exception ({@link NotAuthorizedException} for 401/403, {@link EngineQueryException} otherwise).
    */
   public JsonNode getJson(String pathAndQuery, boolean notFoundIsEmpty) {
     Answer answer = get(pathAndQuery);
-    if (answer.status() == 404 && notFoundIsEmpty) {
-      return null;
+    if (answer.status() == 404 && notFoundIsEmpty && errorOf(answer).startsWith("no run ")) {
+      return null; // the engine knows no such run (not: a server without the query API, which is an error below)
     }
     check(answer);
     try {

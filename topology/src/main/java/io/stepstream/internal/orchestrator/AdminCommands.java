@@ -134,6 +134,7 @@ final class AdminCommands {
       timers.cancel(state.getWakeAt(), runId);
     }
     int removed = 0;
+    int deleted = 0;
     for (JournalEntry entry : journal.values()) {
       if (!cut.removes(entry)) {
         continue;
@@ -142,6 +143,7 @@ final class AdminCommands {
         withdrawApprovalRequest(entry); // asked, never answered: not pending any more (the run asks again if it gets there)
       }
       store.delete(runId, entry.getName());
+      deleted++;
       if (entry.getKind() != EntryKind.HEARTBEAT) {
         removed++;
       }
@@ -155,7 +157,7 @@ final class AdminCommands {
         .setStep(fromStep)
         .setDetail(Outputs.cut("restart from step '" + fromStep + "' requested" + by(command) + " while " + was + reason(command)
             + "; " + removed + " journal entries removed (the step and everything recorded after it), "
-            + (journal.size() - removed) + " kept" + (RequestHandler.isFinished(state) ? "; the run will write a new result" : "")))
+            + (journal.size() - deleted) + " kept" + (RequestHandler.isFinished(state) ? "; the run will write a new result" : "")))
         .setCommandId(command.getCommandId())
         .setGeneration(state.getGeneration() + 1));
     dispatcher.dispatch(state);
@@ -217,6 +219,7 @@ final class AdminCommands {
     private static boolean isKeptInput(JournalEntry e) {
       String name = e.getName();
       return e.getKind() == EntryKind.EARLY_INPUTS
+          || e.getKind() == EntryKind.INPUT // the run's input ($input): the restarted run gets the same one
           || e.getKind() == EntryKind.CHILD_START
           || e.getKind() == EntryKind.CHILD_RESULT
           || (e.getKind() == EntryKind.DECISION && name.startsWith(WaitResolver.DECISION_PREFIX))

@@ -46,6 +46,10 @@ public final class EngineMetrics implements ExecutorMetrics {
   /** External records moved to their run's home partition (placed by a non-Java partitioner). */
   public final AtomicLong rerouted = new AtomicLong();
   public final AtomicLong timersFired = new AtomicLong();
+  /** Finished runs removed from the stores after the retention window ({@link RunExpiry}). */
+  public final AtomicLong runsExpired = new AtomicLong();
+  /** Runs stored per task (refreshed by each task's tick; RocksDB's estimate until the task's resume scan counted them): the sum is what this instance holds. */
+  private final ConcurrentMap<String, Long> storedRunsByTask = new ConcurrentHashMap<>();
 
   private final MeterRegistry registry;
   private final Tags tags;
@@ -73,6 +77,10 @@ public final class EngineMetrics implements ExecutorMetrics {
     counter("stepstream.runs.resumed", resumedRuns, Tags.empty(), "Runs dispatched again after a restart, rebalance or lost execution");
     counter("stepstream.records.rerouted", rerouted, Tags.empty(), "External records moved to their run's home partition");
     counter("stepstream.timers.fired", timersFired, Tags.empty(), "Timers that woke a waiting run (sleeps, retry backoffs, deadlines)");
+    counter("stepstream.runs.expired", runsExpired, Tags.empty(), "Finished runs removed from the stores after the retention window");
+    meters.add(io.micrometer.core.instrument.Gauge.builder("stepstream.runs.stored", this, EngineMetrics::storedRuns).tags(tags)
+        .description("Runs in this instance's stores (finished ones until the retention window removes them); counted at each task's resume scan, RocksDB's estimate before it")
+        .register(registry));
     timerLateness = timer("stepstream.timer.lateness", Tags.empty(), LATENESS_BUCKETS, "How late a timer fired after its due time");
     publishAcked = timer("stepstream.outcome.publish", Tags.of("result", "acked"), PUBLISH_BUCKETS, "Step outcome send to broker acknowledgement");
     publishFailed = timer("stepstream.outcome.publish", Tags.of("result", "failed"), PUBLISH_BUCKETS, "Step outcome send to broker acknowledgement");
@@ -92,6 +100,20 @@ public final class EngineMetrics implements ExecutorMetrics {
   /** A run was parked; {@code reason} is its code (NON_DETERMINISM, REDISPATCH_LIMIT, ...). */
   void runParked(String reason) {
     parkedByReason.increment(reason);
+  }
+
+  /** A task's run count (its runs store's estimate); {@code -1}: the task is closed here. */
+  void storedRuns(String taskId, long count) {
+    if (count < 0) {
+      storedRunsByTask.remove(taskId);
+    } else {
+      storedRunsByTask.put(taskId, count);
+    }
+  }
+
+  /** Runs stored by this instance's tasks (an estimate: RocksDB's, as of each task's last refresh). */
+  public long storedRuns() {
+    return storedRunsByTask.values().stream().mapToLong(Long::longValue).sum();
   }
 
   void timerFired(long lateByMs) {
@@ -156,7 +178,7 @@ public final class EngineMetrics implements ExecutorMetrics {
   public String toString() {
     return "runsStarted=" + runsStarted + " runsFinished=" + runsFinished + " duplicateRequests=" + duplicateRequests
         + " duplicateOutcomes=" + duplicateOutcomes + " staleOutcomes=" + staleOutcomes + " deadLetters=" + deadLetters
-        + " resumedRuns=" + resumedRuns + " rerouted=" + rerouted;
+        + " resumedRuns=" + resumedRuns + " rerouted=" + rerouted + " runsExpired=" + runsExpired + " storedRuns=" + storedRuns();
   }
 
   /** Counts by a key from a small vocabulary, each exported as one counter with the key as a tag. */

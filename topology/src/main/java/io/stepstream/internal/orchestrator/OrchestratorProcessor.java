@@ -49,6 +49,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private long resumeDueAt;
   private boolean resumed;
   private long nextWatchdogAt;
+  /** Null when finished runs are kept forever. */
+  private RunExpiry expiry;
+  private long nextStoredRunsAt;
+  /** How often the stored-runs gauge is refreshed from the store's estimate. */
+  private static final long STORED_RUNS_EVERY_MS = 5_000;
 
   OrchestratorProcessor(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, OrchestratorTopology.Settings settings, ApprovalGuard guard,
@@ -71,6 +76,10 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
         context.getStateStore(OrchestratorTopology.RUNS_BY_TIME_STORE));
     runs.backfillIndexIfEmpty(); // queries: runs stored before the index existed
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
+    if (settings.retention() != null) {
+      expiry = new RunExpiry(runs, timers, context.getStateStore(OrchestratorTopology.EXPIRY_STORE), settings.retention(), metrics);
+      runs.onFinished(expiry::onFinished);
+    }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
@@ -193,6 +202,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     dispatcher.redispatchAbandoned();
     fireDueTimers(now);
     admin.resumeSomeParked(); // a RESUME_PARKED command's backlog, bounded per tick
+    if (expiry != null) {
+      expiry.tick(now);
+    }
+    if (now >= nextStoredRunsAt) {
+      nextStoredRunsAt = now + STORED_RUNS_EVERY_MS;
+      metrics.storedRuns(context.taskId().toString(), runs.storedRuns());
+    }
     if (resumed && now >= nextWatchdogAt) {
       // a pass every half period, overdue at the pass after the one that first saw it: within watchdogAfter
       nextWatchdogAt = now + settings.watchdogAfter().toMillis() / 2;
@@ -248,6 +264,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   @Override
   public void close() {
+    if (context != null) {
+      metrics.storedRuns(context.taskId().toString(), -1); // another instance holds this task's runs now
+    }
     if (dispatcher != null) {
       dispatcher.cancelAll();
     }

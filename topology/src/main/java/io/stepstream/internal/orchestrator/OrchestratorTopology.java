@@ -58,6 +58,8 @@ public final class OrchestratorTopology {
   public static final String TIMERS_STORE = "stepstream-timers";
   /** Runs by creation time, newest first: what run lists read ({@link io.stepstream.internal.query.RunTimeIndex}). */
   public static final String RUNS_BY_TIME_STORE = "stepstream-runs-by-time";
+  /** Finished runs by the time they expire ({@link RunExpiry}); same key layout as the timers. */
+  public static final String EXPIRY_STORE = "stepstream-expiry";
   public static final String RESULTS_SINK = "results-sink";
   public static final String EVENTS_SINK = "events-sink";
   public static final String DLQ_SINK = "dlq-sink";
@@ -89,6 +91,7 @@ public final class OrchestratorTopology {
    *     was never applied) is dispatched again
    * @param recordLimit the largest record value the engine writes (run state, results, dead letters),
    *     read from the topics' configuration at start-up
+   * @param retention how long a finished run stays in the stores ({@link RunExpiry}); null: forever
    */
   public record Settings(
       Duration tickInterval,
@@ -100,39 +103,40 @@ public final class OrchestratorTopology {
       int maxRedispatches,
       Duration watchdogAfter,
       RecordLimit recordLimit,
-      boolean stackTracesInResults) {
+      boolean stackTracesInResults,
+      Duration retention) {
     public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
     /** Without a cluster to read it from (tests): Kafka's default max.request.size less room for headers and framing. */
     public static final int DEFAULT_MAX_RECORD_BYTES = RecordLimit.DEFAULT.bytes();
 
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW, 1,
-          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT, false);
+          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT, false, null);
     }
 
     public Settings withPartitions(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, n, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
     }
 
     public Settings withResumeDelay(Duration d) {
       return new Settings(tickInterval, d, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
     }
 
     public Settings withEarlyInputTtl(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, d,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
     }
 
     public Settings withMaxRedispatches(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          n, watchdogAfter, recordLimit, stackTracesInResults);
+          n, watchdogAfter, recordLimit, stackTracesInResults, retention);
     }
 
     public Settings withWatchdogAfter(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, d, recordLimit, stackTracesInResults);
+          maxRedispatches, d, recordLimit, stackTracesInResults, retention);
     }
 
     public Settings withMaxRecordBytes(int n) {
@@ -141,13 +145,19 @@ public final class OrchestratorTopology {
 
     public Settings withRecordLimit(RecordLimit limit) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, limit, stackTracesInResults);
+          maxRedispatches, watchdogAfter, limit, stackTracesInResults, retention);
     }
 
     /** Results carry the Java stack trace of a failure only when asked (it is for the workflow's developers, not its callers). */
     public Settings withStackTracesInResults(boolean include) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, include);
+          maxRedispatches, watchdogAfter, recordLimit, include, retention);
+    }
+
+    /** Finished runs are removed from the stores this long after they ended (ADR 0015); null: kept forever. */
+    public Settings withRetention(Duration d) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, d);
     }
 
     public int maxRecordBytes() {
@@ -156,7 +166,7 @@ public final class OrchestratorTopology {
 
     public Settings withTiming(Duration tick, int earlyCommitBelow) {
       return new Settings(tick, resumeDelay, maxTimersPerTick, earlyCommitBelow, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
     }
   }
 
@@ -208,6 +218,9 @@ public final class OrchestratorTopology {
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS_STORE), Serdes.Bytes(), keys), ORCHESTRATOR);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_BY_TIME_STORE), Serdes.Bytes(), bytes), ORCHESTRATOR);
+    // always there, retention on or off: the topology's shape (its changelogs) does not depend on configuration
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE), Serdes.Bytes(), keys), ORCHESTRATOR);
     topology.addSink(RESULTS_SINK, topics.results(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(EVENTS_SINK, topics.events(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     topology.addSink(DLQ_SINK, topics.deadLetters(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);

@@ -149,7 +149,7 @@ final class OutcomeHandler {
     state.setStatus(completion.getStatus());
     if (completion.getStatus() == RunStatus.WAITING) {
       state.setWakeAt(completion.getWakeAt());
-      state.setWaitingFor(completion.getReason());
+      state.setWaitingFor(Outputs.cut(completion.getReason())); // the header is rewritten at every transition: texts in it stay short
       state.setWaitKind(completion.getWaitKind());
       state.setWaitName(completion.getWaitName());
       if (completion.getWakeAt() != null) { // none: a wait without a deadline needs no timer
@@ -167,7 +167,7 @@ final class OutcomeHandler {
     String detail = completion.getError() == null ? null : completion.getError().getType() + ": " + completion.getError().getMessage();
     if (completion.getStatus() == RunStatus.PARKED) {
       // not a result: the run resumes when fixed code is deployed and the instance restarts, or on `stepstream resume`
-      state.setParkedReason(detail);
+      state.setParkedReason(Outputs.cut(detail));
       metrics.runParked(completion.getError() == null ? null : completion.getError().getType());
       outputs.audit(state, AuditEventType.RUN_PARKED, null, 0, state.getGeneration(), detail);
       return;

@@ -134,7 +134,7 @@ final class RequestHandler {
       return;
     }
     state.setCancelRequested(true);
-    state.setCancelReason(command.getReason());
+    state.setCancelReason(Outputs.cut(command.getReason())); // kept in the header, rewritten at every transition
     if (state.getStatus() == RunStatus.WAITING && state.getWakeAt() != null) {
       timers.cancel(state.getWakeAt(), runId);
     }
@@ -203,7 +203,6 @@ final class RequestHandler {
         RunState.newBuilder()
             .setRunId(request.getRunId())
             .setWorkflowType(request.getWorkflowType())
-            .setInput(request.getInput())
             .setStatus(RunStatus.RUNNING)
             .setGeneration(0)
             .setCreatedAt(now)
@@ -215,34 +214,39 @@ final class RequestHandler {
             .build();
     metrics.runsStarted.incrementAndGet();
     store.indexNew(state); // listed by queries (every path below saves the run)
+    store.created();
     boolean hasEarlyInputs = early.adopt(state.getRunId());
+    int size = runStateSizeBound(state, request.getInput());
+    if (size > outputs.recordLimit().bytes()) {
+      fail(state, "INPUT_TOO_LARGE",
+          "the input of run " + state.getRunId() + " makes its stored input about " + size + " bytes; the engine keeps a run's input in its"
+              + " journal store, whose records may be at most " + outputs.recordLimit().describe() + ". Pass a reference to data stored"
+              + " elsewhere (object store, database) instead");
+      return;
+    }
+    if (request.getInput() != null) {
+      // once, in the journal: the header is rewritten at every transition and must not carry it (RunInputs);
+      // kept also when the run fails at once below: it is what the run was asked to do
+      store.recordIfAbsent(RunInputs.entry(state.getRunId(), request.getInput(), now));
+    }
     if (registry.find(request.getWorkflowType()).isEmpty()) {
       fail(state, "UNKNOWN_WORKFLOW_TYPE",
           "no workflow type '" + state.getWorkflowType() + "' is registered on this engine (registered: "
               + String.join(", ", registry.types()) + "); fix workflowType in the request or register the workflow");
       return;
     }
-    int size = runStateSizeBound(state);
-    if (size > outputs.recordLimit().bytes()) {
-      state.setInput(null); // what is kept must fit
-      fail(state, "INPUT_TOO_LARGE",
-          "the input of run " + state.getRunId() + " makes its run state about " + size + " bytes; the engine keeps a run's input in its"
-              + " state store, whose records may be at most " + outputs.recordLimit().describe() + ". Pass a reference to data stored"
-              + " elsewhere (object store, database) instead");
-      return;
-    }
     outputs.audit(state, AuditEventType.RUN_STARTED, null, 0, 1, "type " + state.getWorkflowType());
-    dispatcher.dispatchFirst(state, hasEarlyInputs);
+    dispatcher.dispatchFirst(state, request.getInput(), hasEarlyInputs);
   }
 
   /**
-   * An upper bound of the run state's encoded size, from its parts: the input dominates, the other
-   * fields are ids, a type name and a few numbers. (Encoding the state here too would encode every
-   * new run twice: the store encodes it again when it is saved.)
+   * An upper bound of the encoded size of the run's largest record (its input entry, or its header),
+   * from its parts: the input dominates, the other fields are ids, a type name and a few numbers.
+   * (Encoding here too would encode every new run twice: the store encodes it again when it is saved.)
    */
-  private static int runStateSizeBound(RunState state) {
-    int input = state.getInput() == null ? 0 : state.getInput().getData().remaining()
-        + (state.getInput().getJavaType() == null ? 0 : state.getInput().getJavaType().length() * 3);
+  private static int runStateSizeBound(RunState state, io.stepstream.avro.Payload payload) {
+    int input = payload == null ? 0 : payload.getData().remaining()
+        + (payload.getJavaType() == null ? 0 : payload.getJavaType().length() * 3);
     int trace = state.getTraceHeaders() == null ? 0
         : state.getTraceHeaders().entrySet().stream().mapToInt(e -> 3 * (e.getKey().length() + e.getValue().length()) + 4).sum();
     return input + trace + 3 * (state.getRunId().length() + state.getWorkflowType().length()) + RUN_STATE_FIXED_BYTES;

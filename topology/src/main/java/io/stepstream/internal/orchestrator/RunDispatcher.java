@@ -49,15 +49,19 @@ final class RunDispatcher implements ExecutionListener {
   }
 
   void dispatch(RunState state) {
-    dispatch(state, state.getGeneration() > 0);
+    dispatch(state, null, true);
   }
 
-  /** A new run's first dispatch: its journal is empty unless inputs arrived before its request. */
-  void dispatchFirst(RunState state, boolean hasEarlyInputs) {
-    dispatch(state, hasEarlyInputs);
+  /**
+   * A new run's first dispatch, with the input it was started with: its journal holds nothing else
+   * unless inputs arrived before its request, so it is read only then.
+   */
+  void dispatchFirst(RunState state, io.stepstream.avro.Payload input, boolean hasEarlyInputs) {
+    dispatch(state, input, hasEarlyInputs);
   }
 
-  private void dispatch(RunState state, boolean readJournal) {
+  /** {@code readJournal} false: a new run without early inputs, whose input is {@code firstInput}. */
+  private void dispatch(RunState state, io.stepstream.avro.Payload firstInput, boolean readJournal) {
     Execution previous = live.remove(state.getRunId());
     if (previous != null) {
       previous.cancel();
@@ -70,6 +74,17 @@ final class RunDispatcher implements ExecutionListener {
     }
     Map<String, io.stepstream.avro.JournalEntry> journal =
         readJournal ? store.journalOf(state.getRunId()) : new java.util.HashMap<>();
+    // the $input entry (or, for a run stored by an older release, the header's copy)
+    io.stepstream.avro.Payload input = RunInputs.take(state, journal);
+    if (input == null) {
+      input = firstInput;
+    }
+    if (state.getInput() != null) {
+      // a run stored by an older release: its input moves to the journal once, so the header saved
+      // below (and at every later transition) no longer carries it
+      store.recordIfAbsent(RunInputs.entry(state.getRunId(), state.getInput(), outputs.now()));
+      state.setInput(null);
+    }
     state.setGeneration(state.getGeneration() + 1);
     state.setExecutionId(ExecutionIds.next());
     state.setStatus(RunStatus.RUNNING);
@@ -86,7 +101,7 @@ final class RunDispatcher implements ExecutionListener {
             state.getWorkflowType(),
             state.getGeneration(),
             state.getExecutionId(),
-            state.getInput(),
+            input,
             journal,
             state.getCancelRequested(),
             state.getCancelReason(),
@@ -179,7 +194,7 @@ final class RunDispatcher implements ExecutionListener {
       state.setStatus(RunStatus.WAITING);
       state.setWakeAt(wakeAt);
       state.setWaitKind(REDISPATCH_WAIT);
-      state.setWaitingFor("dispatch " + attempt + " after: " + why);
+      state.setWaitingFor(Outputs.cut("dispatch " + attempt + " after: " + why));
       state.setUpdatedAt(outputs.now());
       store.save(state);
       timers.schedule(wakeAt, state.getRunId());
@@ -204,7 +219,7 @@ final class RunDispatcher implements ExecutionListener {
   void park(RunState state, String code, String why) {
     metrics.runParked(code);
     state.setStatus(RunStatus.PARKED);
-    state.setParkedReason(code + ": " + why);
+    state.setParkedReason(Outputs.cut(code + ": " + why));
     state.setWakeAt(null);
     state.setWaitKind(null);
     state.setWaitName(null);

@@ -25,6 +25,13 @@ final class RunStore {
   private final RunTraces traces;
   /** Runs by creation time (newest first), for run lists: {@link io.stepstream.internal.query.RunTimeIndex}; null in unit tests. */
   private final KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> byTime;
+  private Consumer<RunState> onFinished = state -> {};
+  /**
+   * Runs stored, exactly: counted by the resume scan's full read of the headers, then kept up by
+   * {@link #created} and {@link #removeRun}; -1 until that scan (RocksDB's estimate is used meanwhile:
+   * it counts rewritten keys until compaction, a run's header several times).
+   */
+  private long stored = -1;
 
   RunStore(KeyValueStore<String, RunState> runs, KeyValueStore<String, JournalEntry> journal) {
     this(runs, journal, null);
@@ -97,6 +104,12 @@ final class RunStore {
     return added[0];
   }
 
+  /** Told each time a finished run's header is saved (retention schedules its expiry there). */
+  RunStore onFinished(Consumer<RunState> listener) {
+    this.onFinished = listener;
+    return this;
+  }
+
   RunState run(String runId) {
     RunState state = runs.get(runId);
     traces.remember(state);
@@ -106,7 +119,44 @@ final class RunStore {
   void save(RunState state) {
     runs.put(state.getRunId(), state);
     traces.remember(state);
+    if (RequestHandler.isFinished(state)) {
+      onFinished.accept(state);
+    }
   }
+
+  /**
+   * Removes the run: its header and every journal entry (one prefix seek), each a changelog
+   * tombstone. Returns how many journal entries went.
+   */
+  int removeRun(String runId) {
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, JournalEntry> it = journal.prefixScan(runId + SEPARATOR, KEYS)) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(journal::delete); // not while iterating
+    RunState header = runs.get(runId);
+    if (header != null) {
+      unindex(header); // queries stop listing it
+      if (stored > 0) {
+        stored--;
+      }
+    }
+    runs.delete(runId);
+    traces.forget(runId);
+    return keys.size();
+  }
+
+  /** Headers from {@code fromRunId} on (inclusive, key order), at most {@code limit}: a bounded slice of a sweep. */
+  java.util.List<RunState> runsFrom(String fromRunId, int limit) {
+    java.util.List<RunState> found = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, RunState> it = runs.range(fromRunId, null)) {
+      while (it.hasNext() && found.size() < limit) {
+        found.add(it.next().value);
+      }
+    }
+    return found;
+  }
+
 
   /** Trace contexts of this task's runs (what their output records carry). */
   RunTraces traces() {
@@ -177,12 +227,28 @@ final class RunStore {
     return entries;
   }
 
+  /** Every header, once (the resume scan on assignment); also counts them. */
   void forEachRun(Consumer<RunState> action) {
+    long n = 0;
     try (KeyValueIterator<String, RunState> it = runs.all()) {
       while (it.hasNext()) {
         KeyValue<String, RunState> kv = it.next();
         action.accept(kv.value);
+        n++;
       }
     }
+    stored = n;
+  }
+
+  /** A new run's header is about to be saved for the first time. */
+  void created() {
+    if (stored >= 0) {
+      stored++;
+    }
+  }
+
+  /** Runs stored: exact once the resume scan has counted them, RocksDB's estimate before. */
+  long storedRuns() {
+    return stored >= 0 ? stored : runs.approximateNumEntries();
   }
 }

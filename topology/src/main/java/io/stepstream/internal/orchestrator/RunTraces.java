@@ -35,6 +35,11 @@ final class RunTraces {
     }
   }
 
+  /** The run was removed (expired): a new run under its id has its own context. */
+  void forget(String runId) {
+    recent.remove(runId);
+  }
+
   /** The run's trace headers, or null if it has none or does not exist. */
   Map<String, String> of(String runId) {
     if (runId == null) {

@@ -34,9 +34,18 @@ final class TimerStore {
 
   /** Up to {@code limit} timers due at or before {@code now}, earliest first; they are removed. */
   List<Due> takeDue(long now, int limit) {
+    return takeDue(0, now, limit);
+  }
+
+  /**
+   * The same, reading from {@code from} on: a caller that knows nothing is due before it skips the
+   * tombstones that taking entries leaves at the front of the store (RocksDB drops them only at
+   * compaction, and a range read from 0 would step over every one of them again).
+   */
+  List<Due> takeDue(long from, long now, int limit) {
     List<Due> due = new ArrayList<>();
     // a bounded range: the store's cache and RocksDB are read only up to the due keys
-    try (KeyValueIterator<Bytes, String> it = timers.range(key(0, ""), key(now + 1, ""))) {
+    try (KeyValueIterator<Bytes, String> it = timers.range(key(from, ""), key(now + 1, ""))) {
       while (it.hasNext() && due.size() < limit) {
         KeyValue<Bytes, String> next = it.next();
         long dueAt = ByteBuffer.wrap(next.key.get()).getLong();

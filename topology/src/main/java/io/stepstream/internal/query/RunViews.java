@@ -30,7 +30,7 @@ public final class RunViews {
   /** The journal entry holding a finished run's output or error (written by the orchestrator when the run ends). */
   public static final String RESULT_ENTRY = "$result";
   /** Where a run's input is kept once it no longer lives in its run state. */
-  public static final String INPUT_ENTRY = "$input";
+  public static final String INPUT_ENTRY = io.stepstream.internal.orchestrator.RunInputs.ENTRY;
   static final String WAIT_PREFIX = "$wait:";
   /** The readable form of a value is cut here; {@code json} has it whole. */
   static final int TEXT_LIMIT = 200;
