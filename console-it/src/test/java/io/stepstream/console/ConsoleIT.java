@@ -315,6 +315,30 @@ class ConsoleIT {
     visible(By.cssSelector("#run-status[data-status='TERMINATED']"));
   }
 
+  @Test
+  @Order(7)
+  void markupInRunIdsAndPayloadsIsShownAsTextNeverRun() {
+    String runId = "xss/<b>1</b>";
+    String text = "<img src=x onerror=\"window.__xss=1\"> please refund";
+    one.client().start(SupportWorkflows.TRIAGE, runId, new SupportWorkflows.Ticket("T-x", "<script>window.__xss=2</script>", text));
+    assertThat(one.client().awaitResult(runId, Duration.ofSeconds(90)).status()).isEqualTo(RunStatus.COMPLETED);
+    signedIn();
+
+    browser.get(base(one) + "/console/#/runs");
+    WebElement q = visible(By.id("runs-q"));
+    q.sendKeys("xss/");
+    click(By.id("runs-apply"));
+    WebElement link = visible(By.cssSelector("#runs-body a.run-link[data-run-id^='xss/']"));
+    assertThat(link.getText()).isEqualTo(runId);
+    click(By.cssSelector("#runs-body a.run-link[data-run-id^='xss/']"));
+
+    visible(By.cssSelector("#run-status[data-status='COMPLETED']"));
+    assertThat(browser.findElement(By.id("run-id")).getText()).isEqualTo(runId);
+    assertThat(browser.findElement(By.id("run-input")).getText()).contains(text.replace("\"", "\\\"")).contains("<script>");
+    assertThat(browser.findElements(By.cssSelector("#run-input img, #run-input script, #timeline-body img, #run-id b"))).isEmpty();
+    assertThat(((JavascriptExecutor) browser).executeScript("return window.__xss === undefined;")).isEqualTo(true);
+  }
+
   // ---- helpers ----
 
   static void requireChromium() {
