@@ -669,9 +669,13 @@
     while (feed.children.length > 100) feed.removeChild(feed.lastChild);
   }
 
-  /** Reloads the view an event concerns, at most about twice a second. */
+  /**
+   * Reloads the view an event concerns: the run page at most about twice a second, lists (each a
+   * query to every instance) at most every 1.5 s, dead letters only on events that can change them.
+   */
   function scheduleRefresh(e) {
     if (e && state.view === 'run' && e.runId !== state.runId) return;
+    if (e && state.view === 'dlq' && !/REJECTED|REDRIVEN|UNDECODABLE|INVALID/.test(e.type || '')) return;
     if (state.refreshTimer) return;
     state.refreshTimer = setTimeout(() => {
       state.refreshTimer = null;
@@ -680,7 +684,7 @@
       else if (state.view === 'run') loadRun();
       else if (state.view === 'approvals') loadApprovals();
       else if (state.view === 'dlq') loadDlq();
-    }, 400);
+    }, state.view === 'run' ? 400 : 1500);
   }
 
   // ---- wiring ----
