@@ -214,8 +214,9 @@ class QueriesIT {
     waiting.path("entries").forEach(e -> kinds.add(e.path("kind").asText()));
     assertThat(kinds).containsSubsequence("STEP", "APPROVAL_WAIT");
     JsonNode nap = json(get(one, "/api/runs/nap-1/history"));
-    assertThat(nap.path("entries").get(0).path("kind").asText()).isEqualTo("SLEEP");
-    assertThat(nap.path("entries").get(0).path("dueAt").asLong()).isGreaterThan(System.currentTimeMillis());
+    assertThat(nap.path("entries").get(0).path("kind").asText()).as("the input comes first").isEqualTo("INPUT");
+    assertThat(nap.path("entries").get(1).path("kind").asText()).isEqualTo("SLEEP");
+    assertThat(nap.path("entries").get(1).path("dueAt").asLong()).isGreaterThan(System.currentTimeMillis());
   }
 
   @Test
@@ -318,8 +319,11 @@ class QueriesIT {
 
       RunHistory history = client.history("order-0").orElseThrow();
       assertThat(history.entries()).extracting(HistoryEntry::name).containsSubsequence("reserve", "ship", "$result");
-      assertThat(history.entries().get(0).value().as(String.class)).isEqualTo("reserved book-0");
-      assertThat(history.entries().get(0).duration()).isNotNull();
+      assertThat(history.entries().get(0).name()).as("the input comes first").isEqualTo("$input");
+      assertThat(history.entries().get(0).value().as(String.class)).isEqualTo("book-0");
+      HistoryEntry reserve = history.entries().stream().filter(e -> e.name().equals("reserve")).findFirst().orElseThrow();
+      assertThat(reserve.value().as(String.class)).isEqualTo("reserved book-0");
+      assertThat(reserve.duration()).isNotNull();
       assertThat(client.history("no-such-run")).isEmpty();
 
       List<String> listed = new ArrayList<>();

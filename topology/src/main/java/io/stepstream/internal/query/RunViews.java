@@ -99,6 +99,13 @@ public final class RunViews {
     return e.getName();
   }
 
+  /**
+   * The order entries were recorded in: by time, and within one millisecond by the orchestrator's
+   * recording sequence (entries of older releases have none: -1), then by name.
+   */
+  static final Comparator<JournalEntry> RECORDING_ORDER =
+      Comparator.comparingLong(JournalEntry::getRecordedAt).thenComparingLong(JournalEntry::getSequence).thenComparing(JournalEntry::getName);
+
   public static ObjectNode history(RunState s, Collection<JournalEntry> journal) {
     ObjectNode n = JSON.createObjectNode();
     n.put("runId", s.getRunId());
@@ -106,7 +113,7 @@ public final class RunViews {
     n.put("status", s.getStatus().name());
     ArrayNode entries = n.putArray("entries");
     List<JournalEntry> ordered = new ArrayList<>(journal);
-    ordered.sort(Comparator.comparingLong(JournalEntry::getRecordedAt).thenComparing(JournalEntry::getName));
+    ordered.sort(RECORDING_ORDER);
     for (JournalEntry e : ordered) {
       entries.add(historyEntry(e));
     }
