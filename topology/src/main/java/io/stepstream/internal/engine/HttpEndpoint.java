@@ -120,6 +120,7 @@ public final class HttpEndpoint implements AutoCloseable {
     String method = exchange.getRequestMethod();
     HttpReply reply;
     try {
+      refuseCrossSiteWrites(exchange);
       reply = route.handle(new HttpCall(exchange, prefix));
       if (reply.isHandled()) {
         exchange.close();
@@ -146,6 +147,25 @@ public final class HttpEndpoint implements AutoCloseable {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(reply.body());
       }
+    }
+  }
+
+  /**
+   * A page of another site can make a browser POST a form or text/plain here without asking (no
+   * CORS preflight), with the user's cookies or from inside their network; it cannot send JSON
+   * without the preflight, which this endpoint never grants. So every request that changes
+   * something must say it is JSON.
+   */
+  private static void refuseCrossSiteWrites(HttpExchange exchange) {
+    String method = exchange.getRequestMethod();
+    if ("GET".equals(method) || "HEAD".equals(method)) {
+      return;
+    }
+    // a browser always labels what it sends (a form, text/plain); a request with no body type is not a page's
+    String type = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new HttpProblem(415, method + " " + exchange.getRequestURI().getPath() + " takes a JSON body: send it with "
+          + "'Content-Type: application/json' (was '" + type + "')");
     }
   }
 

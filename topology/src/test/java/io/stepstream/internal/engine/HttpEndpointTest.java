@@ -2,6 +2,7 @@ package io.stepstream.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stepstream.internal.http.HttpReply;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,6 +55,22 @@ class HttpEndpointTest {
   }
 
   @Test
+  void aWriteLabelledAsAFormOrTextIsRefusedSoAnotherSitesPageCannotSendOne() throws Exception {
+    endpoint = HttpEndpoint.start("127.0.0.1", 0, () -> Health.up("RUNNING", ""), ready::get, null);
+    endpoint.route("/api/things", call -> HttpReply.json(202, java.util.Map.of("done", call.bodyText())));
+
+    HttpResponse<String> form = post("/api/things", "application/x-www-form-urlencoded", "a=1");
+    HttpResponse<String> text = post("/api/things", "text/plain", "{}");
+    HttpResponse<String> json = post("/api/things", "application/json; charset=utf-8", "{}");
+
+    assertThat(form.statusCode()).isEqualTo(415);
+    assertThat(form.body()).contains("Content-Type: application/json");
+    assertThat(text.statusCode()).isEqualTo(415);
+    assertThat(json.statusCode()).isEqualTo(202);
+    assertThat(json.body()).isEqualTo("{\"done\":\"{}\"}");
+  }
+
+  @Test
   void aCheckThatThrowsIsA500NotAHangingProbe() throws Exception {
     endpoint = HttpEndpoint.start("127.0.0.1", 0, () -> {
       throw new IllegalStateException("boom");
@@ -61,6 +78,12 @@ class HttpEndpointTest {
 
     assertThat(send("GET", "/health/live").statusCode()).isEqualTo(500);
     assertThat(send("GET", "/health/ready").statusCode()).as("the endpoint goes on").isEqualTo(503);
+  }
+
+  private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + endpoint.address().getPort() + path);
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> send(String method, String path) throws Exception {
