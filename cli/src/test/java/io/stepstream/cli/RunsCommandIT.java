@@ -110,7 +110,8 @@ class RunsCommandIT {
     Result history = run("runs", "history", "greet-2", "--engine-url", url);
     assertThat(history.out).contains("KIND", "STEP", "hello", "\"hello world 2\"", "RESULT");
     JsonNode historyJson = JSON.readTree(run("runs", "history", "greet-2", "--engine-url", url, "--json").out);
-    assertThat(historyJson.path("entries").get(0).path("name").asText()).isEqualTo("hello");
+    assertThat(historyJson.path("entries").get(0).path("name").asText()).as("the input comes first").isEqualTo("$input");
+    assertThat(historyJson.path("entries").get(1).path("name").asText()).isEqualTo("hello");
 
     Result missing = run("runs", "describe", "no-such-run", "--engine-url", url);
     assertThat(missing.code).isEqualTo(1);
