@@ -103,7 +103,6 @@ final class AdminCommands {
         .setRequestedAt(state.getRequestedAt())
         .build();
     outputs.result(result);
-    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 

@@ -82,6 +82,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());
+    outputs.onResult(runs::recordResult); // queries: describe shows a finished run's result
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);

@@ -196,7 +196,6 @@ final class OutcomeHandler {
             .setRequestedAt(state.getRequestedAt())
             .build();
     outputs.result(result);
-    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 

@@ -27,6 +27,7 @@ final class Outputs {
   /** Audit details and error messages are for people: long ones (stack traces, payload dumps) are cut. */
   static final int MAX_DETAIL_CHARS = 8_000;
 
+  private java.util.function.Consumer<WorkflowResult> onResult = result -> {};
   private final ProcessorContext<String, byte[]> context;
   private final EngineMetrics metrics;
   private final CommitPacer pacer;
@@ -50,6 +51,11 @@ final class Outputs {
     return context.currentSystemTimeMs();
   }
 
+  /** Told of every result written (the run store keeps it for queries), whichever path ended the run. */
+  void onResult(java.util.function.Consumer<WorkflowResult> listener) {
+    this.onResult = listener;
+  }
+
   void result(WorkflowResult result) {
     metrics.runFinished(result.getStatus().name());
     if (!stackTracesInResults && result.getError() != null && result.getError().getStackTrace() != null) {
@@ -58,6 +64,7 @@ final class Outputs {
     }
     Headers headers = traced(result.getRunId());
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);
+    onResult.accept(result);
     commitEarlyIfIdle();
   }
 

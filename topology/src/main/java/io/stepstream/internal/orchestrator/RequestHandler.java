@@ -164,7 +164,6 @@ final class RequestHandler {
     waits.onRunFinished(state);
     WorkflowResult result = result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build());
     outputs.result(result);
-    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 
@@ -260,7 +259,6 @@ final class RequestHandler {
     waits.onRunFinished(state);
     WorkflowResult result = result(state, RunStatus.FAILED, ErrorInfo.newBuilder().setType(code).setMessage(message).build());
     outputs.result(result);
-    store.recordResult(result); // queries: describe shows it
     children.onRunFinished(state, result);
   }
 
