@@ -67,4 +67,22 @@ public interface StepContext {
 
   /** {@link #emit(String, String, Object)} with record headers of your own (not starting with {@code stepstream.}). */
   void emit(String topic, String key, Object value, java.util.Map<String, String> headers);
+
+  // ---- usage and budgets ----
+
+  /**
+   * Reports what this attempt consumed from a model provider; calls add up. The usage is journaled
+   * with the attempt (a failed attempt's usage counts too: it was spent), added to the run's and
+   * the budget key's totals, checked against budgets before the next step, and reconciled with
+   * the tokens-per-minute limiters the step used.
+   *
+   * <pre>{@code
+   * ctx.step("summarize", String.class, s -> {
+   *   ChatResponse r = model.chat(messages);
+   *   s.reportUsage(Usage.tokens(r.tokenUsage().inputTokenCount(), r.tokenUsage().outputTokenCount()));
+   *   return r.aiMessage().text();
+   * });
+   * }</pre>
+   */
+  void reportUsage(Usage usage);
 }

@@ -107,4 +107,20 @@ final class StepAttemptContext implements StepContext {
     emitted = null;
     return all;
   }
+
+  /** Guarded by this; what the attempt reported so far. */
+  private io.stepstream.Usage usage = io.stepstream.Usage.ZERO;
+
+  @Override
+  public synchronized void reportUsage(io.stepstream.Usage reported) {
+    if (reported == null) {
+      throw new IllegalArgumentException("usage must not be null (report Usage.ZERO for none)");
+    }
+    usage = usage.plus(reported);
+  }
+
+  /** What this attempt reported (the sum of its {@link #reportUsage} calls). */
+  synchronized io.stepstream.Usage usage() {
+    return usage;
+  }
 }
