@@ -397,4 +397,21 @@ public interface WorkflowContext {
 
   /** {@link #startChild(String, String, Object, Class)} with options: explicit run id, concurrency bound, parent-close policy. */
   <O> DurableFuture<O> startChild(String name, String workflowType, Object input, Class<O> outputType, ChildOptions options);
+
+  // ---- usage and budgets ----
+
+  /**
+   * Sets this run's budget from here on: a step that would start once the run's usage (what its
+   * steps reported with {@link StepContext#reportUsage}) reached a limit throws {@link
+   * BudgetExceededException} instead of running. Call it first thing, from workflow code (so every
+   * replay sets the same budget).
+   *
+   * <pre>{@code
+   * ctx.budget(Budget.ofTokens(20_000));
+   * }</pre>
+   */
+  void budget(Budget budget);
+
+  /** What this run's steps reported so far (journaled, so the same on every replay at the same point). */
+  Usage usage();
 }
