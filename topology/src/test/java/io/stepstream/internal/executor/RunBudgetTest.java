@@ -307,6 +307,24 @@ class RunBudgetTest {
   }
 
   @Test
+  void aDefaultBudgetGivenAtRegistrationAppliesBeforeTheWorkflowsCode() {
+    Workflow<String, String> agent = (ctx, in) -> {
+      try {
+        ctx.step("expensive", String.class, s -> { s.reportUsage(Usage.tokens(0, 0).withCost(2.0)); return "x"; });
+        return ctx.step("more", String.class, s -> { count("more"); return "y"; });
+      } catch (BudgetExceededException e) {
+        return "stopped at " + e.step() + " with budget " + e.budget();
+      }
+    };
+
+    StepOutcome end = last(fixture.run(Budget.ofCost(1.5).applyTo(agent), Map.of()));
+
+    assertThat(ran("more")).isZero();
+    assertThat(PayloadCodec.decode(end.getCompletion().getOutput(), String.class))
+        .isEqualTo("stopped at more with budget Budget[maxTokens=null, maxCost=1.5]");
+  }
+
+  @Test
   void aNullBudgetIsRefusedWithWhatToDoInstead() {
     Workflow<String, String> wf = (ctx, in) -> {
       ctx.budget(null);
