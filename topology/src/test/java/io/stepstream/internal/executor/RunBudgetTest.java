@@ -304,6 +304,8 @@ class RunBudgetTest {
 
     assertThat(end.getCompletion().getStatus()).isEqualTo(RunStatus.FAILED);
     assertThat(end.getCompletion().getError().getMessage()).contains("step 'first' not started").contains("the run's budget");
+    assertThat(end.getCompletion().getError().getType()).isEqualTo("BUDGET_EXCEEDED");
+    assertThat(end.getCompletion().getError().getStep()).isEqualTo("first");
   }
 
   @Test
