@@ -16,6 +16,11 @@ import io.stepstream.internal.codec.PayloadCodec;
 final class BudgetRefusals {
   /** The error type of a refused step's entry. */
   static final String TYPE = "BUDGET_EXCEEDED";
+  /**
+   * The java type named by a refusal's details payload: what tells a refusal from a step that failed
+   * with a {@code WorkflowFailure} of the same type name. Part of the journal format: never change it.
+   */
+  static final String DETAILS_TYPE = "stepstream.BudgetRefusal";
 
   /** The refusal's details, as JSON in the entry's error details. */
   record Refusal(String budgetKey, long inputTokens, long outputTokens, double cost, Long maxTokens, Double maxCost) {}
@@ -27,17 +32,19 @@ final class BudgetRefusals {
     Usage used = refused.used();
     Budget budget = refused.budget();
     Refusal details = new Refusal(refused.budgetKey(), used.inputTokens(), used.outputTokens(), used.cost(), budget.maxTokens(), budget.maxCost());
+    io.stepstream.avro.Payload payload = PayloadCodec.encode(details);
+    payload.setJavaType(DETAILS_TYPE);
     return ErrorInfo.newBuilder()
         .setType(TYPE)
         .setMessage(refused.getMessage())
         .setStep(refused.step())
         .setAttempt(attempts)
-        .setDetails(PayloadCodec.encode(details))
+        .setDetails(payload)
         .build();
   }
 
   static boolean isRefusal(ErrorInfo error) {
-    return error != null && TYPE.equals(error.getType()) && error.getDetails() != null;
+    return error != null && TYPE.equals(error.getType()) && error.getDetails() != null && DETAILS_TYPE.equals(error.getDetails().getJavaType());
   }
 
   /** The exception a replay of the refusal throws: the same one the step call threw the first time. */

@@ -327,6 +327,25 @@ class RunBudgetTest {
   }
 
   @Test
+  void aStepThatFailedWithAWorkflowFailureNamedBudgetExceededReplaysAsThatFailureNotARefusal() {
+    Workflow<String, String> wf = (ctx, in) -> {
+      try {
+        return ctx.step("quota", String.class, s -> {
+          throw io.stepstream.WorkflowFailure.nonRetryable("BUDGET_EXCEEDED", "the provider's own quota", java.util.Map.of("left", 0));
+        });
+      } catch (StepFailedException e) {
+        return "step failure " + e.errorType();
+      }
+    };
+    Map<String, JournalEntry> journal = journalOf(fixture.run(wf, Map.of()));
+
+    StepOutcome replayed = last(fixture.run(wf, journal));
+
+    assertThat(replayed.getCompletion().getStatus()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(PayloadCodec.decode(replayed.getCompletion().getOutput(), String.class)).isEqualTo("step failure BUDGET_EXCEEDED");
+  }
+
+  @Test
   void aNullBudgetIsRefusedWithWhatToDoInstead() {
     Workflow<String, String> wf = (ctx, in) -> {
       ctx.budget(null);
