@@ -29,6 +29,12 @@ final class UsageTotals {
     metrics.usage(state.getWorkflowType(), usage.getInputTokens(), usage.getOutputTokens(), usage.getCost());
   }
 
+  /** Never wraps around (and never throws on the stream thread): a total that large stays at the maximum. */
+  private static long saturated(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+
   /** The sum; null only when both are null. */
   static StepUsage plus(StepUsage total, StepUsage more) {
     if (total == null) {
@@ -38,8 +44,8 @@ final class UsageTotals {
       return total;
     }
     return StepUsage.newBuilder()
-        .setInputTokens(total.getInputTokens() + more.getInputTokens())
-        .setOutputTokens(total.getOutputTokens() + more.getOutputTokens())
+        .setInputTokens(saturated(total.getInputTokens(), more.getInputTokens()))
+        .setOutputTokens(saturated(total.getOutputTokens(), more.getOutputTokens()))
         .setCost(total.getCost() + more.getCost())
         .build();
   }
