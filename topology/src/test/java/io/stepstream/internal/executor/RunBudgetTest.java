@@ -262,6 +262,9 @@ class RunBudgetTest {
     assertThat(ran("branch-2")).isEqualTo(1);
     assertThat(ran("branch-3")).isZero();
     assertThat(seen).containsExactly(Usage.ZERO, Usage.tokens(200, 0));
+    assertThat(journalOf(outcomes).get("branch-1").getUsage()).as("a branch's entry carries its attempt's usage").isEqualTo(usage(100, 0, 0));
+    assertThat(journalOf(outcomes).get("branch-2").getUsage()).isEqualTo(usage(100, 0, 0));
+    assertThat(journalOf(outcomes).get("branch-3").getError().getType()).isEqualTo("BUDGET_EXCEEDED");
     assertThat(PayloadCodec.decode(last(outcomes).getCompletion().getOutput(), String.class))
         .isEqualTo("[branch-1, branch-2] then branch-3 refused");
 
