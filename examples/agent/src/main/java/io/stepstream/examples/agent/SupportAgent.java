@@ -228,6 +228,11 @@ public final class SupportAgent implements WorkflowRegistrar {
     }
   }
 
+  /** Loads the demo's models now (otherwise the first step that needs them does): about a second or two. */
+  public static void loadModels() {
+    models().embeddings().embed("warm up");
+  }
+
   private static Models models() {
     Models m = shared;
     if (m == null) {
