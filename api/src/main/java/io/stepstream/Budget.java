@@ -43,6 +43,25 @@ public record Budget(Long maxTokens, Double maxCost) {
     return new Budget(maxTokens, cost);
   }
 
+  /**
+   * {@code workflow} with this budget set before its code runs: a default budget for a workflow type,
+   * given where it is registered. The workflow's own {@link WorkflowContext#budget} calls replace it
+   * from where they are reached. Code, not configuration: every replay sets the same budget, and a
+   * changed default applies to runs from their next step on (refusals already journaled stay).
+   *
+   * <pre>{@code
+   * builder.register("support-agent", Ticket.class, Budget.ofTokens(50_000).withMaxCost(0.50).applyTo(new SupportAgent()));
+   * }</pre>
+   */
+  public <I, O> Workflow<I, O> applyTo(Workflow<I, O> workflow) {
+    java.util.Objects.requireNonNull(workflow, "workflow");
+    Budget budget = this;
+    return (ctx, input) -> {
+      ctx.budget(budget);
+      return workflow.run(ctx, input);
+    };
+  }
+
   /** True if {@code used} is at or above a limit of this budget. */
   public boolean isExhaustedBy(Usage used) {
     return (maxTokens != null && used.totalTokens() >= maxTokens) || (maxCost != null && used.cost() >= maxCost);

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param errorDetails what the workflow attached to its {@link WorkflowFailure}; {@link EncodedValue#NONE} if nothing
  * @param startedAt when the engine accepted the run
  * @param finishedAt when the result was decided
+ * @param usage what the run's steps reported with {@link StepContext#reportUsage} in total (every attempt, failed
+ *     ones too); {@link Usage#ZERO} if nothing (or the engine is older than usage reporting)
  */
 public record RunResult(
     String runId,
@@ -38,13 +40,30 @@ public record RunResult(
     String errorMessage,
     EncodedValue errorDetails,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    Usage usage) {
 
   public RunResult {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(status, "status");
     outputValue = outputValue == null ? EncodedValue.NONE : outputValue;
     errorDetails = errorDetails == null ? EncodedValue.NONE : errorDetails;
+    usage = usage == null ? Usage.ZERO : usage;
+  }
+
+  /** A result without usage ({@link Usage#ZERO}): the constructor of releases before usage reporting. */
+  public RunResult(
+      String runId,
+      String workflowType,
+      RunStatus status,
+      EncodedValue outputValue,
+      String failedStepName,
+      String errorType,
+      String errorMessage,
+      EncodedValue errorDetails,
+      Instant startedAt,
+      Instant finishedAt) {
+    this(runId, workflowType, status, outputValue, failedStepName, errorType, errorMessage, errorDetails, startedAt, finishedAt, Usage.ZERO);
   }
 
   public boolean isCompleted() {

@@ -404,7 +404,10 @@ public interface WorkflowContext {
    * Sets this run's budget from here on: a step that would start once the run's usage (what its
    * steps reported with {@link StepContext#reportUsage}) reached a limit throws {@link
    * BudgetExceededException} instead of running. Call it first thing, from workflow code (so every
-   * replay sets the same budget).
+   * replay sets the same budget). Checked before each step's attempt (the first and every retry),
+   * never during one: a running step is not stopped, so the run can overshoot by what the steps
+   * already started spend. Compensations are never refused. The refusal is journaled: a replay
+   * refuses the same step. See docs/budgets.md.
    *
    * <pre>{@code
    * ctx.budget(Budget.ofTokens(20_000));
@@ -412,6 +415,19 @@ public interface WorkflowContext {
    */
   void budget(Budget budget);
 
-  /** What this run's steps reported so far (journaled, so the same on every replay at the same point). */
+  /**
+   * What this run's steps reported so far: every attempt of each step whose outcome the code has
+   * received (an inline step's call returned or threw; a parallel step's {@code get()}, or {@code
+   * all()}, returned or threw). Failed and timed-out attempts count: they were spent. Journaled, so
+   * the same on every replay at the same point of the code.
+   *
+   * <pre>{@code
+   * String draft = ctx.step("draft", String.class, s -> llm.write(brief, s));
+   * ctx.logger().info("draft used {} tokens so far", ctx.usage().totalTokens());
+   * }</pre>
+   *
+   * <p>BAD: reading it right after {@code stepAsync} to decide something; a branch's usage counts
+   * only once its future's outcome is received. GOOD: read it after {@code ctx.all(futures)}.
+   */
   Usage usage();
 }

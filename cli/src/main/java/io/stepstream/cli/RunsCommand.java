@@ -213,6 +213,9 @@ final class RunsCommand implements Runnable {
       line(out, "current step", d.currentStep() == null ? "-" : d.currentStep() + " (attempt " + d.attempts() + ")");
       line(out, "generation", String.valueOf(d.generation()));
       line(out, "journal", d.entryCount() + " entries");
+      if (!d.usage().equals(io.stepstream.Usage.ZERO)) {
+        line(out, "usage", d.usage().inputTokens() + " input + " + d.usage().outputTokens() + " output tokens, cost " + d.usage().cost());
+      }
       line(out, "input", text(d.input()));
       if (d.result() != null) {
         line(out, "result", text(d.result()));

@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param dueAt a sleep's end or the next attempt of a failed one, or null
  * @param value what was recorded, or null
  * @param error a failure, or null
+ * @param usage STEP and STEP_ATTEMPT entries: what that attempt reported ({@code StepContext.reportUsage}); null if nothing
  */
 public record HistoryEntry(
     String name,
@@ -30,4 +31,21 @@ public record HistoryEntry(
     Duration duration,
     Instant dueAt,
     PayloadView value,
-    RunError error) {}
+    RunError error,
+    io.stepstream.Usage usage) {
+
+  /** An entry without usage: the constructor of releases before usage reporting. */
+  public HistoryEntry(
+      String name,
+      String kind,
+      boolean succeeded,
+      int attempt,
+      Instant startedAt,
+      Instant recordedAt,
+      Duration duration,
+      Instant dueAt,
+      PayloadView value,
+      RunError error) {
+    this(name, kind, succeeded, attempt, startedAt, recordedAt, duration, dueAt, value, error, null);
+  }
+}

@@ -18,6 +18,7 @@ package io.stepstream.client;
  * @param result a finished run's output, or null
  * @param error a failed run's error, or null
  * @param servedBy host:port of the engine instance that owns the run and answered
+ * @param usage what the run's steps reported so far in total ({@code Usage.ZERO} if nothing, or from an older engine)
  */
 public record RunDescription(
     RunSummary summary,
@@ -29,4 +30,25 @@ public record RunDescription(
     PayloadView input,
     PayloadView result,
     RunError error,
-    String servedBy) {}
+    String servedBy,
+    io.stepstream.Usage usage) {
+
+  public RunDescription {
+    usage = usage == null ? io.stepstream.Usage.ZERO : usage;
+  }
+
+  /** A description without usage: the constructor of releases before usage reporting. */
+  public RunDescription(
+      RunSummary summary,
+      int generation,
+      int entryCount,
+      boolean cancelRequested,
+      String currentStep,
+      Integer attempts,
+      PayloadView input,
+      PayloadView result,
+      RunError error,
+      String servedBy) {
+    this(summary, generation, entryCount, cancelRequested, currentStep, attempts, input, result, error, servedBy, io.stepstream.Usage.ZERO);
+  }
+}

@@ -44,7 +44,7 @@ public final class EngineJson {
   public static RunDescription description(JsonNode n) {
     return new RunDescription(summary(n), n.path("generation").asInt(), n.path("entryCount").asInt(), n.path("cancelRequested").asBoolean(),
         text(n, "currentStep"), n.hasNonNull("attempts") ? n.get("attempts").asInt() : null, value(n.get("input")), value(n.get("result")),
-        error(n.get("error")), text(n, "servedBy"));
+        error(n.get("error")), text(n, "servedBy"), usage(n.get("usage")));
   }
 
   public static RunPage runPage(JsonNode n) {
@@ -58,7 +58,7 @@ public final class EngineJson {
     for (JsonNode e : n.path("entries")) {
       entries.add(new HistoryEntry(text(e, "name"), text(e, "kind"), e.path("succeeded").asBoolean(), e.path("attempt").asInt(),
           instant(e, "startedAt"), instant(e, "recordedAt"), e.hasNonNull("durationMs") ? Duration.ofMillis(e.get("durationMs").asLong()) : null,
-          instant(e, "dueAt"), value(e.get("value")), error(e.get("error"))));
+          instant(e, "dueAt"), value(e.get("value")), error(e.get("error")), usage(e.get("usage"))));
     }
     return new RunHistory(text(n, "runId"), text(n, "workflowType"), status(n), entries, text(n, "servedBy"));
   }
@@ -80,6 +80,14 @@ public final class EngineJson {
     JsonNode json = n.get("json");
     return new PayloadView(text(n, "encoding"), json == null || json.isNull() ? null : json.toString(), text(n, "text"),
         n.path("bytes").asLong());
+  }
+
+  /** {@code {"inputTokens","outputTokens","cost"}} (RunViews), or null. */
+  static io.stepstream.Usage usage(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    return new io.stepstream.Usage(n.path("inputTokens").asLong(), n.path("outputTokens").asLong(), n.path("cost").asDouble());
   }
 
   static RunError error(JsonNode n) {

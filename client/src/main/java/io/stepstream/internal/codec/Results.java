@@ -21,7 +21,13 @@ public final class Results {
         error == null ? null : error.getMessage(),
         error == null ? null : PayloadValue.of(error.getDetails()),
         Instant.ofEpochMilli(raw.getStartedAt()),
-        Instant.ofEpochMilli(raw.getFinishedAt()));
+        Instant.ofEpochMilli(raw.getFinishedAt()),
+        usage(raw.getUsage()));
+  }
+
+  /** The journal's and results' usage record as the API's {@link io.stepstream.Usage}; {@code ZERO} for none. */
+  public static io.stepstream.Usage usage(io.stepstream.avro.StepUsage usage) {
+    return usage == null ? io.stepstream.Usage.ZERO : new io.stepstream.Usage(usage.getInputTokens(), usage.getOutputTokens(), usage.getCost());
   }
 
   /** The two enums share their symbols; a symbol added to the schema must be added to the API too (this fails loudly if not). */

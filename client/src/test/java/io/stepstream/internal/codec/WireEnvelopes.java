@@ -40,8 +40,9 @@ final class WireEnvelopes {
   static List<SpecificRecordBase> full() {
     return List.of(
         new WorkflowResult("r-1", "support", RunStatus.FAILED, json("{\"reply\":\"hello\",\"n\":[1,2]}"),
-            new ErrorInfo("REFUND_LIMIT", "too much", "refund", 3, "at x", json("{\"limit\":200}")), 1L, 2L, 3L),
-        new AuditEvent("r-1", AuditEventType.TIMER_FIRED, "support", "wait", 2, 4, "late", 5L, 6L, "cmd-1"),
+            new ErrorInfo("REFUND_LIMIT", "too much", "refund", 3, "at x", json("{\"limit\":200}")), 1L, 2L, 3L,
+            new io.stepstream.avro.StepUsage(1200L, 340L, 0.0125)),
+        new AuditEvent("r-1", AuditEventType.TIMER_FIRED, "support", "wait", 2, 4, "late", 5L, 6L, "cmd-1", new io.stepstream.avro.StepUsage(7L, 8L, 0.5)),
         new ApprovalRequest("r-1", "refund-review", "support", "Refund 210?", json("{\"amount\":210}"),
             List.of("alice"), List.of("leads"), 7L, "v1.k.1.b.m", 8L, "APPROVED"),
         new DeadLetter("t.requests", 3, 42L, ByteBuffer.wrap(new byte[] {1, 2, (byte) 0xff}),
@@ -55,8 +56,8 @@ final class WireEnvelopes {
 
   static List<SpecificRecordBase> minimal() {
     return List.of(
-        new WorkflowResult("r-2", "support", RunStatus.COMPLETED, null, null, 1L, 2L, 0L),
-        new AuditEvent("r-2", AuditEventType.RUN_STARTED, null, null, 0, 0, null, 5L, null, null),
+        new WorkflowResult("r-2", "support", RunStatus.COMPLETED, null, null, 1L, 2L, 0L, null),
+        new AuditEvent("r-2", AuditEventType.RUN_STARTED, null, null, 0, 0, null, 5L, null, null, null),
         new ApprovalRequest("r-2", "refund-review", "support", "Refund?", null, List.of(), List.of(), 7L, "tok", 8L, null),
         new DeadLetter("t.signals", 0, 0L, null, null, null, "UNKNOWN_RUN", "no run", 9L),
         new WorkflowRequest("r-2", "support", null, 0L),
@@ -68,7 +69,7 @@ final class WireEnvelopes {
   /** The same envelopes with Avro-encoded payloads where they have one. */
   static List<SpecificRecordBase> withAvroPayloads() {
     return List.of(
-        new WorkflowResult("r-3", "support", RunStatus.COMPLETED, avro(), null, 1L, 2L, 0L),
+        new WorkflowResult("r-3", "support", RunStatus.COMPLETED, avro(), null, 1L, 2L, 0L, null),
         new ApprovalRequest("r-3", "a", "support", "s", avro(), List.of(), List.of(), 7L, "tok", 8L, null),
         new WorkflowRequest("r-3", "support", avro(), 0L),
         new ApprovalDecision("r-3", "a", true, "alice", List.of(), null, null, avro(), "tok", 12L, false, null),

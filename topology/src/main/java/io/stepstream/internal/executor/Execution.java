@@ -207,6 +207,9 @@ public final class Execution implements Runnable {
     if (e instanceof StepFailedException f) {
       return afterCompensation(ctx, RunStatus.FAILED, error(e, f.stepName()));
     }
+    if (e instanceof io.stepstream.BudgetExceededException refused) { // not caught: the run fails naming the refused step
+      return afterCompensation(ctx, RunStatus.FAILED, error(e, refused.step(), BudgetRefusals.TYPE));
+    }
     ctx.checkNotAbandoned(); // an interrupt-induced failure of an abandoned run is not a result
     if (!(e instanceof WorkflowFailure)) {
       LOG.warn("run {} ({}) failed: the workflow threw", request.runId(), request.workflowType(), e); // results carry no stack trace

@@ -108,6 +108,10 @@ final class ReplayContext implements WorkflowContext {
   private StepRunner stepRunner = StepRunner.LIVE;
   /** Workflow emits reached so far by this pass of the code ($emit:<n>). */
   private int emitCount;
+  /** The run's budget and the usage of the steps whose outcome the code received (ADR 0018). */
+  private final RunBudget runBudget = new RunBudget();
+  /** What the attempt being journaled reported (set by {@link #complete} while it journals); null: nothing. */
+  private io.stepstream.avro.StepUsage attemptUsage;
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -246,6 +250,7 @@ final class ReplayContext implements WorkflowContext {
       launch(step);
       complete(step, runAttempt(step, attemptContext(step)));
     }
+    runBudget.received(step);
     if (step.state() == StepBranch.State.RETRY_DUE) {
       throw suspend(step.suspension());
     }
@@ -273,21 +278,36 @@ final class ReplayContext implements WorkflowContext {
   private <T> StepBranch<T> prepare(String name, Type type, StepOptions options, StepFunction<T> fn) {
     JournalEntry recorded = recall(name, EntryKind.STEP, "step");
     if (recorded != null) {
+      StepBranch<T> done;
       try {
-        return StepBranch.done(this, name, replay(recorded, type), null);
-      } catch (StepFailedException failed) {
-        return StepBranch.done(this, name, null, failed);
+        done = StepBranch.done(this, name, replay(recorded, type), null);
+      } catch (StepFailedException | io.stepstream.BudgetExceededException failed) {
+        done = StepBranch.done(this, name, null, failed);
       }
+      return spent(done, RunBudget.journaled(request.journal(), name, recorded));
     }
     checkCancelRequested(name);
     RetryPolicy policy = options.retry() != null ? options.retry() : defaultRetry;
     int failedAttempts = failedAttempts(name);
+    io.stepstream.Usage spentBefore = RunBudget.journaled(request.journal(), name, null);
+    // compensations always run: they undo what the spending did
+    io.stepstream.BudgetExceededException refused = compensating ? null : runBudget.refusal(name, spentBefore);
+    if (refused != null) {
+      buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(BudgetRefusals.error(refused, failedAttempts)).setAttempt(failedAttempts).build());
+      return spent(StepBranch.done(this, name, null, refused), spentBefore);
+    }
     long now = clock.millis();
     JournalEntry lastFailure = failedAttempts == 0 ? null : journal(attemptName(name, failedAttempts));
     if (lastFailure != null && lastFailure.getDueAt() != null && now < lastFailure.getDueAt()) {
-      return StepBranch.retryDue(this, name, lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")");
+      return spent(StepBranch.retryDue(this, name, lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")"),
+          spentBefore);
     }
-    return StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now));
+    return spent(StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now)), spentBefore);
+  }
+
+  private static <T> StepBranch<T> spent(StepBranch<T> step, io.stepstream.Usage journaled) {
+    step.spent = journaled;
+    return step;
   }
 
   /** Makes earlier outcomes durable before this step's side effect can happen, then marks its start. */
@@ -338,6 +358,10 @@ final class ReplayContext implements WorkflowContext {
     // journaled with a success only; a failed attempt's are dropped
     List<EmittedRecord> emitted = step.context == null ? List.of() : step.context.endEmits();
     checkNotAbandoned();
+    // spent even if the attempt failed or timed out; what a timed-out body reports later is not counted
+    io.stepstream.Usage reported = step.context == null ? io.stepstream.Usage.ZERO : step.context.usage();
+    step.spent = step.spent.plus(reported);
+    attemptUsage = RunBudget.toJournal(reported);
     try {
       if (result.succeeded()) {
         step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value(), emitted), null);
@@ -347,6 +371,8 @@ final class ReplayContext implements WorkflowContext {
       step.retryAt(retryAt, "retry of step '" + step.name() + "' (attempt " + (step.attemptNumber + 1) + ")");
     } catch (StepFailedException failed) {
       step.finish(null, failed);
+    } finally {
+      attemptUsage = null;
     }
   }
 
@@ -396,6 +422,9 @@ final class ReplayContext implements WorkflowContext {
     while (true) {
       collectFinished();
       if (future.resolved()) {
+        if (future instanceof StepBranch<?> step) {
+          runBudget.received(step); // a parallel step's usage counts when the code receives its outcome
+        }
         return future.outcome();
       }
       if (!future.localWork()) {
@@ -949,7 +978,8 @@ final class ReplayContext implements WorkflowContext {
     } catch (PayloadCodec.PayloadException e) {
       return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
     }
-    JournalEntry success = entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).build();
+    JournalEntry success =
+        entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).setUsage(attemptUsage).build();
     // the step's emits travel in the same outcome as its result: applied (and written) together or not at all
     List<JournalEntry> together = new ArrayList<>(List.of(success));
     for (int i = 0; i < emitted.size(); i++) {
@@ -990,6 +1020,7 @@ final class ReplayContext implements WorkflowContext {
                 .setAttempt(attempt)
                 .setDueAt(wakeAt)
                 .setStartedAt(startedAt)
+                .setUsage(attemptUsage)
                 .build());
         return wakeAt;
       }
@@ -1005,7 +1036,8 @@ final class ReplayContext implements WorkflowContext {
   }
 
   private <T> T failFinally(String name, int attempt, long startedAt, String type, String message, Payload details) {
-    buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message, details)).setAttempt(attempt).setStartedAt(startedAt).build());
+    buffer(entry(name, EntryKind.STEP).setSucceeded(false).setError(error(name, attempt, type, message, details)).setAttempt(attempt).setStartedAt(startedAt)
+        .setUsage(attemptUsage).build());
     throw new StepFailedException(name, attempt, type, message, PayloadValue.of(details));
   }
 
@@ -1131,6 +1163,9 @@ final class ReplayContext implements WorkflowContext {
       return decodeRecorded(recorded, recorded.getValue(), type);
     }
     ErrorInfo error = recorded.getError();
+    if (BudgetRefusals.isRefusal(error)) {
+      throw BudgetRefusals.replayed(recorded.getName(), decodeRecorded(recorded, error.getDetails(), BudgetRefusals.Refusal.class));
+    }
     throw new StepFailedException(recorded.getName(), recorded.getAttempt(), error.getType(), error.getMessage(), PayloadValue.of(error.getDetails()));
   }
 
@@ -1327,14 +1362,17 @@ final class ReplayContext implements WorkflowContext {
     }
   }
 
-  // Issue 14 (budgets): implemented on branch h-budgets; these two lines only let other branches compile.
+  // ---- usage and budgets (the rules are in RunBudget; ADR 0018) ----
+
   @Override
   public void budget(io.stepstream.Budget budget) {
-    throw new UnsupportedOperationException("run budgets are not merged yet");
+    enter();
+    runBudget.set(budget, request.runId());
   }
 
   @Override
   public io.stepstream.Usage usage() {
-    throw new UnsupportedOperationException("run usage is not merged yet");
+    enter();
+    return runBudget.used();
   }
 }

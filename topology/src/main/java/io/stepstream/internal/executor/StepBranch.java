@@ -32,6 +32,10 @@ final class StepBranch<T> extends ContextFuture<T> {
   /** The attempt's context, which collected the records it emitted. */
   StepAttemptContext context;
   java.util.concurrent.Future<?> thread;
+  /** What this step's attempts spent (journaled ones and, once it ended, this execution's); see {@link RunBudget}. */
+  io.stepstream.Usage spent = io.stepstream.Usage.ZERO;
+  /** True once {@link #spent} was added to the run's usage. */
+  boolean usageCounted;
 
   private StepBranch(
       ReplayContext ctx, String name, Type type, StepOptions options, RetryPolicy policy, StepFunction<T> fn, int attemptNumber, long firstStart) {

@@ -91,7 +91,7 @@ final class AdminCommands {
     state.setUpdatedAt(outputs.now());
     store.save(state);
     outputs.emit(outputs.event(state, AuditEventType.RUN_TERMINATED).setDetail(Outputs.cut(message))
-        .setCommandId(command.getCommandId()).setGeneration(state.getGeneration()));
+        .setCommandId(command.getCommandId()).setGeneration(state.getGeneration()).setUsage(state.getUsage()));
     waits.onRunFinished(state);
     WorkflowResult result = WorkflowResult.newBuilder()
         .setRunId(runId)
@@ -101,6 +101,7 @@ final class AdminCommands {
         .setStartedAt(state.getCreatedAt())
         .setFinishedAt(outputs.now())
         .setRequestedAt(state.getRequestedAt())
+        .setUsage(state.getUsage())
         .build();
     outputs.result(result);
     children.onRunFinished(state, result);

@@ -58,6 +58,8 @@ public final class EngineMetrics implements ExecutorMetrics {
   private final Keyed deadLettersByReason = new Keyed("stepstream.dlq.records", "reason", "Records the orchestrator sent to the DLQ, by error type");
   private final Keyed parkedByReason = new Keyed("stepstream.runs.parked", "reason", "Runs parked (stopped until an operator resumes them), by reason code");
   private final ConcurrentMap<String, Timer[]> stepTimers = new ConcurrentHashMap<>();
+  /** Per workflow type: input tokens, output tokens, cost (ADR 0018). */
+  private final ConcurrentMap<String, UsageMeters> usageByType = new ConcurrentHashMap<>();
   private final Timer timerLateness;
   private final Timer publishAcked;
   private final Timer publishFailed;
@@ -128,6 +130,42 @@ public final class EngineMetrics implements ExecutorMetrics {
         timer("stepstream.step.duration", Tags.of("workflow_type", type, "outcome", "failed"), STEP_BUCKETS, STEP_HELP)});
     byOutcome[succeeded ? 0 : 1].record(nanos, TimeUnit.NANOSECONDS);
   }
+
+  /** A step attempt's usage was applied to a run of {@code workflowType} (once per journal entry; see {@link UsageTotals}). */
+  void usage(String workflowType, long inputTokens, long outputTokens, double cost) {
+    UsageMeters m = usageByType.computeIfAbsent(workflowType, UsageMeters::new);
+    m.input.addAndGet(inputTokens);
+    m.output.addAndGet(outputTokens);
+    m.cost.add(cost);
+  }
+
+  /** Tokens counted for {@code workflowType}, {@code direction} "input" or "output" (0 if none). */
+  public long usageTokens(String workflowType, String direction) {
+    UsageMeters m = usageByType.get(workflowType);
+    return m == null ? 0 : ("input".equals(direction) ? m.input : m.output).get();
+  }
+
+  /** Cost counted for {@code workflowType} (0 if none). */
+  public double usageCost(String workflowType) {
+    UsageMeters m = usageByType.get(workflowType);
+    return m == null ? 0 : m.cost.sum();
+  }
+
+  private final class UsageMeters {
+    final AtomicLong input = new AtomicLong();
+    final AtomicLong output = new AtomicLong();
+    final java.util.concurrent.atomic.DoubleAdder cost = new java.util.concurrent.atomic.DoubleAdder();
+
+    UsageMeters(String type) {
+      counter("stepstream.usage.tokens", input, Tags.of("workflow_type", type, "direction", "input"), USAGE_TOKENS_HELP);
+      counter("stepstream.usage.tokens", output, Tags.of("workflow_type", type, "direction", "output"), USAGE_TOKENS_HELP);
+      meters.add(FunctionCounter.builder("stepstream.usage.cost", cost, java.util.concurrent.atomic.DoubleAdder::sum)
+          .tags(tags.and(Tags.of("workflow_type", type))).description("Cost steps reported (StepContext.reportUsage), by workflow type")
+          .register(registry));
+    }
+  }
+
+  private static final String USAGE_TOKENS_HELP = "Tokens steps reported (StepContext.reportUsage), by workflow type and direction (input, output)";
 
   private static final String IGNORED_HELP =
       "Step outcomes ignored: duplicate (already recorded) or stale (not of the run's current execution)";

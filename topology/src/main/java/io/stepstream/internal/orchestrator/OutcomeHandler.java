@@ -125,10 +125,11 @@ final class OutcomeHandler {
       return;
     }
     state.setEntryCount(state.getEntryCount() + 1);
+    UsageTotals.applied(state, entry, metrics);
     String detail = entry.getError() == null ? null : entry.getError().getType() + ": " + entry.getError().getMessage();
     if (entry.getKind() == EntryKind.STEP) {
       AuditEventType type = entry.getSucceeded() ? AuditEventType.STEP_COMPLETED : AuditEventType.STEP_FAILED;
-      outputs.audit(state, type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail);
+      outputs.audit(state, type, entry.getName(), entry.getAttempt(), entry.getGeneration(), detail, entry.getUsage());
     } else if (entry.getKind() == EntryKind.EMIT) {
       emits.write(state, entry); // in this transaction, with the entry
     } else if (entry.getKind() == EntryKind.APPROVAL_WAIT) {
@@ -139,7 +140,7 @@ final class OutcomeHandler {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
       outputs.audit(state, timedOut ? AuditEventType.STEP_TIMED_OUT : AuditEventType.STEP_ATTEMPT_FAILED, step,
-          entry.getAttempt(), entry.getGeneration(), detail);
+          entry.getAttempt(), entry.getGeneration(), detail, entry.getUsage());
       outputs.audit(state, AuditEventType.RETRY_SCHEDULED, step, entry.getAttempt() + 1, entry.getGeneration(),
           "attempt " + (entry.getAttempt() + 1) + " at " + java.time.Instant.ofEpochMilli(entry.getDueAt()));
     }
@@ -182,7 +183,7 @@ final class OutcomeHandler {
           default -> AuditEventType.RUN_FAILED;
         };
     outputs.audit(state, type, completion.getError() == null ? null : completion.getError().getStep(), 0,
-        state.getGeneration(), detail);
+        state.getGeneration(), detail, state.getUsage());
     waits.onRunFinished(state);
     WorkflowResult result =
         WorkflowResult.newBuilder()
@@ -194,6 +195,7 @@ final class OutcomeHandler {
             .setStartedAt(state.getCreatedAt())
             .setFinishedAt(outputs.now())
             .setRequestedAt(state.getRequestedAt())
+            .setUsage(state.getUsage())
             .build();
     outputs.result(result);
     children.onRunFinished(state, result);

@@ -84,6 +84,11 @@ final class Outputs {
     emit(event(state, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(cut(detail)));
   }
 
+  /** With usage: a step attempt's, or a finished run's total (null: none reported). */
+  void audit(RunState state, AuditEventType type, String step, int attempt, int generation, String detail, io.stepstream.avro.StepUsage usage) {
+    emit(event(state, type).setStep(step).setAttempt(attempt).setGeneration(generation).setDetail(cut(detail)).setUsage(usage));
+  }
+
   /** An audit event with run, workflow type and time set, for the caller to complete and {@link #emit}. */
   AuditEvent.Builder event(RunState state, AuditEventType type) {
     traces.remember(state); // a new run's first event comes before its state is saved

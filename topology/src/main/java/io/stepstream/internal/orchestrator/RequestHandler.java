@@ -160,7 +160,7 @@ final class RequestHandler {
     state.setStatus(RunStatus.CANCELLED);
     state.setUpdatedAt(outputs.now());
     store.save(state);
-    outputs.audit(state, AuditEventType.RUN_CANCELLED, null, 0, state.getGeneration(), message);
+    outputs.audit(state, AuditEventType.RUN_CANCELLED, null, 0, state.getGeneration(), message, state.getUsage());
     waits.onRunFinished(state);
     WorkflowResult result = result(state, RunStatus.CANCELLED, ErrorInfo.newBuilder().setType("CANCELLED").setMessage(message).build());
     outputs.result(result);
@@ -271,6 +271,7 @@ final class RequestHandler {
         .setStartedAt(state.getCreatedAt())
         .setFinishedAt(outputs.now())
         .setRequestedAt(state.getRequestedAt())
+        .setUsage(state.getUsage())
         .build();
   }
 

@@ -84,6 +84,7 @@ public final class RunViews {
     ErrorInfo error = result != null ? result.getError() : null;
     n.set("error", error(error));
     n.put("servedBy", servedBy);
+    n.set("usage", usage(s.getUsage()));
     return n;
   }
 
@@ -132,6 +133,20 @@ public final class RunViews {
     putLong(n, "dueAt", e.getDueAt());
     n.set("value", value(e.getValue()));
     n.set("error", error(e.getError()));
+    n.set("usage", usage(e.getUsage()));
+    return n;
+  }
+
+  /** Usage as {@code {"inputTokens","outputTokens","totalTokens","cost"}}; null for none (ADR 0018). */
+  static ObjectNode usage(io.stepstream.avro.StepUsage usage) {
+    if (usage == null) {
+      return null;
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("inputTokens", usage.getInputTokens());
+    n.put("outputTokens", usage.getOutputTokens());
+    n.put("totalTokens", usage.getInputTokens() + usage.getOutputTokens());
+    n.put("cost", usage.getCost());
     return n;
   }
 
