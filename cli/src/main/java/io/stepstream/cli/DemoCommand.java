@@ -98,8 +98,10 @@ final class DemoCommand implements Callable<Integer> {
         continue;
       }
       Resolution r = result.output(Resolution.class);
-      lines.add(String.format("RESULT %s  %s (%.2f)  %s  %d model calls, %d tokens%n  ticket:  %s%n%s  reply:   %s",
-          handle.runId(), r.category(), r.confidence(), r.outcome(), r.modelCalls(), r.tokens(), tickets.get(i).text(),
+      lines.add(String.format("RESULT %s  %s (%.2f)  %s  %d model calls, %d tokens (%d in, %d out)%s%n  ticket:  %s%n%s  reply:   %s",
+          handle.runId(), r.category(), r.confidence(), r.outcome(), r.modelCalls(), result.usage().totalTokens(),
+          result.usage().inputTokens(), result.usage().outputTokens(),
+          tickets.get(i).tokenBudget() == null ? "" : ", budget " + tickets.get(i).tokenBudget(), tickets.get(i).text(),
           r.actions().stream().map(a -> "  action:  " + abbreviate(a, 150) + "\n").reduce("", String::concat), r.reply()));
     }
     System.out.println();

@@ -97,6 +97,7 @@ class DurableAgentIT {
 
       assertThat(result.output(String.class)).isEqualTo("Order A-7 is on its way.");
       assertThat(model.calls).as("think-1 came from the journal on the second engine").hasValue(2);
+      assertThat(result.usage()).as("the usage both engines reported, once per step").isEqualTo(io.stepstream.Usage.tokens(120, 21));
       assertThat(toolKeys).as("the tool ran once").hasSize(1);
       assertThat(model.requests.get(1).messages()).hasSize(3);
     }

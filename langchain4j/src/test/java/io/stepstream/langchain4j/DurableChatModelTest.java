@@ -61,6 +61,7 @@ class DurableChatModelTest {
 
       assertThat(env.result(runId).output(String.class)).isEqualTo("Your order A-1 has shipped.");
       assertThat(model.calls).as("one call per step, none on replay").hasValue(2);
+      assertThat(env.result(runId).usage()).as("both responses' token usage, reported once each").isEqualTo(io.stepstream.Usage.tokens(42, 10));
       assertThat(toolKeys).as("the tool ran once, with its step's idempotency key").containsExactly(runId + "/think-1:lookup_order-1");
       ChatRequest second = model.requests.get(1);
       assertThat(second.messages()).hasSize(3);

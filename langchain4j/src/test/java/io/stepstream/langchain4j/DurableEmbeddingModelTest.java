@@ -54,6 +54,9 @@ class DurableEmbeddingModelTest {
       assertThat(journaled.vectors().get(0)).hasSize(384)
           .containsExactly(MINILM.embed("please refund me, I was charged twice").content().vector());
       assertThat(journaled.inputTokens()).isPositive();
+      JournalRecord examples = env.journal(runId).stream().filter(e -> e.name().equals("embed-examples")).findFirst().orElseThrow();
+      assertThat(env.result(runId).usage().inputTokens())
+          .isEqualTo(journaled.inputTokens() + examples.value(EmbeddedTexts.class).inputTokens());
     }
   }
 }

@@ -10,7 +10,6 @@ import io.stepstream.examples.agent.SupportAgent.Ticket;
 import io.stepstream.testkit.JournalRecord;
 import io.stepstream.testkit.WorkflowTestEnvironment;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,6 +37,7 @@ class SupportAgentTest {
       assertThat(r.reply()).contains("We refunded 39.00 EUR");
       assertThat(r.modelCalls()).isEqualTo(3);
       assertThat(r.tokens()).isPositive();
+      assertThat(env.result(runId).usage().totalTokens()).as("what the steps reported, summed by the engine").isEqualTo(r.tokens());
       assertThat(agent.orders().refunds()).singleElement()
           .satisfies(refund -> assertThat(refund.idempotencyKey()).isEqualTo(runId + "/think-2:issue_refund-1"));
       assertThat(env.journal(runId)).extracting(JournalRecord::name).containsSubsequence(
@@ -95,7 +95,6 @@ class SupportAgentTest {
   }
 
   @Test
-  @Disabled("needs ctx.budget, implemented on the budgets branch: enable after main has it (git merge main)")
   void aRunWhoseTokenBudgetIsUsedUpHandsTheTicketToAHuman() {
     try (var env = env()) {
       String runId = env.start(SupportAgent.TYPE, new Ticket("T-7", "customer-1",
@@ -105,6 +104,7 @@ class SupportAgentTest {
       assertThat(r.outcome()).isEqualTo("budget-exceeded");
       assertThat(r.reply()).startsWith("A colleague will take over this ticket").contains("used up");
       assertThat(r.tokens()).isGreaterThanOrEqualTo(150);
+      assertThat(env.result(runId).usage().totalTokens()).as("the engine's total, what the budget acted on").isEqualTo(r.tokens());
       assertThat(agent.orders().refunds()).isEmpty();
     }
   }
