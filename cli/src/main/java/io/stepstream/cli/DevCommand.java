@@ -25,7 +25,8 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
-    Stepstream.Builder builder = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows());
+    Stepstream.Builder builder = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows())
+        .register(new io.stepstream.examples.agent.SupportAgent()); // the demo's agent: models load on its first run
     EngineCommand.HttpBind bind = EngineCommand.HttpBind.parse(httpBind, spec);
     if (bind != null) {
       builder.httpServer(bind.host(), bind.port());
