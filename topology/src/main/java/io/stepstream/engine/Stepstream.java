@@ -98,6 +98,8 @@ public final class Stepstream implements AutoCloseable {
   private final EngineHealth health = new EngineHealth();
   private ExecutionPool pool;
   private KafkaOutcomePublisher publisher;
+  /** Step attempts' partial output (docs/streams.md); its producer exists once a step streamed. */
+  private io.stepstream.internal.streams.KafkaStreamWriter streamWriter;
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
@@ -142,7 +144,8 @@ public final class Stepstream implements AutoCloseable {
       var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer),
           config.emitTopics())
-          .maxParallelStepsPerRun(config.maxParallelStepsPerRun);
+          .maxParallelStepsPerRun(config.maxParallelStepsPerRun)
+          .streamWriter(streamWriter = new io.stepstream.internal.streams.KafkaStreamWriter(clientConfig(), config.topics().streams()));
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stepstream-resume-markers");
@@ -333,6 +336,10 @@ public final class Stepstream implements AutoCloseable {
       publisher.close();
       publisher = null;
     }
+    if (streamWriter != null) {
+      streamWriter.close();
+      streamWriter = null;
+    }
     if (wire != null) {
       wire.close();
       wire = null;
@@ -478,7 +485,7 @@ public final class Stepstream implements AutoCloseable {
                 e));
       }
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
-      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig(), config.streamRetention);
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
       retention = config.retentionChosen ? config.retention : readRetention(admin);
@@ -643,6 +650,7 @@ public final class Stepstream implements AutoCloseable {
     private short effectiveReplicationFactor = 1;
     private int executorThreads = 256;
     private int maxParallelStepsPerRun = 8;
+    private Duration streamRetention = TopicProvisioner.DEFAULT_STREAM_RETENTION;
     private int streamThreads = 1;
     private Duration commitInterval = Duration.ofMillis(50);
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
@@ -934,6 +942,24 @@ public final class Stepstream implements AutoCloseable {
     /** Threads running workflow code (default 256): the most steps in flight on this instance. */
     public Builder executorThreads(int n) {
       this.executorThreads = n;
+      return this;
+    }
+
+    /**
+     * How long {@code <prefix>.streams} keeps steps' partial output (default 1 day), when this
+     * engine creates the topic; an existing topic keeps its own {@code retention.ms}. Streams are
+     * for watching a run as it happens: a follower that comes back later than this finds the
+     * run's final value in its result, not its tokens (docs/streams.md).
+     *
+     * <pre>{@code
+     * Stepstream.builder().streamRetention(Duration.ofHours(6))
+     * }</pre>
+     */
+    public Builder streamRetention(Duration retention) {
+      if (retention == null || retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("streamRetention must be positive, not " + retention);
+      }
+      this.streamRetention = retention;
       return this;
     }
 
