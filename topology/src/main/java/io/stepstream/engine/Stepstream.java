@@ -412,7 +412,10 @@ public final class Stepstream implements AutoCloseable {
     var self = new org.apache.kafka.streams.state.HostInfo(advertised[0], Integer.parseInt(advertised[1]));
     var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
     var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
-    new io.stepstream.internal.query.QueryRoutes(queries, auth).mount(telemetry.http());
+    new io.stepstream.internal.query.QueryRoutes(queries, auth)
+        .withStreams(new io.stepstream.internal.streams.StreamRoute(auth, clientConfig(), config.topics().streams(),
+            io.stepstream.internal.streams.StreamRunLookup.of(queries), config.maxStreamFollowers))
+        .mount(telemetry.http());
   }
 
   /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */
@@ -651,6 +654,7 @@ public final class Stepstream implements AutoCloseable {
     private int executorThreads = 256;
     private int maxParallelStepsPerRun = 8;
     private Duration streamRetention = TopicProvisioner.DEFAULT_STREAM_RETENTION;
+    private int maxStreamFollowers = 4;
     private int streamThreads = 1;
     private Duration commitInterval = Duration.ofMillis(50);
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
@@ -942,6 +946,24 @@ public final class Stepstream implements AutoCloseable {
     /** Threads running workflow code (default 256): the most steps in flight on this instance. */
     public Builder executorThreads(int n) {
       this.executorThreads = n;
+      return this;
+    }
+
+    /**
+     * Server-sent event streams ({@code GET /api/runs/{runId}/stream}, docs/streams.md) this instance
+     * serves at once (default 4, at most 8); more are answered 503 with Retry-After. Each holds one
+     * of the HTTP endpoint's 16 threads and one Kafka consumer while it lasts. Java and other Kafka
+     * clients follow from the topic directly and are not counted.
+     *
+     * <pre>{@code
+     * Stepstream.builder().maxStreamFollowers(8)
+     * }</pre>
+     */
+    public Builder maxStreamFollowers(int n) {
+      if (n < 1 || n > 8) {
+        throw new IllegalArgumentException("maxStreamFollowers must be 1 to 8 (each holds one of the HTTP endpoint's 16 threads), not " + n);
+      }
+      this.maxStreamFollowers = n;
       return this;
     }
 
