@@ -100,6 +100,8 @@ public final class Stepstream implements AutoCloseable {
   private KafkaOutcomePublisher publisher;
   /** Step attempts' partial output (docs/streams.md); its producer exists once a step streamed. */
   private io.stepstream.internal.streams.KafkaStreamWriter streamWriter;
+  /** {@code GET /api/runs/{id}/stream}: its threads end with the engine. */
+  private io.stepstream.internal.streams.StreamRoute streamRoute;
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
@@ -311,6 +313,10 @@ public final class Stepstream implements AutoCloseable {
       console.close(); // ends the console's live streams before the endpoint stops
       console = null;
     }
+    if (streamRoute != null) {
+      streamRoute.close(); // ends the token streams before the endpoint stops
+      streamRoute = null;
+    }
     telemetry.close();
     if (client != null) {
       client.close();
@@ -413,7 +419,7 @@ public final class Stepstream implements AutoCloseable {
     var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
     var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
     new io.stepstream.internal.query.QueryRoutes(queries, auth)
-        .withStreams(new io.stepstream.internal.streams.StreamRoute(auth, clientConfig(), config.topics().streams(),
+        .withStreams(streamRoute = new io.stepstream.internal.streams.StreamRoute(auth, clientConfig(), config.topics().streams(),
             io.stepstream.internal.streams.StreamRunLookup.of(queries), config.maxStreamFollowers))
         .mount(telemetry.http());
   }
@@ -654,7 +660,7 @@ public final class Stepstream implements AutoCloseable {
     private int executorThreads = 256;
     private int maxParallelStepsPerRun = 8;
     private Duration streamRetention = TopicProvisioner.DEFAULT_STREAM_RETENTION;
-    private int maxStreamFollowers = 4;
+    private int maxStreamFollowers = 64;
     private int streamThreads = 1;
     private Duration commitInterval = Duration.ofMillis(50);
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
@@ -951,17 +957,17 @@ public final class Stepstream implements AutoCloseable {
 
     /**
      * Server-sent event streams ({@code GET /api/runs/{runId}/stream}, docs/streams.md) this instance
-     * serves at once (default 4, at most 8); more are answered 503 with Retry-After. Each holds one
-     * of the HTTP endpoint's 16 threads and one Kafka consumer while it lasts. Java and other Kafka
-     * clients follow from the topic directly and are not counted.
+     * serves at once (default 64); more are answered 503 with Retry-After. Each holds a thread of
+     * its own and one Kafka consumer (a connection to the run's partition leader) while it lasts.
+     * Java and other Kafka clients follow from the topic directly and are not counted.
      *
      * <pre>{@code
-     * Stepstream.builder().maxStreamFollowers(8)
+     * Stepstream.builder().maxStreamFollowers(200)
      * }</pre>
      */
     public Builder maxStreamFollowers(int n) {
-      if (n < 1 || n > 8) {
-        throw new IllegalArgumentException("maxStreamFollowers must be 1 to 8 (each holds one of the HTTP endpoint's 16 threads), not " + n);
+      if (n < 1) {
+        throw new IllegalArgumentException("maxStreamFollowers must be at least 1, not " + n);
       }
       this.maxStreamFollowers = n;
       return this;

@@ -2,6 +2,7 @@ package io.stepstream.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,6 +51,8 @@ class TokenStreamsIT {
   static final String PREFIX = "streams-it";
   static final int CHUNKS = 20;
   static final int BEFORE_GATE = 10;
+  /** More than the HTTP endpoint's 16 threads: streams must not hold them. */
+  static final int MAX_STREAMS = 18;
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Each "chat" run streams its first chunks, then waits here (keyed by its input) until the test opens it. */
@@ -70,7 +73,7 @@ class TokenStreamsIT {
         .partitions(2)
         .approvalSecret("integration-test-secret")
         .httpServer("127.0.0.1", 0)
-        .maxStreamFollowers(2)
+        .maxStreamFollowers(MAX_STREAMS)
         .register("chat", String.class, (ctx, gate) -> {
           String answer = ctx.step("answer", String.class, s -> {
             StringBuilder all = new StringBuilder();
@@ -212,18 +215,30 @@ class TokenStreamsIT {
   }
 
   @Test
-  void anInstanceServesAtMostItsBoundOfStreamsAndAnswersTheNext503() throws Exception {
+  void anInstanceServesItsBoundOfStreamsBeyondItsHttpThreadsAndAnswersTheNext503() throws Exception {
     String runId = startChat("bound-1");
-    try (Sse first = Sse.open(runId, null); Sse second = Sse.open(runId, null)) {
-      first.next();
-      second.next(); // both are streaming
-      HttpResponse<String> third = HTTP.send(request(runId, null).build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(third.statusCode()).isEqualTo(503);
-      assertThat(third.headers().firstValue("Retry-After")).isPresent();
-      assertThat(third.body()).contains("maxStreamFollowers");
+    List<Sse> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX_STREAMS; i++) {
+        Sse sse = Sse.open(runId, null);
+        open.add(sse);
+        assertThat(sse.next().type()).isEqualTo("begin"); // streaming
+      }
+      HttpResponse<String> beyond = HTTP.send(request(runId, null).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(beyond.statusCode()).isEqualTo(503);
+      assertThat(beyond.headers().firstValue("Retry-After")).isPresent();
+      assertThat(beyond.body()).contains("maxStreamFollowers");
+      HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/health/live")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).as("the endpoint still answers while %d streams are open", MAX_STREAMS).isEqualTo(200);
     } finally {
       GATES.get("bound-1").countDown();
+      open.forEach(Sse::close);
     }
+    client.awaitResult(runId, Duration.ofSeconds(60));
+    // every stream ends with the run, freeing its slot: a new follower is served again
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(HTTP.send(request(runId, null).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200));
   }
 
   // ---- helpers ----
@@ -294,8 +309,12 @@ class TokenStreamsIT {
     return String.join("", steps.values());
   }
 
+  static String base() {
+    return "http://127.0.0.1:" + engine.httpAddress().getPort();
+  }
+
   static HttpRequest.Builder request(String runId, String lastEventId) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + engine.httpAddress().getPort() + "/api/runs/" + runId + "/stream"))
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + "/api/runs/" + runId + "/stream"))
         .header("X-Stepstream-User", "tester").GET();
     return lastEventId == null ? b : b.header("Last-Event-ID", lastEventId);
   }

@@ -28,8 +28,9 @@ import org.apache.kafka.common.errors.InterruptException;
  * and gets every later record once, in order. A comment every {@link #HEARTBEAT} keeps proxies from
  * closing an idle stream and notices a client that went away.
  *
- * <p>Each stream holds one of the endpoint's threads and one Kafka consumer while it lasts, so an
- * instance serves at most {@code maxFollowers} at once; more are answered 503 with Retry-After.
+ * <p>Each stream is served on a thread of its own (not one of the endpoint's few) with one Kafka
+ * consumer while it lasts; an instance serves at most {@code maxFollowers} at once, more are
+ * answered 503 with Retry-After.
  * An unknown run is 404 (after a short grace, since a run just started may not be known yet).
  *
  * <pre>{@code
@@ -39,7 +40,9 @@ import org.apache.kafka.common.errors.InterruptException;
  * data: {"v":1,"type":"chunk","runId":"r-42","step":"answer","attempt":1,"executionId":"...","seq":7,"text":" world","at":...}
  * }</pre>
  */
-public final class StreamRoute implements HttpRoute {
+public final class StreamRoute implements HttpRoute, AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StreamRoute.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
   /** How long a run the engine does not know yet is waited for (its request may still be on its way). */
   static final Duration UNKNOWN_RUN_GRACE = Duration.ofSeconds(5);
@@ -63,6 +66,8 @@ public final class StreamRoute implements HttpRoute {
   private final RunLookup runs;
   private final int maxFollowers;
   private final Semaphore slots;
+  /** One thread per stream being served (at most maxFollowers): streams never hold the endpoint's own threads. */
+  private final java.util.concurrent.ExecutorService threads;
 
   public StreamRoute(HttpAuth auth, Map<String, Object> clientConfig, String topic, RunLookup runs, int maxFollowers) {
     this.auth = auth;
@@ -71,6 +76,12 @@ public final class StreamRoute implements HttpRoute {
     this.runs = runs;
     this.maxFollowers = maxFollowers;
     this.slots = new Semaphore(maxFollowers);
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    this.threads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "stepstream-stream-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Streams being served now. */
@@ -89,35 +100,77 @@ public final class StreamRoute implements HttpRoute {
       throw HttpProblem.badRequest("no run id in " + call.path() + "; use /api/runs/{runId}/stream");
     }
     String after = call.header("Last-Event-ID").or(() -> call.query("after")).filter(s -> !s.isBlank()).orElse(null);
+    Map<String, String> passed = new java.util.LinkedHashMap<>();
+    for (String name : PASSED_HEADERS) {
+      call.header(name).ifPresent(value -> passed.put(name, value));
+    }
     if (!slots.tryAcquire()) {
       return HttpReply.json(503, Map.of("status", 503, "error", "this engine instance already serves " + maxFollowers
           + " streams (maxStreamFollowers); try again shortly, or another instance")).withHeader("Retry-After", "10");
     }
+    HttpExchange exchange = call.exchange();
     try {
-      Map<String, String> passed = new java.util.LinkedHashMap<>();
-      for (String name : PASSED_HEADERS) {
-        call.header(name).ifPresent(value -> passed.put(name, value));
-      }
+      threads.execute(() -> {
+        try {
+          serve(exchange, runId, after, passed);
+        } finally {
+          exchange.close();
+          slots.release();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      slots.release();
+      return HttpReply.json(503, Map.of("status", 503, "error", "the engine is closing")).withHeader("Retry-After", "5");
+    }
+    return HttpReply.detached();
+  }
+
+  /** On a stream thread: the checks, then the stream; answers every outcome itself. */
+  private void serve(HttpExchange exchange, String runId, String after, Map<String, String> passed) {
+    try {
       Known known = awaitKnown(runId, passed);
       if (known == Known.NO) {
-        throw HttpProblem.notFound("no run " + runId + " (never started, or removed after the retention window): nothing to stream");
+        answer(exchange, 404, "no run " + runId + " (never started, or removed after the retention window): nothing to stream", null);
+        return;
       }
       if (known == Known.UNAVAILABLE) {
-        return HttpReply.json(503, Map.of("status", 503, "error", "run " + runId + "'s partition is moving; ask again shortly"))
-            .withHeader("Retry-After", "5");
+        answer(exchange, 503, "run " + runId + "'s partition is moving; ask again shortly", "5");
+        return;
       }
       StreamFollower follower;
       try {
         follower = new StreamFollower(clientConfig, topic, runId, after, Duration.ofSeconds(10));
       } catch (IllegalArgumentException e) {
-        throw HttpProblem.badRequest(e.getMessage());
+        answer(exchange, 400, e.getMessage(), null);
+        return;
       }
       try (follower) {
-        stream(call.exchange(), follower);
+        stream(exchange, follower);
       }
-      return HttpReply.handled();
-    } finally {
-      slots.release();
+    } catch (InterruptedException | InterruptException e) {
+      // the engine is closing: the client reconnects with its Last-Event-ID
+    } catch (IOException e) {
+      // the client went away
+    } catch (RuntimeException e) {
+      LOG.warn("stream of run {} failed", runId, e);
+      try {
+        answer(exchange, 500, e.toString(), null);
+      } catch (IOException | RuntimeException ignored) {
+        // headers were sent already, or the client is gone
+      }
+    }
+  }
+
+  private static void answer(HttpExchange exchange, int status, String error, String retryAfter) throws IOException {
+    byte[] body = ("{\"status\":" + status + ",\"error\":" + JSON.writeValueAsString(error) + "}").getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", HttpReply.JSON);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    if (retryAfter != null) {
+      exchange.getResponseHeaders().set("Retry-After", retryAfter);
+    }
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
     }
   }
 
@@ -132,30 +185,31 @@ public final class StreamRoute implements HttpRoute {
     }
   }
 
-  private static void stream(HttpExchange exchange, StreamFollower follower) {
+  private static void stream(HttpExchange exchange, StreamFollower follower) throws IOException {
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.getResponseHeaders().set("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-    try {
-      exchange.sendResponseHeaders(200, 0);
-      OutputStream out = exchange.getResponseBody();
-      write(out, "retry: 3000\n\n");
-      while (!Thread.currentThread().isInterrupted()) {
-        StreamEvent event = follower.next(HEARTBEAT);
-        if (event == null) {
-          write(out, ": heartbeat\n\n");
-          continue;
-        }
-        write(out, message(event));
-        if (event.kind() == StreamEvent.Kind.RUN_END) {
-          return;
-        }
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    write(out, "retry: 3000\n\n");
+    while (!Thread.currentThread().isInterrupted()) {
+      StreamEvent event = follower.next(HEARTBEAT);
+      if (event == null) {
+        write(out, ": heartbeat\n\n");
+        continue;
       }
-    } catch (IOException e) {
-      // the client went away
-    } catch (InterruptException e) {
-      // the engine is closing: the client reconnects with its Last-Event-ID
+      write(out, message(event));
+      if (event.kind() == StreamEvent.Kind.RUN_END) {
+        out.close();
+        return;
+      }
     }
+  }
+
+  /** Ends every stream (their clients reconnect elsewhere with Last-Event-ID). */
+  @Override
+  public void close() {
+    threads.shutdownNow();
   }
 
   static String message(StreamEvent e) {
