@@ -25,7 +25,7 @@ public final class StreamPositions {
             + partition + "): resume with a position an event of this run gave");
       }
       if (offset < 0) {
-        throw new IllegalArgumentException("stream position '" + token + "' has a negative offset");
+        throw new IllegalArgumentException("stream position '" + token + "' of run " + runId + " has a negative offset");
       }
       return offset;
     } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
