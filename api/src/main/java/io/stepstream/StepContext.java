@@ -117,6 +117,7 @@ public interface StepContext {
    * }</pre>
    *
    * @param text a piece of output; empty text is ignored
+   * @throws IllegalArgumentException if {@code text} is longer than 262,144 characters (one record): publish it in pieces
    * @throws IllegalStateException if the attempt has ended (a body still running after its timeout)
    */
   void publishPartial(String text);

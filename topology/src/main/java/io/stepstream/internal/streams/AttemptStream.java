@@ -20,6 +20,8 @@ public final class AttemptStream {
   private static final Logger LOG = LoggerFactory.getLogger(AttemptStream.class);
   /** Error texts on end markers are for people; long ones (stack traces) are cut. */
   static final int MAX_ERROR_CHARS = 1_000;
+  /** At most 3 bytes per char in UTF-8 (a 4-byte character is 2 chars): a chunk stays under a default 1 MB record. */
+  public static final int MAX_CHUNK_CHARS = 256 * 1024;
 
   private final StreamWriter writer;
   private final String runId;
@@ -48,6 +50,10 @@ public final class AttemptStream {
     }
     if (text == null || text.isEmpty()) {
       return;
+    }
+    if (text.length() > MAX_CHUNK_CHARS) {
+      throw new IllegalArgumentException("run " + runId + ": step '" + step + "' published " + text.length() + " characters at once; a chunk"
+          + " holds at most " + MAX_CHUNK_CHARS + " (a Kafka record of the default 1 MB): publish it in smaller pieces");
     }
     long now = clock.millis();
     if (seq < 0) {

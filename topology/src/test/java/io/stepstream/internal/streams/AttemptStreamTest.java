@@ -67,4 +67,11 @@ class AttemptStreamTest {
         .hasMessageContaining("run r-1").hasMessageContaining("step 'answer' attempt 2").hasMessageContaining("after the attempt ended");
     assertThat(writer.records()).extracting(StreamRecord::type).containsExactly("begin", "chunk", "end");
   }
+
+  @Test
+  void aChunkTooBigForOneRecordIsRefusedSayingHowToPublishIt() {
+    assertThatThrownBy(() -> stream.append("x".repeat(AttemptStream.MAX_CHUNK_CHARS + 1))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("run r-1").hasMessageContaining("step 'answer'").hasMessageContaining("smaller pieces");
+    assertThat(writer.records()).isEmpty();
+  }
 }
