@@ -85,4 +85,40 @@ public interface StepContext {
    * }</pre>
    */
   void reportUsage(Usage usage);
+
+  // ---- durable token streams ----
+
+  /**
+   * Publishes partial output of this attempt (an LLM's tokens as they arrive) to the run's stream,
+   * {@code <prefix>.streams}, for followers: {@code WorkflowClient.followStream}, the engine's
+   * {@code GET /api/runs/{runId}/stream} (server-sent events), or any Kafka client
+   * (docs/streams.md). Returns once the text is handed to the producer, without waiting for the
+   * broker. The step's return value is still what the run records and uses: the stream is for
+   * people watching, not for the workflow.
+   *
+   * <p>At least once: written outside the engine's transaction, so a retried or re-executed attempt
+   * streams again, under a new {@code begin} with its own attempt number and execution id; its end
+   * marker says whether it succeeded. Once the step succeeded and is journaled, a replay never
+   * runs its body again, so nothing is streamed again.
+   *
+   * <pre>{@code
+   * String answer = ctx.step("answer", String.class, s -> {
+   *   StringBuilder all = new StringBuilder();
+   *   model.chat(messages, token -> {   // called as tokens arrive
+   *     s.publishPartial(token);
+   *     all.append(token);
+   *   });
+   *   return all.toString();            // the final value, recorded exactly once
+   * });
+   *
+   * // BAD: the stream as the step's output: it is transient (retention) and at-least-once, and a
+   * // replay gets the step's return value, here nothing
+   * ctx.step("answer", Void.class, s -> { model.chat(messages, s::publishPartial); return null; });
+   * }</pre>
+   *
+   * @param text a piece of output; empty text is ignored
+   * @throws IllegalArgumentException if {@code text} is longer than 262,144 characters (one record): publish it in pieces
+   * @throws IllegalStateException if the attempt has ended (a body still running after its timeout)
+   */
+  void publishPartial(String text);
 }

@@ -120,6 +120,15 @@ final class EngineCommand implements Callable<Integer> {
           + " Default: the results topic's retention.ms.")
   String retention;
 
+  @Option(names = "--stream-retention", paramLabel = "WINDOW",
+      description = "retention.ms of <prefix>.streams (token streams, docs/streams.md) when this engine creates it: e.g. 1d, 6h, P1D."
+          + " Default: 1 day.")
+  String streamRetention;
+
+  @Option(names = "--max-stream-followers", paramLabel = "N", defaultValue = "64",
+      description = "Server-sent event streams (GET /api/runs/{id}/stream) this instance serves at once (default: ${DEFAULT-VALUE}).")
+  int maxStreamFollowers;
+
   @Mixin WireFormatOption wireFormat;
 
   @Override
@@ -149,6 +158,17 @@ final class EngineCommand implements Callable<Integer> {
         builder.retention(window);
       }
     }
+    if (streamRetention != null) {
+      Duration window = parseRetention(streamRetention, spec);
+      if (window == null || window.isZero()) {
+        throw new ParameterException(spec.commandLine(), "--stream-retention " + streamRetention + ": token streams are transient; give a window, e.g. 1d");
+      }
+      builder.streamRetention(window);
+    }
+    if (maxStreamFollowers < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-stream-followers must be at least 1, not " + maxStreamFollowers);
+    }
+    builder.maxStreamFollowers(maxStreamFollowers);
     streamsConfig.forEach(builder::streamsConfig);
     if (identityJwks != null) {
       builder.approverIdentity(io.stepstream.engine.ApproverIdentity.jwks(identityJwks).issuer(identityIssuer).audience(identityAudience)

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
       EngineCommand.class, DemoCommand.class, DevCommand.class, StartCommand.class, ResultCommand.class, CancelCommand.class, ResumeCommand.class,
       ApprovalCommands.ListPending.class, ApprovalCommands.Approve.class, ApprovalCommands.Reject.class, ApprovalCommands.SendSignal.class,
       PromiseCommands.class,
-      RunsCommand.class, DlqCommand.class
+      RunsCommand.class, DlqCommand.class, StreamCommand.class
     })
 public final class StepstreamCli {
   /** Exit code when the cluster refused this command's principal (credentials or ACLs). */

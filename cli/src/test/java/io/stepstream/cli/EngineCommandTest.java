@@ -72,6 +72,21 @@ class EngineCommandTest {
   }
 
   @Test
+  void tokenStreamsTakeARetentionWindowAndABoundOfSseFollowers() {
+    EngineCommand command = parse("--workflows", "w.jar", "--stream-retention", "6h", "--max-stream-followers", "10");
+    assertThat(command.streamRetention).isEqualTo("6h");
+    assertThat(command.maxStreamFollowers).isEqualTo(10);
+    assertThat(parse("--workflows", "w.jar").maxStreamFollowers).isEqualTo(64);
+
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = StepstreamCli.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+    int exit = cli.execute("engine", "--workflows", "w.jar", "--bootstrap-servers", "127.0.0.1:1", "--stream-retention", "forever");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("--stream-retention forever: token streams are transient");
+  }
+
+  @Test
   void aSettingTheEngineRefusesIsPrintedAsItsMessageWithoutAStackTrace() {
     java.io.StringWriter err = new java.io.StringWriter();
     CommandLine cli = StepstreamCli.commandLine();

@@ -59,7 +59,16 @@ public record Topics(String prefix) {
     return prefix + ".signals";
   }
 
+  /**
+   * Durable token streams: the partial output steps publish ({@code StepContext.publishPartial}),
+   * JSON, keyed by run id, and one {@code run-end} record per finished run (docs/streams.md).
+   * Transient: retention 1 day unless the engine says otherwise.
+   */
+  public String streams() {
+    return prefix + ".streams";
+  }
+
   public List<String> all() {
-    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals());
+    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(), streams());
   }
 }

@@ -609,6 +609,76 @@ public final class WorkflowClient implements AutoCloseable {
     return topics;
   }
 
+  // ---- durable token streams (docs/streams.md) ----
+
+  /** How long {@link #followStream} waits for a run the engine does not know yet (a start still on its way). */
+  static final Duration UNKNOWN_RUN_GRACE = Duration.ofSeconds(5);
+
+  /**
+   * Follows a run's token stream from its beginning: what its steps published with {@code
+   * StepContext.publishPartial}, then the run's end. A run that finished long ago gives its whole
+   * stream (while {@code <prefix>.streams} retains it, 1 day by default) and its end at once.
+   *
+   * <pre>{@code
+   * RunHandle run = client.start("chat", input);
+   * try (RunStream stream = client.followStream(run.runId())) {
+   *   for (StreamEvent e; (e = stream.next(Duration.ofMinutes(1))) != null && !stream.ended(); ) {
+   *     if (e.kind() == StreamEvent.Kind.CHUNK) System.out.print(e.text());
+   *   }
+   * }
+   * }</pre>
+   *
+   * @throws IllegalArgumentException with {@link Builder#engineUrl} set, for a run the engine does
+   *     not know within 5 s (never started, or removed after the retention window)
+   * @throws IllegalStateException when the stream topic does not exist
+   */
+  public RunStream followStream(String runId) {
+    return followStream(runId, null);
+  }
+
+  /**
+   * Follows a run's token stream after {@code position} (what {@link StreamEvent#position()} gave
+   * for the last event handled; null: from the beginning): after a disconnect, every later record
+   * comes once, in order. Positions older than the topic's retention resume at the oldest record
+   * left. Needs Read on {@code <prefix>.streams}.
+   *
+   * <pre>{@code
+   * String saved = lastEvent.position();            // kept across the reconnect
+   * try (RunStream stream = client.followStream(runId, saved)) { ... }
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code position} is not a position of this run's stream, or
+   *     (with {@link Builder#engineUrl} set) the run is unknown
+   */
+  public RunStream followStream(String runId, String position) {
+    java.util.Objects.requireNonNull(runId, "runId");
+    if (queries != null) {
+      requireKnownRun(runId);
+    }
+    try {
+      return new RunStream(new io.stepstream.internal.client.streams.StreamFollower(clientConfig, topics.streams(), runId, position,
+          Duration.ofSeconds(30)));
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "READ", topics.streams(), "so run " + runId + "'s stream cannot be followed", e);
+    }
+  }
+
+  private void requireKnownRun(String runId) {
+    long deadline = System.nanoTime() + UNKNOWN_RUN_GRACE.toNanos();
+    while (queries.describe(runId).isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalArgumentException("no run " + runId + " (never started, or removed after the retention window): nothing to follow;"
+            + " check the run id, or start the run first");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while looking up run " + runId, e);
+      }
+    }
+  }
+
   // ---- queries ----
 
   /**

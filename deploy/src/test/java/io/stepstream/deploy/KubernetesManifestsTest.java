@@ -90,7 +90,7 @@ class KubernetesManifestsTest {
     // load() already failed on any unknown kind or field; this states what was loaded.
     Map<String, Long> kinds = manifests.docs().stream().collect(Collectors.groupingBy(Manifests.Doc::kind, TreeMap::new, Collectors.counting()));
     assertThat(kinds).containsExactlyEntriesOf(new TreeMap<>(Map.of(
-        "ConfigMap", 1L, "KafkaTopic", 8L, "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
+        "ConfigMap", 1L, "KafkaTopic", 9L, "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
         "StatefulSet", 1L)));
     Set<String> names = new HashSet<>();
     for (Manifests.Doc d : manifests.docs()) {
@@ -182,7 +182,9 @@ class KubernetesManifestsTest {
     for (KafkaTopic t : manifests.all(KafkaTopic.class)) {
       Map<String, Object> config = t.getSpec().getConfig();
       assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG)).as("%s cleanup.policy", t.getSpec().getTopicName()).isEqualTo("delete");
-      long expected = t.getSpec().getTopicName().equals(topics.deadLetters()) ? 30 * day : 7 * day;
+      long expected = t.getSpec().getTopicName().equals(topics.deadLetters()) ? 30 * day
+          : t.getSpec().getTopicName().equals(topics.streams()) ? day // transient token streams (docs/streams.md)
+          : 7 * day;
       assertThat(((Number) config.get(TopicConfig.RETENTION_MS_CONFIG)).longValue()).as("%s retention.ms", t.getSpec().getTopicName()).isEqualTo(expected);
     }
   }

@@ -98,6 +98,10 @@ public final class Stepstream implements AutoCloseable {
   private final EngineHealth health = new EngineHealth();
   private ExecutionPool pool;
   private KafkaOutcomePublisher publisher;
+  /** Step attempts' partial output (docs/streams.md); its producer exists once a step streamed. */
+  private io.stepstream.internal.streams.KafkaStreamWriter streamWriter;
+  /** {@code GET /api/runs/{id}/stream}: its threads end with the engine. */
+  private io.stepstream.internal.streams.StreamRoute streamRoute;
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
@@ -142,7 +146,8 @@ public final class Stepstream implements AutoCloseable {
       var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer),
           config.emitTopics())
-          .maxParallelStepsPerRun(config.maxParallelStepsPerRun);
+          .maxParallelStepsPerRun(config.maxParallelStepsPerRun)
+          .streamWriter(streamWriter = new io.stepstream.internal.streams.KafkaStreamWriter(clientConfig(), config.topics().streams()));
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stepstream-resume-markers");
@@ -308,6 +313,10 @@ public final class Stepstream implements AutoCloseable {
       console.close(); // ends the console's live streams before the endpoint stops
       console = null;
     }
+    if (streamRoute != null) {
+      streamRoute.close(); // ends the token streams before the endpoint stops
+      streamRoute = null;
+    }
     telemetry.close();
     if (client != null) {
       client.close();
@@ -332,6 +341,10 @@ public final class Stepstream implements AutoCloseable {
     if (publisher != null) {
       publisher.close();
       publisher = null;
+    }
+    if (streamWriter != null) {
+      streamWriter.close();
+      streamWriter = null;
     }
     if (wire != null) {
       wire.close();
@@ -405,7 +418,10 @@ public final class Stepstream implements AutoCloseable {
     var self = new org.apache.kafka.streams.state.HostInfo(advertised[0], Integer.parseInt(advertised[1]));
     var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
     var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
-    new io.stepstream.internal.query.QueryRoutes(queries, auth).mount(telemetry.http());
+    new io.stepstream.internal.query.QueryRoutes(queries, auth)
+        .withStreams(streamRoute = new io.stepstream.internal.streams.StreamRoute(auth, clientConfig(), config.topics().streams(),
+            io.stepstream.internal.streams.StreamRunLookup.of(queries), config.maxStreamFollowers))
+        .mount(telemetry.http());
   }
 
   /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */
@@ -478,7 +494,7 @@ public final class Stepstream implements AutoCloseable {
                 e));
       }
       short rf = config.replicationFactor > 0 ? config.replicationFactor : (short) Math.min(3, brokers);
-      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig());
+      config.partitionsInForce = TopicProvisioner.ensure(admin, config.topics(), config.partitions, rf, clientConfig(), config.streamRetention);
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
       retention = config.retentionChosen ? config.retention : readRetention(admin);
@@ -643,6 +659,8 @@ public final class Stepstream implements AutoCloseable {
     private short effectiveReplicationFactor = 1;
     private int executorThreads = 256;
     private int maxParallelStepsPerRun = 8;
+    private Duration streamRetention = TopicProvisioner.DEFAULT_STREAM_RETENTION;
+    private int maxStreamFollowers = 64;
     private int streamThreads = 1;
     private Duration commitInterval = Duration.ofMillis(50);
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
@@ -934,6 +952,42 @@ public final class Stepstream implements AutoCloseable {
     /** Threads running workflow code (default 256): the most steps in flight on this instance. */
     public Builder executorThreads(int n) {
       this.executorThreads = n;
+      return this;
+    }
+
+    /**
+     * Server-sent event streams ({@code GET /api/runs/{runId}/stream}, docs/streams.md) this instance
+     * serves at once (default 64); more are answered 503 with Retry-After. Each holds a thread of
+     * its own and one Kafka consumer (a connection to the run's partition leader) while it lasts.
+     * Java and other Kafka clients follow from the topic directly and are not counted.
+     *
+     * <pre>{@code
+     * Stepstream.builder().maxStreamFollowers(200)
+     * }</pre>
+     */
+    public Builder maxStreamFollowers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxStreamFollowers must be at least 1, not " + n);
+      }
+      this.maxStreamFollowers = n;
+      return this;
+    }
+
+    /**
+     * How long {@code <prefix>.streams} keeps steps' partial output (default 1 day), when this
+     * engine creates the topic; an existing topic keeps its own {@code retention.ms}. Streams are
+     * for watching a run as it happens: a follower that comes back later than this finds the
+     * run's final value in its result, not its tokens (docs/streams.md).
+     *
+     * <pre>{@code
+     * Stepstream.builder().streamRetention(Duration.ofHours(6))
+     * }</pre>
+     */
+    public Builder streamRetention(Duration retention) {
+      if (retention == null || retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("streamRetention must be positive, not " + retention);
+      }
+      this.streamRetention = retention;
       return this;
     }
 

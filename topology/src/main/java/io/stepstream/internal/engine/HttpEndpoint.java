@@ -126,6 +126,9 @@ public final class HttpEndpoint implements AutoCloseable {
         exchange.close();
         return;
       }
+      if (reply.isDetached()) {
+        return; // another thread answers and closes the exchange
+      }
     } catch (HttpProblem problem) {
       reply = HttpReply.json(problem.status(), Map.of("status", problem.status(), "error", String.valueOf(problem.getMessage())));
       if (problem.status() == 405) {

@@ -25,13 +25,26 @@ public final class TopicProvisioner {
 
   private TopicProvisioner() {}
 
+  /** Retention of {@code <prefix>.streams} unless the engine is told otherwise: token streams are transient. */
+  public static final java.time.Duration DEFAULT_STREAM_RETENTION = java.time.Duration.ofDays(1);
+
   /** @return the partition count in force */
   public static int ensure(Admin admin, Topics topics, int partitions, short replicationFactor, Map<String, Object> clientConfig) throws Exception {
+    return ensure(admin, topics, partitions, replicationFactor, clientConfig, DEFAULT_STREAM_RETENTION);
+  }
+
+  /** With the retention {@code <prefix>.streams} is created with (an existing topic keeps its own). */
+  public static int ensure(Admin admin, Topics topics, int partitions, short replicationFactor, Map<String, Object> clientConfig,
+      java.time.Duration streamRetention) throws Exception {
     Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
     List<NewTopic> missing = new ArrayList<>();
     for (String name : topics.all()) {
       if (!existing.contains(name)) {
-        missing.add(new NewTopic(name, partitions, replicationFactor).configs(configFor(topics, name, replicationFactor)));
+        Map<String, String> configs = name.equals(topics.streams())
+            ? Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(streamRetention.toMillis()),
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, configFor(topics, name, replicationFactor).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG))
+            : configFor(topics, name, replicationFactor);
+        missing.add(new NewTopic(name, partitions, replicationFactor).configs(configs));
       }
     }
     try {

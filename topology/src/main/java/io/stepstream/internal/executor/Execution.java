@@ -107,6 +107,14 @@ public final class Execution implements Runnable {
     return request.executionId();
   }
 
+  /** Where step attempts' partial output goes (docs/streams.md); discarded unless set. */
+  private io.stepstream.internal.streams.StreamWriter streamWriter = io.stepstream.internal.streams.StreamWriter.NONE;
+
+  public Execution withStreams(io.stepstream.internal.streams.StreamWriter writer) {
+    this.streamWriter = writer;
+    return this;
+  }
+
   /** Stops at the next step boundary and interrupts a running step; nothing more is published. */
   public void cancel() {
     abandoned = true;
@@ -128,7 +136,7 @@ public final class Execution implements Runnable {
     boolean finished = false;
     ReplayContext ctx =
         new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
-            telemetry, emitTopics, maxParallelSteps);
+            telemetry, emitTopics, maxParallelSteps).withStreams(streamWriter);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);

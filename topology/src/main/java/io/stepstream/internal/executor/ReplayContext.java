@@ -323,6 +323,9 @@ final class ReplayContext implements WorkflowContext {
     StepAttemptContext context =
         new StepAttemptContext(request.runId(), name, attempt, clock, journal(heartbeatName(name)), details -> journalHeartbeat(name, attempt, details),
             emitTopics);
+    if (streamWriter != io.stepstream.internal.streams.StreamWriter.NONE) {
+      context.streamTo(new io.stepstream.internal.streams.AttemptStream(streamWriter, request.runId(), name, attempt, request.executionId(), clock));
+    }
     step.context = context;
     return context;
   }
@@ -364,12 +367,16 @@ final class ReplayContext implements WorkflowContext {
     attemptUsage = RunBudget.toJournal(reported);
     try {
       if (result.succeeded()) {
-        step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value(), emitted), null);
+        T value = recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value(), emitted);
+        endStream(step, true, null);
+        step.finish(value, null);
         return;
       }
       long retryAt = recordFailure(step.name(), step.attemptNumber, step.startedAt, step.firstStart, step.options, step.policy, result.failure());
+      endStream(step, false, result.failure());
       step.retryAt(retryAt, "retry of step '" + step.name() + "' (attempt " + (step.attemptNumber + 1) + ")");
     } catch (StepFailedException failed) {
+      endStream(step, false, result.succeeded() ? failed : result.failure());
       step.finish(null, failed);
     } finally {
       attemptUsage = null;
@@ -768,6 +775,23 @@ final class ReplayContext implements WorkflowContext {
     }
     if (!failed.isEmpty()) {
       throw new CompensationFailedException("compensation failed in run " + request.runId() + ": " + String.join("; ", failed));
+    }
+  }
+
+  // ---- durable token streams (docs/streams.md) ----
+
+  /** Where attempts' partial output goes; {@code NONE} (the default) discards it. */
+  private io.stepstream.internal.streams.StreamWriter streamWriter = io.stepstream.internal.streams.StreamWriter.NONE;
+
+  ReplayContext withStreams(io.stepstream.internal.streams.StreamWriter writer) {
+    this.streamWriter = writer;
+    return this;
+  }
+
+  /** The attempt's end marker, after its outcome is journaled (a no-op for an attempt that did not stream). */
+  private static void endStream(StepBranch<?> step, boolean succeeded, Throwable failure) {
+    if (step.context != null) {
+      step.context.endStream(succeeded, failure);
     }
   }
 

@@ -123,4 +123,32 @@ final class StepAttemptContext implements StepContext {
   synchronized io.stepstream.Usage usage() {
     return usage;
   }
+
+  // ---- durable token streams ----
+
+  /** How long ending a stream waits for the broker, so an attempt's records precede the run's end. */
+  static final java.time.Duration STREAM_END_ACK_WAIT = java.time.Duration.ofSeconds(10);
+
+  /** Null: the engine has no stream writer (tests), partial output is dropped. */
+  private volatile io.stepstream.internal.streams.AttemptStream stream;
+
+  void streamTo(io.stepstream.internal.streams.AttemptStream stream) {
+    this.stream = stream;
+  }
+
+  @Override
+  public void publishPartial(String text) {
+    io.stepstream.internal.streams.AttemptStream s = stream;
+    if (s != null) {
+      s.append(text);
+    }
+  }
+
+  /** Writes the attempt's end marker if it streamed; later {@link #publishPartial} calls are refused. */
+  void endStream(boolean succeeded, Throwable failure) {
+    io.stepstream.internal.streams.AttemptStream s = stream;
+    if (s != null) {
+      s.end(succeeded, failure, STREAM_END_ACK_WAIT);
+    }
+  }
 }

@@ -42,6 +42,18 @@ public record HttpReply(int status, String contentType, byte[] body, Map<String,
     return status == 0 && body == null;
   }
 
+  /**
+   * The route handed the exchange to a thread of its own, which answers and closes it (long
+   * streams that must not hold one of the endpoint's few threads).
+   */
+  public static HttpReply detached() {
+    return new HttpReply(-1, null, null, Map.of());
+  }
+
+  public boolean isDetached() {
+    return status == -1 && body == null;
+  }
+
   public HttpReply withHeader(String name, String value) {
     Map<String, String> more = new java.util.LinkedHashMap<>(headers);
     more.put(name, value);

@@ -52,6 +52,14 @@ public final class ExecutionLauncher {
     return this;
   }
 
+  private io.stepstream.internal.streams.StreamWriter streamWriter = io.stepstream.internal.streams.StreamWriter.NONE;
+
+  /** Where step attempts' partial output goes ({@code <prefix>.streams}, docs/streams.md). */
+  public ExecutionLauncher streamWriter(io.stepstream.internal.streams.StreamWriter writer) {
+    this.streamWriter = writer;
+    return this;
+  }
+
   public WorkflowRegistry registry() {
     return registry;
   }
@@ -65,7 +73,7 @@ public final class ExecutionLauncher {
     var registration =
         registry.find(request.workflowType())
             .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
-    return new Execution(request, registration, publisher, listener, clock, telemetry, emitTopics, maxParallelStepsPerRun);
+    return new Execution(request, registration, publisher, listener, clock, telemetry, emitTopics, maxParallelStepsPerRun).withStreams(streamWriter);
   }
 
   void start(Execution execution) {

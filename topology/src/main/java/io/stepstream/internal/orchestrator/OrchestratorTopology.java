@@ -69,6 +69,8 @@ public final class OrchestratorTopology {
   public static final String APPROVALS_SOURCE = "approvals-source";
   public static final String SIGNALS_SOURCE = "signals-source";
   public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
+  /** The {@code run-end} record of each finished run on {@code <prefix>.streams} (docs/streams.md). */
+  public static final String STREAMS_SINK = "streams-sink";
   /** Records workflows emit to user topics ({@link EmitSink}): the topic is the record's. */
   public static final String EMITS_SINK = "emits-sink";
 
@@ -230,6 +232,8 @@ public final class OrchestratorTopology {
     topology.addSink(APPROVALS_SINK, topics.approvals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(SIGNALS_SINK, topics.signals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    // token streams: steps write partial output outside the transaction; a run's end marker goes with its result
+    topology.addSink(STREAMS_SINK, topics.streams(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     // ctx.emit: user topics, written with the journal entry in the same transaction (exactly once)
     topology.addSink(EMITS_SINK, EmitSink.topicOf(), keys.serializer(), EmitSink.valueBytes(), ORCHESTRATOR);
     return topology;

@@ -64,6 +64,8 @@ final class Outputs {
     }
     Headers headers = traced(result.getRunId());
     forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);
+    // the end of the run's token stream (docs/streams.md), exactly once with the result
+    forward(OrchestratorTopology.STREAMS_SINK, result.getRunId(), io.stepstream.internal.streams.RunEndMarker.of(result, now()), traced(result.getRunId()));
     onResult.accept(result);
     commitEarlyIfIdle();
   }

@@ -39,7 +39,19 @@ public final class QueryRoutes {
     endpoint.route(APPROVALS, this::approvals);
   }
 
-  HttpReply runs(HttpCall call) {
+  /** {@code GET /api/runs/{runId}/stream} (docs/streams.md), when the engine serves it. */
+  private io.stepstream.internal.http.HttpRoute streams;
+
+  public QueryRoutes withStreams(io.stepstream.internal.http.HttpRoute route) {
+    this.streams = route;
+    return this;
+  }
+
+  HttpReply runs(HttpCall call) throws Exception {
+    List<String> segments = call.segments();
+    if (streams != null && segments.size() == 2 && segments.get(1).equals("stream")) {
+      return streams.handle(call);
+    }
     return answer(call, () -> {
       List<String> path = call.segments();
       boolean forwarded = call.header(PeerHttp.FORWARDED_HEADER).isPresent();
