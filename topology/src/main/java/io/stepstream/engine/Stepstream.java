@@ -692,6 +692,21 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Registers a session type (docs/sessions.md); its handlers' steps retry with {@link
+     * #defaultRetryPolicy}. Usually declared with {@code session(name, State.class, State::new)}.
+     *
+     * <pre>{@code
+     * Stepstream.builder().session("agent-session", Chat.class, Chat::empty)
+     *     .exclusive("add-message", String.class, (ctx, chat, text) -> Turn.of(chat.with("user", text), null));
+     * }</pre>
+     */
+    @Override
+    public Builder register(io.stepstream.SessionType<?> sessionType) {
+      pending.add(r -> r.registerSession(sessionType, defaultRetry));
+      return this;
+    }
+
     /** Registers every workflow type of {@code registrar}. */
     public Builder register(WorkflowRegistrar registrar) {
       registrar.registerWorkflows(this);

@@ -324,6 +324,11 @@ public final class OrchestratorHarness implements AutoCloseable {
     return driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
   }
 
+  /** A record on the sessions topic (ADR 0017), keyed by the session key. */
+  public void sessionMessage(String sessionKey, byte[] value) {
+    driver.createInputTopic(topics.sessions(), new StringSerializer(), new ByteArraySerializer()).pipeInput(sessionKey, value);
+  }
+
   public List<TestRecord<String, byte[]>> rekeyedRequests() {
     return rekeyedRequests.readRecordsToList();
   }
