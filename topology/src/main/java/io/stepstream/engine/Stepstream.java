@@ -406,6 +406,8 @@ public final class Stepstream implements AutoCloseable {
     var queries = new io.stepstream.internal.query.RunQueries(streams, self, partitions, config.topics().requests(), guard::issue);
     var auth = config.httpAuthOverride != null ? config.httpAuthOverride : httpAuth();
     new io.stepstream.internal.query.QueryRoutes(queries, auth).mount(telemetry.http());
+    new io.stepstream.internal.query.SessionRoutes(new io.stepstream.internal.query.SessionQueries(streams, self, partitions,
+        config.topics().requests(), config.registry::session), auth).mount(telemetry.http()); // ADR 0017
   }
 
   /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */

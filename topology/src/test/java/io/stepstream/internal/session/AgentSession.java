@@ -54,6 +54,10 @@ public final class AgentSession {
           });
           return Turn.of(chat.with("assistant", reply), reply);
         })
+        .exclusive("wait-for-go", String.class, (ctx, chat, text) -> {
+          String go = ctx.awaitEvent("go", String.class); // a turn may wait (signals, approvals): the session waits with it
+          return Turn.of(chat.with("user", text + " (" + go + ")"), go);
+        })
         .exclusive("fail", String.class, (ctx, chat, why) -> {
           ctx.step("half-done", String.class, s -> "done");
           throw new IllegalStateException(why);
