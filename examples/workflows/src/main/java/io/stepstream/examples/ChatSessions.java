@@ -68,7 +68,7 @@ public final class ChatSessions implements WorkflowRegistrar {
   /** Stands in for an LLM: deterministic, no network. */
   static String cannedModel(List<Message> history) {
     String last = history.isEmpty() ? "" : history.get(history.size() - 1).text();
-    Triage triage;
+    SupportWorkflows.Triage triage;
     try {
       triage = SupportWorkflows.classify(last);
     } catch (InterruptedException e) {
