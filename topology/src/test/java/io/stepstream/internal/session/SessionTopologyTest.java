@@ -179,6 +179,28 @@ class SessionTopologyTest {
   }
 
   @Test
+  void anEngineThatDiesMidTurnRerunsOnlyThatTurnFromItsJournalAndCommitsItsStateOnce() {
+    send("conv-1", "add-message", "m1", "\"hello\"", null);
+    harness.settle();
+    int firstTurnEntries = journalEntries(runId("conv-1", "m1"));
+    send("conv-1", "generate-reply", "m2", null, null);
+    assertThat(harness.runExecutions()).isEqualTo(1);
+    // the execution ran the model step and the state step; only the model step's outcome reached the topic
+    List<io.stepstream.avro.StepOutcome> published = harness.takeOutcomes();
+    assertThat(published).hasSizeGreaterThanOrEqualTo(2);
+    harness.deliver(published.get(0));
+    harness.dropExecutions();
+    harness.restartWith(io.stepstream.internal.orchestrator.ApprovalGuard.of(OrchestratorHarness.TOKENS));
+    harness.advanceAndSettle(java.time.Duration.ofSeconds(3), java.time.Duration.ofMillis(500)); // resumed after assignment
+
+    assertThat(agent.llmCalls.get()).as("the model step was journaled: not run again").isEqualTo(1);
+    assertThat(reply("conv-1", "m2").asText()).isEqualTo("reply 1 to 'hello'");
+    assertThat(history("conv-1")).containsExactly("user: hello", "assistant: reply 1 to 'hello'");
+    assertThat(session("conv-1").turns()).isEqualTo(2);
+    assertThat(journalEntries(runId("conv-1", "m1"))).as("the earlier turn was not touched").isEqualTo(firstTurnEntries);
+  }
+
+  @Test
   void aSharedHandlerMessageReadsTheCommittedStateWithoutQueuingBehindTheRunningTurn() {
     send("conv-1", "add-message", "m1", "\"one\"", null);
     harness.settle();
