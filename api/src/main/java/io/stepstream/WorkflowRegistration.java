@@ -26,7 +26,8 @@ public interface WorkflowRegistration {
    *     .shared("get-history", Chat::messages);
    * }</pre>
    *
-   * @throws UnsupportedOperationException where sessions cannot run (a replayer, the test kit)
+   * @throws UnsupportedOperationException from a registration that does not host sessions (the
+   *     engine's builder, the test kit's environment and replayer all do)
    */
   default <S> SessionType<S> session(String sessionType, Class<S> stateType, java.util.function.Supplier<S> initialState) {
     SessionType<S> type = new SessionType<>(sessionType, stateType, initialState);
@@ -34,7 +35,10 @@ public interface WorkflowRegistration {
     return type;
   }
 
-  /** Registers a session type built elsewhere; engines override this, the default refuses. */
+  /**
+   * Registers a session type built elsewhere ({@code new SessionType<>(...)}); registrations that
+   * host sessions override this, the default refuses.
+   */
   default WorkflowRegistration register(SessionType<?> sessionType) {
     throw new UnsupportedOperationException(getClass().getName() + " does not host sessions (session type '" + sessionType.name()
         + "'); register it with an engine (Stepstream.builder().register(...))");
