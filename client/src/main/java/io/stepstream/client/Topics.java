@@ -68,7 +68,15 @@ public record Topics(String prefix) {
     return prefix + ".streams";
   }
 
+  /**
+   * Messages for sessions (docs/sessions.md), keyed by the session key: JSON {@code
+   * {"sessionType","handler","messageId","payload","policy"}}; the engine also routes turn ends here.
+   */
+  public String sessions() {
+    return prefix + ".sessions";
+  }
+
   public List<String> all() {
-    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(), streams());
+    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(), streams(), sessions());
   }
 }

@@ -229,6 +229,118 @@ public final class WorkflowClient implements AutoCloseable {
     producer.flush();
   }
 
+  // ---- sessions (docs/sessions.md) ----
+
+  /**
+   * Sends a message to a session handler (a random message id, {@link io.stepstream.MessagePolicy#ENQUEUE})
+   * and returns once it is durably written; the handle's output is the handler's reply.
+   *
+   * <pre>{@code
+   * int size = client.sendToSession("agent-session", "conv-42", "add-message", "hello", Integer.class).await(Duration.ofSeconds(30));
+   * }</pre>
+   */
+  public <R> TypedRunHandle<R> sendToSession(String sessionType, String sessionKey, String handler, Object payload, Class<R> replyType) {
+    return sendToSession(SessionMessage.to(sessionType, sessionKey, handler).payload(payload), replyType);
+  }
+
+  /**
+   * Sends a message to a session and returns once it is durably written (acks=all). The reply is
+   * the result of the turn's run ({@link SessionMessage#runId()}): the handler's reply, or {@link
+   * WorkflowFailedException} for a failed turn, an interrupted one (CANCELLED) or a rejected message
+   * (error type {@code SESSION_BUSY}). Sending the same message id again is harmless: the session
+   * ignores the copy, and the handle gets the first one's reply.
+   *
+   * <pre>{@code
+   * TypedRunHandle<String> reply = client.sendToSession(
+   *     SessionMessage.to("agent-session", "conv-42", "generate-reply").messageId("conv-42-reply-3"), String.class);
+   * String text = reply.await(Duration.ofMinutes(2));
+   * }</pre>
+   */
+  public <R> TypedRunHandle<R> sendToSession(SessionMessage message, Class<R> replyType) {
+    java.util.Objects.requireNonNull(replyType, "replyType (Void.class for a handler without reply)");
+    String runId = message.runId();
+    byte[] value = sessionRecord(message);
+    ResultWaiters.Hold hold = waiters.hold(runId); // before sending: the reply cannot come first
+    long sentAt = System.currentTimeMillis();
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.sessions(), null, sentAt, message.sessionKey(), value);
+    TraceContextHeaders.injectCurrent(record.headers());
+    try {
+      producer.send(record).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      RuntimeException clear = AccessErrors.describeOr(e.getCause(), clientConfig, "WRITE", topics.sessions(),
+          "so message " + message.messageId() + " for session " + message.sessionType() + "/" + message.sessionKey() + " was not sent",
+          new IllegalStateException("message " + message.messageId() + " was not written to " + topics.sessions() + ": " + e.getCause(),
+              e.getCause()));
+      waiters.fail(hold, clear);
+      throw clear;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending message " + message.messageId(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("message " + message.messageId() + " was not acknowledged within 30 s by " + topics.sessions(), e);
+    }
+    if (!hold.future().isDone()) {
+      lookups.watchStart(runId, sentAt); // a duplicate message id: the first one's reply is looked up
+    }
+    return new TypedRunHandle<>(new RunHandle(runId, hold.future(), this), replyType);
+  }
+
+  private static byte[] sessionRecord(SessionMessage message) {
+    var mapper = PayloadCodec.json();
+    var json = mapper.createObjectNode();
+    json.put("sessionType", message.sessionType());
+    json.put("handler", message.handler());
+    json.put("messageId", message.messageId());
+    if (message.payload() != null) {
+      json.set("payload", mapper.valueToTree(message.payload()));
+    }
+    json.put("policy", message.policy().name());
+    try {
+      return mapper.writeValueAsBytes(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("the payload of message " + message.messageId() + " cannot be written as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs a session's shared handler over its last committed state, without waiting for a running
+   * turn, on the engine instance that owns the session (any instance forwards). Needs {@link
+   * Builder#engineUrl}.
+   *
+   * <pre>{@code
+   * History h = client.querySession("agent-session", "conv-42", "get-history", History.class);
+   * }</pre>
+   *
+   * @throws EngineQueryException for an unknown type or handler (404), a handler that threw (500), or no engine answering
+   */
+  public <R> R querySession(String sessionType, String sessionKey, String sharedHandler, Class<R> resultType) {
+    var json = queries("querySession").session(sessionType, sessionKey, java.util.Objects.requireNonNull(sharedHandler, "sharedHandler"));
+    return bind(json.get("result"), resultType, "shared handler " + sharedHandler + " of session " + sessionType + "/" + sessionKey);
+  }
+
+  /**
+   * A session's last committed state (the type's initial state before its first turn). Needs {@link Builder#engineUrl}.
+   *
+   * <pre>{@code
+   * Chat chat = client.sessionState("agent-session", "conv-42", Chat.class);
+   * }</pre>
+   */
+  public <S> S sessionState(String sessionType, String sessionKey, Class<S> stateType) {
+    var json = queries("sessionState").session(sessionType, sessionKey, null);
+    return bind(json.get("state"), stateType, "the state of session " + sessionType + "/" + sessionKey);
+  }
+
+  private static <T> T bind(com.fasterxml.jackson.databind.JsonNode node, Class<T> type, String what) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    try {
+      return PayloadCodec.json().treeToValue(node, type);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(what + " is not a " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Waits for the result of a run, whenever it was committed: one this client has not seen is
    * looked up on the run's partition of the results topic, then awaited.

@@ -90,7 +90,7 @@ class KubernetesManifestsTest {
     // load() already failed on any unknown kind or field; this states what was loaded.
     Map<String, Long> kinds = manifests.docs().stream().collect(Collectors.groupingBy(Manifests.Doc::kind, TreeMap::new, Collectors.counting()));
     assertThat(kinds).containsExactlyEntriesOf(new TreeMap<>(Map.of(
-        "ConfigMap", 1L, "KafkaTopic", 9L, "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
+        "ConfigMap", 1L, "KafkaTopic", (long) topics.all().size(), "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
         "StatefulSet", 1L)));
     Set<String> names = new HashSet<>();
     for (Manifests.Doc d : manifests.docs()) {
@@ -248,6 +248,7 @@ class KubernetesManifestsTest {
     assertThat(acls("stepstream-client")).isEqualTo(Map.of(
         "topic " + topics.requests() + " literal", Set.of("Write"),
         "topic " + topics.signals() + " literal", Set.of("Write"),
+        "topic " + topics.sessions() + " literal", Set.of("Write"),
         "topic " + topics.results() + " literal", Set.of("Read"),
         "topic " + topics.events() + " literal", Set.of("Read")));
   }

@@ -184,6 +184,17 @@ final class InMemoryEngine implements AutoCloseable {
             + deadLetterMessages.stream().reduce("", (a, b) -> a + "; dead letter: " + b)));
   }
 
+  /** A record on the sessions topic (JSON, keyed by the session key), run until quiet (ADR 0017). */
+  void sessionMessage(String sessionKey, byte[] json) {
+    driver.createInputTopic(topics.sessions(), new StringSerializer(), new ByteArraySerializer()).pipeInput(sessionKey, json, clock.instant());
+    settle();
+  }
+
+  /** A session's stored record (JSON), or null. */
+  byte[] sessionRecord(String sessionType, String sessionKey) {
+    return driver.<String, byte[]>getKeyValueStore(OrchestratorTopology.SESSIONS_STORE).get(sessionType + "/" + sessionKey);
+  }
+
   void signal(String runId, String name, Object data) {
     Signal signal = Signal.newBuilder().setRunId(runId).setName(name).setPayload(PayloadCodec.encode(data))
         .setSignalId("testkit-signal-" + (++signalCount)).setSentAt(clock.millis()).build();

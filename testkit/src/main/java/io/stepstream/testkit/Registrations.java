@@ -29,6 +29,12 @@ final class Registrations implements WorkflowRegistration {
     return this;
   }
 
+  @Override
+  public Registrations register(io.stepstream.SessionType<?> sessionType) {
+    pending.add(r -> r.registerSession(sessionType, defaultRetry));
+    return this;
+  }
+
   Registrations register(WorkflowRegistrar registrar) {
     registrar.registerWorkflows(this);
     return this;

@@ -96,6 +96,13 @@ public final class WorkflowReplayer {
       return this;
     }
 
+    /** Registers a session type: histories of its turns (runs of type {@code session:<name>}) replay like any run's. */
+    @Override
+    public Builder register(io.stepstream.SessionType<?> sessionType) {
+      registrations.register(sessionType);
+      return this;
+    }
+
     public Builder register(WorkflowRegistrar registrar) {
       registrations.register(registrar);
       return this;

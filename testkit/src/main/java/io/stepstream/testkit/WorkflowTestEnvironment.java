@@ -213,6 +213,42 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   }
 
   /**
+   * Sends a message to a session handler (docs/sessions.md) with message id {@code m-<n>} and runs
+   * until nothing more happens; returns the turn's run id, whose {@link #result} is the reply.
+   *
+   * <pre>{@code
+   * String turn = env.sendToSession("support-chat", "conv-1", "add-message", "hello");
+   * assertThat(env.result(turn).output(Integer.class)).isEqualTo(1);
+   * assertThat(env.sessionState("support-chat", "conv-1", Chat.class).history()).hasSize(1);
+   * }</pre>
+   */
+  public String sendToSession(String sessionType, String sessionKey, String handler, Object payload) {
+    String messageId = "m-" + (++sessionMessages);
+    var json = io.stepstream.internal.codec.PayloadCodec.json().createObjectNode();
+    json.put("sessionType", sessionType).put("handler", handler).put("messageId", messageId);
+    if (payload != null) {
+      json.set("payload", io.stepstream.internal.codec.PayloadCodec.json().valueToTree(payload));
+    }
+    engine.sessionMessage(sessionKey, json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return io.stepstream.internal.session.SessionIds.turnRunId(sessionType, sessionKey, messageId);
+  }
+
+  /** A session's committed state; the type's initial state is not made up here: null before its first turn. */
+  public <S> S sessionState(String sessionType, String sessionKey, Class<S> stateType) {
+    var stored = io.stepstream.internal.session.SessionReads.record(engine.sessionRecord(sessionType, sessionKey));
+    if (stored == null || stored.state() == null) {
+      return null;
+    }
+    try {
+      return io.stepstream.internal.codec.PayloadCodec.json().treeToValue(stored.state(), stateType);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("the state of session " + sessionType + "/" + sessionKey + " is not a " + stateType.getName(), e);
+    }
+  }
+
+  private int sessionMessages;
+
+  /**
    * Moves virtual time forward by {@code duration}, firing every timer due on the way at its own
    * instant (sleeps, retry backoffs, approval and event deadlines) and running the runs it wakes.
    */
@@ -321,6 +357,13 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
     @Override
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
       registrations.register(workflowType, inputType, workflow, retry);
+      return this;
+    }
+
+    /** Registers a session type (docs/sessions.md); usually through {@code session(name, State.class, State::new)}. */
+    @Override
+    public Builder register(io.stepstream.SessionType<?> sessionType) {
+      registrations.register(sessionType);
       return this;
     }
 

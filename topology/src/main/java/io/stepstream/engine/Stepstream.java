@@ -422,6 +422,8 @@ public final class Stepstream implements AutoCloseable {
         .withStreams(streamRoute = new io.stepstream.internal.streams.StreamRoute(auth, clientConfig(), config.topics().streams(),
             io.stepstream.internal.streams.StreamRunLookup.of(queries), config.maxStreamFollowers))
         .mount(telemetry.http());
+    new io.stepstream.internal.query.SessionRoutes(new io.stepstream.internal.query.SessionQueries(streams, self, partitions,
+        config.topics().requests(), config.registry::session), auth).mount(telemetry.http()); // ADR 0017
   }
 
   /** host:port other instances reach this one's HTTP endpoint at ({@code application.server}). */
@@ -707,6 +709,21 @@ public final class Stepstream implements AutoCloseable {
     @Override
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow, RetryPolicy retry) {
       pending.add(r -> r.register(workflowType, inputType, workflow, retry != null ? retry : defaultRetry));
+      return this;
+    }
+
+    /**
+     * Registers a session type (docs/sessions.md); its handlers' steps retry with {@link
+     * #defaultRetryPolicy}. Usually declared with {@code session(name, State.class, State::new)}.
+     *
+     * <pre>{@code
+     * Stepstream.builder().session("agent-session", Chat.class, Chat::empty)
+     *     .exclusive("add-message", String.class, (ctx, chat, text) -> Turn.of(chat.with("user", text), null));
+     * }</pre>
+     */
+    @Override
+    public Builder register(io.stepstream.SessionType<?> sessionType) {
+      pending.add(r -> r.registerSession(sessionType, defaultRetry));
       return this;
     }
 

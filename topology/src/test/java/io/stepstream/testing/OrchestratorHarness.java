@@ -126,7 +126,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   public void restartWith(ApprovalGuard guard) {
     Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores = new HashMap<>();
     for (String name : List.of(OrchestratorTopology.RUNS_STORE, OrchestratorTopology.JOURNAL_STORE, OrchestratorTopology.TIMERS_STORE,
-        OrchestratorTopology.EXPIRY_STORE)) {
+        OrchestratorTopology.EXPIRY_STORE, OrchestratorTopology.SESSIONS_STORE, OrchestratorTopology.SESSION_MESSAGES_STORE)) {
       List<org.apache.kafka.streams.KeyValue<Object, Object>> entries = new ArrayList<>();
       try (var all = driver.<Object, Object>getKeyValueStore(name).all()) {
         all.forEachRemaining(entries::add);
@@ -194,6 +194,16 @@ public final class OrchestratorHarness implements AutoCloseable {
   }
 
   /** Pipes every outcome published so far into the step-outcomes topic; returns them. */
+  /** Outcomes published so far, taken and not delivered (an executor that died before they reached the topic). */
+  public List<StepOutcome> takeOutcomes() {
+    return publisher.drain();
+  }
+
+  /** Executions queued and not run yet, dropped (their instance died). */
+  public void dropExecutions() {
+    pendingExecutions.clear();
+  }
+
   public List<StepOutcome> deliverOutcomes() {
     List<StepOutcome> published = publisher.drain();
     published.forEach(this::deliver);
@@ -322,6 +332,11 @@ public final class OrchestratorHarness implements AutoCloseable {
   /** Records the engine wrote to a user topic ({@code ctx.emit}) since the last read of it. */
   public List<TestRecord<String, byte[]>> emitted(String topic) {
     return driver.createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+  }
+
+  /** A record on the sessions topic (ADR 0017), keyed by the session key. */
+  public void sessionMessage(String sessionKey, byte[] value) {
+    driver.createInputTopic(topics.sessions(), new StringSerializer(), new ByteArraySerializer()).pipeInput(sessionKey, value);
   }
 
   public List<TestRecord<String, byte[]>> rekeyedRequests() {

@@ -32,6 +32,12 @@ public final class EngineQueries {
     return http.getJson("/api/runs/" + encode(runId), true);
   }
 
+  /** A session's view, or a shared handler's answer ({@code handler} non-null): the engine's JSON (ADR 0017). */
+  public JsonNode session(String sessionType, String sessionKey, String handler) {
+    return http.getJson("/api/sessions/" + encode(sessionType) + "/" + encode(sessionKey) + (handler == null ? "" : "/" + encode(handler)),
+        false);
+  }
+
   public Optional<RunHistory> history(String runId) {
     return Optional.ofNullable(historyJson(runId)).map(EngineJson::history);
   }

@@ -30,6 +30,29 @@ public final class WorkflowRegistry {
     return this;
   }
 
+  private final Map<String, io.stepstream.SessionType<?>> sessions = new TreeMap<>();
+
+  /**
+   * Registers a session type (ADR 0017) and the workflow its turns run as ({@code session:<name>},
+   * with {@code defaultRetry} for the handlers' steps).
+   */
+  public WorkflowRegistry registerSession(io.stepstream.SessionType<?> type, RetryPolicy defaultRetry) {
+    if (sessions.putIfAbsent(type.name(), type) != null) {
+      throw new IllegalArgumentException("session type '" + type.name() + "' is registered twice");
+    }
+    return register(io.stepstream.internal.session.SessionIds.turnWorkflowType(type.name()), io.stepstream.internal.session.TurnInput.class,
+        new io.stepstream.internal.session.TurnWorkflow<>(type), defaultRetry);
+  }
+
+  /** A registered session type, or null. */
+  public io.stepstream.SessionType<?> session(String name) {
+    return sessions.get(name);
+  }
+
+  public Set<String> sessionTypes() {
+    return sessions.keySet();
+  }
+
   public Optional<Registration<?, ?>> find(String type) {
     return Optional.ofNullable(byType.get(type));
   }

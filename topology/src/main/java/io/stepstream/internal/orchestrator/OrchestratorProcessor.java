@@ -45,6 +45,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private EarlyInputs early;
   private ExternalInputHandler external;
   private AdminCommands admin;
+  private io.stepstream.internal.session.SessionInbox sessions;
   private String resumeMarker;
   private long resumeDueAt;
   private boolean resumed;
@@ -92,6 +93,11 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
         .withChildren(children).withAdmin(admin);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
         new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children);
+    SessionLinks sessionLinks = new SessionLinks(runs, outputs);
+    outputs.onResult(sessionLinks::onResult); // a turn run's end goes to its session (ADR 0017)
+    sessions = new io.stepstream.internal.session.SessionInbox(launcher.registry()::session,
+        context.getStateStore(OrchestratorTopology.SESSIONS_STORE), context.getStateStore(OrchestratorTopology.SESSION_MESSAGES_STORE),
+        sessionLinks);
     external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader()).withChildren(children);
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
@@ -162,6 +168,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     if (topics.approvals().equals(topic)) {
       return OrchestratorTopology.APPROVALS_SINK;
     }
+    if (topics.sessions().equals(topic)) {
+      return OrchestratorTopology.SESSIONS_SINK;
+    }
     return topics.signals().equals(topic) ? OrchestratorTopology.SIGNALS_SINK : OrchestratorTopology.REQUESTS_SINK;
   }
 
@@ -174,6 +183,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     if (topics.signals().equals(topic)) {
       return r -> external.signal(r, meta.topic(), meta.partition(), meta.offset());
+    }
+    if (topics.sessions().equals(topic)) {
+      return r -> sessions.handle(r.key(), r.value()); // keyed by the session key: its home is the key's
     }
     return requests::handle;
   }

@@ -73,6 +73,13 @@ public final class OrchestratorTopology {
   public static final String STREAMS_SINK = "streams-sink";
   /** Records workflows emit to user topics ({@link EmitSink}): the topic is the record's. */
   public static final String EMITS_SINK = "emits-sink";
+  /** Sessions (ADR 0017): messages by session key, and turn ends the engine routes to a session's home. */
+  public static final String SESSIONS_SOURCE = "sessions-source";
+  public static final String SESSIONS_SINK = "sessions-sink";
+  /** One record per session (snapshot, counters, running turn, queue; JSON), by {@code <type>/<key>}. */
+  public static final String SESSIONS_STORE = "stepstream-sessions";
+  /** The message ids each session has seen (dedupe), by the turn run id they map to. */
+  public static final String SESSION_MESSAGES_STORE = "stepstream-session-messages";
 
   /**
    * Knobs of the orchestrator.
@@ -207,10 +214,13 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, OUTCOMES_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
     topology.addSource(earliest, APPROVALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.approvals());
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
+    topology.addSource(earliest, SESSIONS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.sessions());
     topology.addProcessor(
         ORCHESTRATOR,
         () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers, wire),
-        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
+        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE, SESSIONS_SOURCE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE), keys, bytes), ORCHESTRATOR);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSION_MESSAGES_STORE), keys, keys), ORCHESTRATOR);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);
     topology.addStateStore(
@@ -231,6 +241,7 @@ public final class OrchestratorTopology {
     topology.addSink(REQUESTS_SINK, topics.requests(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(APPROVALS_SINK, topics.approvals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(SIGNALS_SINK, topics.signals(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
+    topology.addSink(SESSIONS_SINK, topics.sessions(), keys.serializer(), bytes.serializer(), home, ORCHESTRATOR);
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     // token streams: steps write partial output outside the transaction; a run's end marker goes with its result
     topology.addSink(STREAMS_SINK, topics.streams(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);

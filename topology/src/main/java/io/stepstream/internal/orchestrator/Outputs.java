@@ -53,7 +53,19 @@ final class Outputs {
 
   /** Told of every result written (the run store keeps it for queries), whichever path ended the run. */
   void onResult(java.util.function.Consumer<WorkflowResult> listener) {
-    this.onResult = listener;
+    this.onResult = this.onResult.andThen(listener);
+  }
+
+  /**
+   * A result record about a run id no run has (a session message answered without running, ADR
+   * 0017): written as {@link #result} writes it, but no listener hears of it (there is no run to
+   * keep it in, nor to report to a parent or session).
+   */
+  void answer(WorkflowResult result) {
+    metrics.runFinished(result.getStatus().name());
+    Headers headers = traced(result.getRunId());
+    forward(OrchestratorTopology.RESULTS_SINK, result.getRunId(), encoders.results().encode(result, headers), headers);
+    commitEarlyIfIdle();
   }
 
   void result(WorkflowResult result) {
