@@ -208,12 +208,39 @@ class RunBudgetTest {
     assertThat(seen).containsExactly(Usage.tokens(7, 3));
   }
 
+  /** A clock that stands still until {@link #jump} moves it an hour on: a deadline passes exactly when the test says. */
+  static final class JumpingClock extends Clock {
+    private final Instant start = Instant.parse("2026-01-01T00:00:00Z");
+    private volatile boolean jumped;
+
+    void jump() {
+      jumped = true;
+    }
+
+    @Override
+    public Instant instant() {
+      return jumped ? start.plus(Duration.ofHours(1)) : start;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
   @Test
   void aTimedOutAttemptsUsageIsJournaledWithIt() {
+    JumpingClock clock = new JumpingClock();
     Workflow<String, String> slow = (ctx, in) -> {
       try {
-        return ctx.step("slow", String.class, StepOptions.defaults().withStartToCloseTimeout(Duration.ofMillis(200)), s -> {
+        return ctx.step("slow", String.class, StepOptions.defaults().withStartToCloseTimeout(Duration.ofMinutes(1)), s -> {
           s.reportUsage(Usage.tokens(50, 0));
+          clock.jump(); // the deadline passes only once the usage was reported
           Thread.sleep(10_000);
           return "never";
         });
@@ -222,7 +249,7 @@ class RunBudgetTest {
       }
     };
 
-    List<StepOutcome> outcomes = new ExecutionFixture().clock(Clock.systemUTC()).run(slow, Map.of());
+    List<StepOutcome> outcomes = new ExecutionFixture().clock(clock).run(slow, Map.of());
 
     assertThat(journalOf(outcomes).get("slow").getUsage()).isEqualTo(usage(50, 0, 0));
     assertThat(PayloadCodec.decode(last(outcomes).getCompletion().getOutput(), String.class)).isEqualTo("STEP_TIMEOUT 50");
