@@ -41,6 +41,7 @@ final class RecordingContexts {
       public <T> Optional<T> lastHeartbeat(Class<T> type) { return Optional.empty(); }
       public void emit(String topic, String key, Object value, java.util.Map<String, String> headers) {}
       public void reportUsage(Usage usage) { reported.add(usage); }
+      public void publishPartial(String text) { throw new UnsupportedOperationException("not used by these tests"); }
     };
   }
 }
