@@ -152,6 +152,23 @@ class SessionTopologyTest {
   }
 
   @Test
+  void aTurnThatWaitsHoldsItsSessionUntilAnOperatorTerminatesItThenTheQueueRunsOn() {
+    send("conv-1", "wait-for-go", "w1", "\"held\"", null);
+    harness.settle();
+    send("conv-1", "add-message", "m2", "\"after\"", null);
+    harness.settle();
+    assertThat(session("conv-1").current().messageId()).isEqualTo("w1");
+    assertThat(session("conv-1").queue()).extracting(SessionRecord.Queued::messageId).containsExactly("m2");
+
+    harness.command(runId("conv-1", "w1"), io.stepstream.avro.RunCommand.newBuilder().setRunId(runId("conv-1", "w1"))
+        .setCommandId("ops-1").setType(io.stepstream.avro.RunCommandType.TERMINATE).setReason("stuck").setRequestedBy("ops").build());
+    harness.settle();
+
+    assertThat(results().get(runId("conv-1", "w1")).getStatus()).isEqualTo(RunStatus.TERMINATED);
+    assertThat(history("conv-1")).containsExactly("user: after");
+  }
+
+  @Test
   void aDuplicateMessageIdIsIgnored() {
     send("conv-1", "add-message", "m1", "\"one\"", null);
     send("conv-1", "add-message", "m1", "\"one\"", null);
