@@ -85,6 +85,8 @@ public final class WorkflowClient implements AutoCloseable {
 
   private final Topics topics;
   private final Map<String, Object> clientConfig;
+  private final io.stepstream.internal.payloads.KafkaPayloadStore payloadStore;
+  private final io.stepstream.internal.payloads.ClaimChecks payloads;
   private final io.stepstream.internal.approvals.ApprovalTokens approvalTokens;
   private final KafkaProducer<String, byte[]> producer;
   private final ResultWaiters waiters = new ResultWaiters(RECENT_RESULTS);
@@ -106,6 +108,10 @@ public final class WorkflowClient implements AutoCloseable {
     Map<String, Object> base = new HashMap<>(b.kafkaProperties);
     base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     this.clientConfig = Map.copyOf(base);
+    // claim-checked outputs (docs/large-payloads.md) are read when a caller asks for them; nothing is opened before
+    this.payloadStore = new io.stepstream.internal.payloads.KafkaPayloadStore(clientConfig, topics.payloads(),
+        io.stepstream.internal.payloads.Chunks.DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30));
+    this.payloads = io.stepstream.internal.payloads.ClaimChecks.readingFrom(payloadStore);
     this.wire = WireCodec.create(b.wireFormat != null ? b.wireFormat : WireFormat.defaultFor(b.kafkaProperties), b.kafkaProperties);
     this.requestEncoder = wire.encoder(topics.requests(), WorkflowRequest.class);
     this.commandEncoder = wire.encoder(topics.requests(), RunCommand.class);
@@ -119,13 +125,13 @@ public final class WorkflowClient implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     try {
-      this.feed = new ResultsFeed(clientConfig, topics.results(), wire.reader(), waiters, listeners); // fails here on wrong credentials
+      this.feed = new ResultsFeed(clientConfig, topics.results(), wire.reader(), waiters, listeners, payloads); // fails here on wrong credentials
     } catch (RuntimeException e) {
       producer.close(Duration.ZERO);
       wire.close();
       throw e;
     }
-    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), wire.reader(), waiters, b.duplicateCheckAfter);
+    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), wire.reader(), waiters, b.duplicateCheckAfter, payloads);
   }
 
   public static Builder builder() {
@@ -597,7 +603,7 @@ public final class WorkflowClient implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(wire.reader()::result, r) : null;
           if (raw != null) {
-            found = Results.toRunResult(raw);
+            found = Results.toRunResult(raw, payloads);
           }
         }
       }
@@ -689,6 +695,7 @@ public final class WorkflowClient implements AutoCloseable {
     waiters.failAll("the WorkflowClient was closed");
     producer.close(Duration.ofSeconds(5));
     wire.close();
+    payloadStore.close();
   }
 
   private List<ConsumerRecord<String, byte[]>> readAll(String topic, int partition, Duration timeout, String consequence) {
