@@ -47,7 +47,12 @@ public final class ClaimChecks implements PayloadResolver {
   }
 
   public static ClaimChecks using(PayloadStore store, int threshold, long maxPayloadSize) {
-    return new ClaimChecks(store, threshold, maxPayloadSize, DEFAULT_CACHE_BYTES);
+    return using(store, threshold, maxPayloadSize, DEFAULT_CACHE_BYTES);
+  }
+
+  /** With a cache of {@code cacheBytes} (0: every read goes to the store, as after a restart). */
+  public static ClaimChecks using(PayloadStore store, int threshold, long maxPayloadSize, long cacheBytes) {
+    return new ClaimChecks(store, threshold, maxPayloadSize, cacheBytes);
   }
 
   /** Only reads references (a client): nothing above any size is refused or written. */

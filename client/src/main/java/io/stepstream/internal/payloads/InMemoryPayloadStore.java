@@ -56,8 +56,13 @@ public final class InMemoryPayloadStore implements PayloadStore {
     return chunks;
   }
 
-  /** A tombstone for one chunk key, as run expiry writes them. */
+  /** A tombstone for one chunk key, as run expiry writes them, and compaction done: the older records of the key are gone. */
   public synchronized void delete(String chunkKey) {
+    for (int i = 0; i < keys.size(); i++) {
+      if (chunkKey.equals(keys.get(i))) {
+        keys.set(i, null);
+      }
+    }
     keys.add(chunkKey);
     values.add(null);
   }
@@ -72,7 +77,7 @@ public final class InMemoryPayloadStore implements PayloadStore {
     List<String> live = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       String k = keys.get(i);
-      if (values.get(i) != null && keys.subList(i + 1, keys.size()).stream().noneMatch(k::equals)) {
+      if (k != null && values.get(i) != null && keys.subList(i + 1, keys.size()).stream().noneMatch(k::equals)) {
         live.add(k);
       }
     }

@@ -71,6 +71,8 @@ public final class OrchestratorTopology {
   public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
   /** Records workflows emit to user topics ({@link EmitSink}): the topic is the record's. */
   public static final String EMITS_SINK = "emits-sink";
+  /** Tombstones for an expired run's claim-checked chunks ({@link PayloadTombstones}). */
+  public static final String PAYLOADS_SINK = "payloads-sink";
 
   /**
    * Knobs of the orchestrator.
@@ -232,6 +234,9 @@ public final class OrchestratorTopology {
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     // ctx.emit: user topics, written with the journal entry in the same transaction (exactly once)
     topology.addSink(EMITS_SINK, EmitSink.topicOf(), keys.serializer(), EmitSink.valueBytes(), ORCHESTRATOR);
+    // an expired run's claim-checked chunks: tombstones in the transaction that deletes its journal
+    topology.addSink(PAYLOADS_SINK, topics.payloads(), PayloadTombstones.keySerializer(), bytes.serializer(), PayloadTombstones.partitioner(),
+        ORCHESTRATOR);
     return topology;
   }
 
