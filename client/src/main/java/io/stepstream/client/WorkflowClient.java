@@ -111,7 +111,7 @@ public final class WorkflowClient implements AutoCloseable {
     // claim-checked outputs (docs/large-payloads.md) are read when a caller asks for them; nothing is opened before
     this.payloadStore = new io.stepstream.internal.payloads.KafkaPayloadStore(clientConfig, topics.payloads(),
         io.stepstream.internal.payloads.Chunks.DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30));
-    this.payloads = io.stepstream.internal.payloads.ClaimChecks.readingFrom(payloadStore);
+    this.payloads = io.stepstream.internal.payloads.ClaimChecks.using(payloadStore, b.claimCheckThreshold, Long.MAX_VALUE);
     this.wire = WireCodec.create(b.wireFormat != null ? b.wireFormat : WireFormat.defaultFor(b.kafkaProperties), b.kafkaProperties);
     this.requestEncoder = wire.encoder(topics.requests(), WorkflowRequest.class);
     this.commandEncoder = wire.encoder(topics.requests(), RunCommand.class);
@@ -192,13 +192,23 @@ public final class WorkflowClient implements AutoCloseable {
 
   private record Started(RunHandle handle, CompletableFuture<Void> sent) {}
 
+  /** An input above the claim-check threshold is stored first (acks=all) and the request carries a reference. */
+  private io.stepstream.avro.Payload largeInput(String runId, io.stepstream.avro.Payload input) {
+    try {
+      return payloads.offload(runId, input);
+    } catch (io.stepstream.internal.payloads.ClaimCheckException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "WRITE", topics.payloads(), "so run " + runId + " was not started (its input is"
+          + " larger than the claim-check threshold and goes to " + topics.payloads() + " first)", e);
+    }
+  }
+
   private Started send(String workflowType, String runId, Object input) {
     org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
     byte[] value = requestEncoder.encode(
         WorkflowRequest.newBuilder()
             .setRunId(runId)
             .setWorkflowType(workflowType)
-            .setInput(PayloadCodec.encode(input))
+            .setInput(largeInput(runId, PayloadCodec.encode(input)))
             .setRequestedAt(System.currentTimeMillis())
             .build(),
         headers);
@@ -727,6 +737,7 @@ public final class WorkflowClient implements AutoCloseable {
     private String topicPrefix = Topics.DEFAULT_PREFIX;
     private io.stepstream.internal.approvals.ApprovalKey approvalKey;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
+    private int claimCheckThreshold = io.stepstream.internal.payloads.ClaimChecks.DEFAULT_THRESHOLD;
     private WireFormat wireFormat;
     private final List<String> engineUrls = new java.util.ArrayList<>();
     private String engineAuthToken;
@@ -802,6 +813,25 @@ public final class WorkflowClient implements AutoCloseable {
      */
     public Builder duplicateCheckAfter(Duration delay) {
       this.duplicateCheckAfter = delay;
+      return this;
+    }
+
+    /**
+     * Inputs larger than this many bytes (encoded) are written to the claim-check topic
+     * {@code <prefix>.payloads} before the request, which then carries a reference (default 256
+     * KiB, like the engine's threshold); {@code start} returns once the chunks are acknowledged.
+     * Outputs the engine claim-checked are read back whatever this says. See docs/large-payloads.md.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder().bootstrapServers("kafka:9092").claimCheckThreshold(64 * 1024).build();
+     * client.start("summarize", "run-1", tenMegabyteDocument);   // the request record stays small
+     * }</pre>
+     */
+    public Builder claimCheckThreshold(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("claimCheckThreshold must be 0 or more bytes, was " + bytes);
+      }
+      this.claimCheckThreshold = bytes;
       return this;
     }
 

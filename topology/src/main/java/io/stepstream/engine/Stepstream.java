@@ -252,6 +252,7 @@ public final class Stepstream implements AutoCloseable {
               .bootstrapServers(bootstrapServers())
               .topicPrefix(config.topicPrefix)
               .wireFormat(config.wireFormat())
+              .claimCheckThreshold(config.claimCheckThreshold)
               .build();
     }
     return client;

@@ -72,6 +72,7 @@ class LargePayloadsIT {
           String digest = ctx.step("digest", String.class, s -> sha256(fetched));
           return new Report(fetched, digest, fetched.length());
         })
+        .register("digest-of-input", String.class, (ctx, text) -> ctx.step("digest", String.class, s -> sha256(text)))
         .register("huge", Integer.class, (ctx, bytes) -> ctx.step("huge-tool", String.class, s -> {
           hugeAttempts.incrementAndGet();
           return "y".repeat(bytes);
@@ -114,6 +115,16 @@ class LargePayloadsIT {
       byte[] json = Chunks.join(raw.getOutput().getClaimCheck(), reader.read(raw.getOutput().getClaimCheck()));
       assertThat(new String(json, StandardCharsets.UTF_8)).contains(report.sha256());
     }
+  }
+
+  @Test
+  void aLargeInputFromTheJavaClientTravelsAsAReferenceAndReachesTheWorkflowIntact() {
+    String input = randomText(3 * 1024 * 1024);
+
+    RunResult result = engine.client().start("digest-of-input", "three-mb-input", input).await(Duration.ofSeconds(120));
+
+    assertThat(result.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(result.output(String.class)).isEqualTo(sha256(input));
   }
 
   @Test

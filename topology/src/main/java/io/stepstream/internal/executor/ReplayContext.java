@@ -963,7 +963,8 @@ final class ReplayContext implements WorkflowContext {
     }
     List<JournalEntry> together = successWithEmits(name, attempt, startedAt, journaled, emitted);
     int size = sizeOf(together);
-    if (size > publisher.maxOutcomeBytes() && journaled.getClaimCheck() == null && largeValues.canOffload()) {
+    boolean referenceWouldFit = size - encoded.getData().remaining() + 1_024 <= publisher.maxOutcomeBytes(); // not if its emits are the bulk
+    if (size > publisher.maxOutcomeBytes() && journaled.getClaimCheck() == null && largeValues.canOffload() && referenceWouldFit) {
       // below the threshold, yet too large for this cluster's records: the store takes it anyway
       together = successWithEmits(name, attempt, startedAt, largeValues.store(encoded, true), emitted);
       size = sizeOf(together);

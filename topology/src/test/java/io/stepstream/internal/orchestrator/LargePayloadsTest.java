@@ -196,6 +196,23 @@ class LargePayloadsTest {
     assertThat(new String(PayloadTombstones.keySerializer().serialize("t.payloads", routed.get(1)))).isEqualTo("r1/cc/1");
   }
 
+  @Test
+  void theQueryApiShowsAClaimCheckedValuesSizeAndReferenceNotItsBytes() {
+    given(null);
+    harness.request("r1", "fetch-then-use", 10_000);
+    harness.settle();
+    Payload fetched = entry("r1", "fetch").getValue();
+
+    var view = io.stepstream.internal.query.RunViews.value(fetched);
+
+    assertThat(view.path("bytes").asLong()).isEqualTo(10_002); // the JSON string
+    assertThat(view.path("json").isNull()).isTrue();
+    assertThat(view.path("text").asText()).startsWith("<claim-checked JSON value, 10002 bytes, sha256 ");
+    assertThat(view.path("claimCheck").path("sha256").asText()).isEqualTo(fetched.getClaimCheck().getSha256());
+    assertThat(view.path("claimCheck").path("offsets")).hasSize(11);
+    assertThat(view.toString().length()).as("no value inlined").isLessThan(1_000);
+  }
+
   private static ClaimCheck ref(String runId, String sha) {
     return ClaimCheck.newBuilder().setSha256(sha).setSize(3).setTopic("t.payloads").setPartition(0).setKey(runId + "/" + sha)
         .setOffsets(List.of(0L)).build();
