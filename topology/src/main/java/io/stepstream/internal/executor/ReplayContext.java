@@ -963,9 +963,9 @@ final class ReplayContext implements WorkflowContext {
     }
     List<JournalEntry> together = successWithEmits(name, attempt, startedAt, journaled, emitted);
     int size = sizeOf(together);
-    boolean referenceWouldFit = size - encoded.getData().remaining() + 1_024 <= publisher.maxOutcomeBytes(); // not if its emits are the bulk
-    if (size > publisher.maxOutcomeBytes() && journaled.getClaimCheck() == null && largeValues.canOffload() && referenceWouldFit) {
-      // below the threshold, yet too large for this cluster's records: the store takes it anyway
+    // below the threshold, yet too large for this cluster's records: the store takes it anyway (not if its emits are the bulk)
+    if (size > publisher.maxOutcomeBytes() && journaled != null && journaled.getClaimCheck() == null && largeValues.canOffload()
+        && size - encoded.getData().remaining() + 1_024 <= publisher.maxOutcomeBytes()) {
       together = successWithEmits(name, attempt, startedAt, largeValues.store(encoded, true), emitted);
       size = sizeOf(together);
     }
