@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -93,10 +94,15 @@ class LargePayloadsIT {
 
   @Test
   void aTenMegabyteStepResultIsUsedByTheNextStepAndReadBackByTheClientByteForByte() throws Exception {
+    long started = System.nanoTime();
     RunResult result = engine.client().start("big-report", "ten-mb", TEN_MB).await(Duration.ofSeconds(180));
+    long finished = System.nanoTime();
 
     assertThat(result.status()).as(result.toString().substring(0, Math.min(500, result.toString().length()))).isEqualTo(RunStatus.COMPLETED);
     Report report = result.output(Report.class);
+    // numbers for the report, not assertions (2 shared cores): the run includes a 200 ms durable sleep
+    System.out.printf("10 MB run: %d ms start to result; output read and decoded by the client in %d ms%n",
+        (finished - started) / 1_000_000, (System.nanoTime() - finished) / 1_000_000);
     assertThat(report.length()).isEqualTo(TEN_MB);
     assertThat(report.text()).hasSize(TEN_MB);
     assertThat(sha256(report.text())).as("the next step saw exactly the value the output carries").isEqualTo(report.sha256());
@@ -140,6 +146,64 @@ class LargePayloadsIT {
         .contains("maxPayloadSize (" + HARD_LIMIT + " bytes)");
     assertThat(hugeAttempts).as("non-retryable: the default retry policy did not run it again").hasValue(1);
     System.out.println("PAYLOAD_TOO_LARGE: " + result.errorMessage()); // docs/large-payloads.md quotes it
+  }
+
+  @Test
+  void anExpiredRunsChunksGetTombstonesInThePartitionTheirReferenceNames() throws Exception {
+    try (Stepstream expiring = Stepstream.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .topicPrefix("exp")
+        .stateDir(dir.resolve("state-exp"))
+        .partitions(3)
+        .approvalSecret("large-payloads-test-secret")
+        .retention(Duration.ofSeconds(2))
+        .register("big-output", Integer.class, (ctx, bytes) -> ctx.step("fetch", String.class, s -> randomText(bytes)))
+        .build()
+        .start()) {
+      RunResult result = expiring.client().start("big-output", "expiring", 2 * 1024 * 1024).await(Duration.ofSeconds(120));
+      assertThat(result.output(String.class)).hasSize(2 * 1024 * 1024);
+      var ref = rawResult("exp.results", "expiring").getOutput().getClaimCheck();
+
+      Map<Integer, Set<String>> tombstones = new java.util.HashMap<>();
+      long deadline = System.currentTimeMillis() + 60_000;
+      Set<String> expected = new java.util.HashSet<>();
+      for (int i = 0; i < ref.getOffsets().size(); i++) {
+        expected.add(Chunks.chunkKey(ref.getKey(), i));
+      }
+      while (!expected.equals(tombstones.getOrDefault(ref.getPartition(), Set.of())) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(500);
+        tombstones = tombstonesOn("exp.payloads");
+      }
+      assertThat(tombstones.getOrDefault(ref.getPartition(), Set.of())).as("every chunk, in the reference's partition").isEqualTo(expected);
+      assertThat(tombstones.keySet()).as("and nowhere else").containsExactly(ref.getPartition());
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "exp.payloads");
+        var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+        assertThat(config.get("max.message.bytes").value()).as("the broker's default: nothing raised").isEqualTo("1048588");
+      }
+    }
+  }
+
+  static Map<Integer, Set<String>> tombstonesOn(String topic) {
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    Map<Integer, Set<String>> found = new java.util.HashMap<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            found.computeIfAbsent(r.partition(), p -> new java.util.HashSet<>()).add(r.key());
+          }
+        }
+      }
+    }
+    return found;
   }
 
   static WorkflowResult rawResult(String topic, String runId) {
