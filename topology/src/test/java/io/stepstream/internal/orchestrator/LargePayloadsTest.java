@@ -63,7 +63,12 @@ class LargePayloadsTest {
           tooLargeAttempts.incrementAndGet();
           return "z".repeat(length);
         }).length())
-        .register("too-large-output", Integer.class, (ctx, length) -> "o".repeat(length));
+        .register("too-large-output", Integer.class, (ctx, length) -> "o".repeat(length))
+        .register("big-child", Integer.class, (ctx, length) -> ctx.step("make", String.class, s -> randomText(length)))
+        .register("parent", Integer.class, (ctx, length) -> {
+          String fromChild = ctx.startChild("kid", "big-child", length, String.class).get();
+          return ctx.step("measure", Integer.class, s -> fromChild.length());
+        });
     OrchestratorTopology.Settings settings = OrchestratorTopology.Settings.defaults();
     harness = new OrchestratorHarness(registry, (Executor) null, retention == null ? settings : settings.withRetention(retention));
     harness.publisher.claimChecks(ClaimChecks.using(store, THRESHOLD, HARD_LIMIT, 0));
@@ -169,6 +174,20 @@ class LargePayloadsTest {
     }
     assertThat(tombstones).extracting(TestRecord::key).containsExactlyInAnyOrderElementsOf(expected.keySet());
     assertThat(entry("r1", "fetch")).as("the journal went in the same transaction").isNull();
+  }
+
+  @Test
+  void aParentReadsItsChildsClaimCheckedOutput() {
+    given(null);
+    harness.request("p", "parent", 10_000);
+    harness.settle();
+
+    WorkflowResult parent = harness.results().stream().filter(r -> r.getRunId().equals("p")).findFirst().orElseThrow();
+    assertThat(parent.getStatus()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(PayloadCodec.decode(parent.getOutput(), Integer.class)).isEqualTo(10_000);
+    WorkflowResult childAsJournaled = PayloadCodec.decode(entry("p", "kid").getValue(), WorkflowResult.class);
+    assertThat(childAsJournaled.getOutput().getClaimCheck()).as("the parent's journal holds the child's reference").isNotNull();
+    assertThat(childAsJournaled.getOutput().getClaimCheck().getKey()).startsWith("p::kid/");
   }
 
   @Test
