@@ -76,6 +76,16 @@ public record Topics(String prefix) {
     return prefix + ".sessions";
   }
 
+  /**
+   * The claim-check store: chunks of step results and run outputs too large to travel inline
+   * (compacted; keys {@code <runId>/<sha256>/<chunk>}). A result's {@code output.claimCheck} says
+   * which partition and offsets to read (docs/large-payloads.md). Not in {@link #all()}: it is
+   * neither an input nor keyed by run id for partitioning.
+   */
+  public String payloads() {
+    return prefix + ".payloads";
+  }
+
   public List<String> all() {
     return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(), streams(), sessions());
   }

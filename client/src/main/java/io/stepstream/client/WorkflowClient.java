@@ -85,6 +85,8 @@ public final class WorkflowClient implements AutoCloseable {
 
   private final Topics topics;
   private final Map<String, Object> clientConfig;
+  private final io.stepstream.internal.payloads.KafkaPayloadStore payloadStore;
+  private final io.stepstream.internal.payloads.ClaimChecks payloads;
   private final io.stepstream.internal.approvals.ApprovalTokens approvalTokens;
   private final KafkaProducer<String, byte[]> producer;
   private final ResultWaiters waiters = new ResultWaiters(RECENT_RESULTS);
@@ -106,6 +108,10 @@ public final class WorkflowClient implements AutoCloseable {
     Map<String, Object> base = new HashMap<>(b.kafkaProperties);
     base.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     this.clientConfig = Map.copyOf(base);
+    // claim-checked outputs (docs/large-payloads.md) are read when a caller asks for them; nothing is opened before
+    this.payloadStore = new io.stepstream.internal.payloads.KafkaPayloadStore(clientConfig, topics.payloads(),
+        io.stepstream.internal.payloads.Chunks.DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30));
+    this.payloads = io.stepstream.internal.payloads.ClaimChecks.using(payloadStore, b.claimCheckThreshold, Long.MAX_VALUE);
     this.wire = WireCodec.create(b.wireFormat != null ? b.wireFormat : WireFormat.defaultFor(b.kafkaProperties), b.kafkaProperties);
     this.requestEncoder = wire.encoder(topics.requests(), WorkflowRequest.class);
     this.commandEncoder = wire.encoder(topics.requests(), RunCommand.class);
@@ -119,13 +125,13 @@ public final class WorkflowClient implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     try {
-      this.feed = new ResultsFeed(clientConfig, topics.results(), wire.reader(), waiters, listeners); // fails here on wrong credentials
+      this.feed = new ResultsFeed(clientConfig, topics.results(), wire.reader(), waiters, listeners, payloads); // fails here on wrong credentials
     } catch (RuntimeException e) {
       producer.close(Duration.ZERO);
       wire.close();
       throw e;
     }
-    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), wire.reader(), waiters, b.duplicateCheckAfter);
+    this.lookups = new ResultLookups(clientConfig, topics.results(), topics.events(), wire.reader(), waiters, b.duplicateCheckAfter, payloads);
   }
 
   public static Builder builder() {
@@ -186,13 +192,23 @@ public final class WorkflowClient implements AutoCloseable {
 
   private record Started(RunHandle handle, CompletableFuture<Void> sent) {}
 
+  /** An input above the claim-check threshold is stored first (acks=all) and the request carries a reference. */
+  private io.stepstream.avro.Payload largeInput(String runId, io.stepstream.avro.Payload input) {
+    try {
+      return payloads.offload(runId, input);
+    } catch (io.stepstream.internal.payloads.ClaimCheckException e) {
+      throw AccessErrors.describeOr(e, clientConfig, "WRITE", topics.payloads(), "so run " + runId + " was not started (its input is"
+          + " larger than the claim-check threshold and goes to " + topics.payloads() + " first)", e);
+    }
+  }
+
   private Started send(String workflowType, String runId, Object input) {
     org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
     byte[] value = requestEncoder.encode(
         WorkflowRequest.newBuilder()
             .setRunId(runId)
             .setWorkflowType(workflowType)
-            .setInput(PayloadCodec.encode(input))
+            .setInput(largeInput(runId, PayloadCodec.encode(input)))
             .setRequestedAt(System.currentTimeMillis())
             .build(),
         headers);
@@ -709,7 +725,7 @@ public final class WorkflowClient implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           WorkflowResult raw = runId.equals(r.key()) ? decodeOrNull(wire.reader()::result, r) : null;
           if (raw != null) {
-            found = Results.toRunResult(raw);
+            found = Results.toRunResult(raw, payloads);
           }
         }
       }
@@ -871,6 +887,7 @@ public final class WorkflowClient implements AutoCloseable {
     waiters.failAll("the WorkflowClient was closed");
     producer.close(Duration.ofSeconds(5));
     wire.close();
+    payloadStore.close();
   }
 
   private List<ConsumerRecord<String, byte[]>> readAll(String topic, int partition, Duration timeout, String consequence) {
@@ -902,6 +919,7 @@ public final class WorkflowClient implements AutoCloseable {
     private String topicPrefix = Topics.DEFAULT_PREFIX;
     private io.stepstream.internal.approvals.ApprovalKey approvalKey;
     private Duration duplicateCheckAfter = Duration.ofSeconds(30);
+    private int claimCheckThreshold = io.stepstream.internal.payloads.ClaimChecks.DEFAULT_THRESHOLD;
     private WireFormat wireFormat;
     private final List<String> engineUrls = new java.util.ArrayList<>();
     private String engineAuthToken;
@@ -977,6 +995,25 @@ public final class WorkflowClient implements AutoCloseable {
      */
     public Builder duplicateCheckAfter(Duration delay) {
       this.duplicateCheckAfter = delay;
+      return this;
+    }
+
+    /**
+     * Inputs larger than this many bytes (encoded) are written to the claim-check topic
+     * {@code <prefix>.payloads} before the request, which then carries a reference (default 256
+     * KiB, like the engine's threshold); {@code start} returns once the chunks are acknowledged.
+     * Outputs the engine claim-checked are read back whatever this says. See docs/large-payloads.md.
+     *
+     * <pre>{@code
+     * WorkflowClient.builder().bootstrapServers("kafka:9092").claimCheckThreshold(64 * 1024).build();
+     * client.start("summarize", "run-1", tenMegabyteDocument);   // the request record stays small
+     * }</pre>
+     */
+    public Builder claimCheckThreshold(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("claimCheckThreshold must be 0 or more bytes, was " + bytes);
+      }
+      this.claimCheckThreshold = bytes;
       return this;
     }
 

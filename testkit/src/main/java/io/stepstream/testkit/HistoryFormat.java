@@ -147,7 +147,7 @@ final class HistoryFormat {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Payload(encoding, ByteBuffer.wrap(bytes), text(n, "javaType"));
+    return new Payload(encoding, ByteBuffer.wrap(bytes), text(n, "javaType"), null);
   }
 
   private static JsonNode error(ErrorInfo e) {

@@ -296,7 +296,7 @@ final class InMemoryEngine implements AutoCloseable {
 
   private void collectOutputs() {
     for (byte[] value : results.readValuesToList()) {
-      RunResult result = Results.toRunResult(wire.reader().result(value));
+      RunResult result = Results.toRunResult(wire.reader().result(value), claimChecks);
       resultsByRun.putIfAbsent(result.runId(), result);
     }
     for (byte[] value : events.readValuesToList()) {
@@ -338,7 +338,7 @@ final class InMemoryEngine implements AutoCloseable {
   /** The run's input: its {@code $input} journal entry, or the header's copy (a run stored by an older release). */
   io.stepstream.avro.Payload input(RunState run) {
     KeyValueStore<String, JournalEntry> journal = driver.getKeyValueStore(OrchestratorTopology.JOURNAL_STORE);
-    return io.stepstream.internal.orchestrator.RunInputs.of(run, (id, name) -> journal.get(id + "\u0000" + name));
+    return claimChecks.resolve(io.stepstream.internal.orchestrator.RunInputs.of(run, (id, name) -> journal.get(id + "\u0000" + name)));
   }
 
   /** The run's journal entries in the order they were recorded (its input, which no code reaches, left out). */
@@ -350,7 +350,9 @@ final class InMemoryEngine implements AutoCloseable {
         String name = kv.value.getName();
         // the engine's copies for queries (the result) and of the request (the input) are not what the workflow recorded
         if (!io.stepstream.internal.query.RunViews.RESULT_ENTRY.equals(name) && !io.stepstream.internal.orchestrator.RunInputs.ENTRY.equals(name)) {
-          entries.add(kv.value);
+          // claim-checked values resolved: tests and recorded histories see values, not references (docs/large-payloads.md)
+          entries.add(kv.value.getValue() == null || kv.value.getValue().getClaimCheck() == null ? kv.value
+              : JournalEntry.newBuilder(kv.value).setValue(claimChecks.resolve(kv.value.getValue())).build());
         }
       });
     }
@@ -425,5 +427,15 @@ final class InMemoryEngine implements AutoCloseable {
     public RecordLimit recordLimit() {
       return RecordLimit.DEFAULT;
     }
+
+    /** Large values behave as in an engine with its defaults (docs/large-payloads.md), the store in memory. */
+    @Override
+    public io.stepstream.internal.payloads.ClaimChecks claimChecks() {
+      return claimChecks;
+    }
   }
+
+  private final io.stepstream.internal.payloads.ClaimChecks claimChecks = io.stepstream.internal.payloads.ClaimChecks.using(
+      new io.stepstream.internal.payloads.InMemoryPayloadStore("test.payloads", io.stepstream.internal.payloads.Chunks.DEFAULT_CHUNK_BYTES),
+      io.stepstream.internal.payloads.ClaimChecks.DEFAULT_THRESHOLD, io.stepstream.internal.payloads.ClaimChecks.DEFAULT_MAX_PAYLOAD_SIZE);
 }

@@ -77,6 +77,23 @@ class WorkflowTestEnvironmentTest {
   }
 
   @Test
+  void aStepResultOfSeveralMegabytesWorksAsInAnEngineWithItsDefaults() {
+    try (var env = WorkflowTestEnvironment.builder()
+        .register("big", Integer.class, (ctx, n) -> {
+          String page = ctx.step("crawl", String.class, s -> "p".repeat(n));
+          ctx.sleep("pause", Duration.ofMinutes(1)); // replayed from its claim check
+          return ctx.step("measure", Integer.class, s -> page.length()) + ":" + page.substring(0, 3);
+        })
+        .build()) {
+      String runId = env.start("big", 3 * 1024 * 1024);
+      env.advanceTime(Duration.ofMinutes(2));
+
+      assertThat(env.result(runId).output(String.class)).isEqualTo((3 * 1024 * 1024) + ":ppp");
+      assertThat(env.journal(runId).get(0).value(String.class)).as("the journal shows the value, not the reference").hasSize(3 * 1024 * 1024);
+    }
+  }
+
+  @Test
   void retriesWaitTheirBackoffInVirtualTimeAndTheJournalCountsTheAttempts() {
     FakePayments payments = new FakePayments(2);
     try (var env = orders(payments)) {

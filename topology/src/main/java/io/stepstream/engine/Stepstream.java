@@ -102,6 +102,8 @@ public final class Stepstream implements AutoCloseable {
   private io.stepstream.internal.streams.KafkaStreamWriter streamWriter;
   /** {@code GET /api/runs/{id}/stream}: its threads end with the engine. */
   private io.stepstream.internal.streams.StreamRoute streamRoute;
+  /** Where step results and outputs above the claim-check threshold go (ADR 0021). */
+  private io.stepstream.internal.payloads.KafkaPayloadStore payloadStore;
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
   private WorkflowClient client;
@@ -142,6 +144,9 @@ public final class Stepstream implements AutoCloseable {
       health.pool(pool);
       telemetry.bindPool(pool);
       publisher = new KafkaOutcomePublisher(clientConfig(), config.topics().stepOutcomes(), config.outcomeAckTimeout, recordLimit, metrics);
+      payloadStore = new io.stepstream.internal.payloads.KafkaPayloadStore(clientConfig(), config.topics().payloads(),
+          Math.min(io.stepstream.internal.payloads.Chunks.DEFAULT_CHUNK_BYTES, recordLimit.bytes()), config.outcomeAckTimeout);
+      publisher.useClaimChecks(io.stepstream.internal.payloads.ClaimChecks.using(payloadStore, config.claimCheckThreshold, config.maxPayloadSize));
       telemetry.bindPublisher(publisher);
       var tracer = config.openTelemetry != null ? StepTracer.of(config.openTelemetry) : StepTracer.global();
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer),
@@ -252,6 +257,7 @@ public final class Stepstream implements AutoCloseable {
               .bootstrapServers(bootstrapServers())
               .topicPrefix(config.topicPrefix)
               .wireFormat(config.wireFormat())
+              .claimCheckThreshold(config.claimCheckThreshold)
               .build();
     }
     return client;
@@ -345,6 +351,10 @@ public final class Stepstream implements AutoCloseable {
     if (streamWriter != null) {
       streamWriter.close();
       streamWriter = null;
+    }
+    if (payloadStore != null) {
+      payloadStore.close();
+      payloadStore = null;
     }
     if (wire != null) {
       wire.close();
@@ -668,6 +678,8 @@ public final class Stepstream implements AutoCloseable {
     private int earlyCommitBelow = OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW;
     private Duration pollInterval = Duration.ofMillis(10);
     private Duration outcomeAckTimeout = Duration.ofSeconds(30);
+    private int claimCheckThreshold = io.stepstream.internal.payloads.ClaimChecks.DEFAULT_THRESHOLD;
+    private long maxPayloadSize = io.stepstream.internal.payloads.ClaimChecks.DEFAULT_MAX_PAYLOAD_SIZE;
     private Duration resumeDelay = Duration.ofSeconds(30);
     private Duration earlyInputTtl = Duration.ofMinutes(10);
     /** Set by retention(...) or retainFinishedRunsForever(); else the results topic's retention.ms is used. */
@@ -1107,6 +1119,46 @@ public final class Stepstream implements AutoCloseable {
       }
       this.retention = window;
       this.retentionChosen = true;
+      return this;
+    }
+
+    /**
+     * Step results and run outputs larger than this many bytes (encoded) are stored as chunks on the
+     * compacted topic {@code <prefix>.payloads}, and the journal and the result carry a reference
+     * (a claim check) instead; default 256 KiB. Callers notice nothing: the step's next use, the
+     * {@code WorkflowClient}'s {@code RunResult} and child runs read the value back, verified by
+     * its SHA-256. A value too large for the cluster's records is stored this way even below the
+     * threshold. See docs/large-payloads.md.
+     *
+     * <pre>{@code
+     * Stepstream.builder().claimCheckThreshold(64 * 1024)   // keep the journal's records small
+     * }</pre>
+     */
+    public Builder claimCheckThreshold(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("claimCheckThreshold must be 0 or more bytes, was " + bytes);
+      }
+      this.claimCheckThreshold = bytes;
+      return this;
+    }
+
+    /**
+     * The largest step result or run output the engine accepts, in bytes (encoded); default 64 MiB.
+     * A larger one fails its step at once, without retries, with error type {@code
+     * PAYLOAD_TOO_LARGE} and a message naming the step, the size and this limit (a run output: the
+     * run fails the same way). The bytes are held in memory while they are stored and read.
+     *
+     * <pre>{@code
+     * // BAD: a workflow that passes whole files between steps: every step holds them in memory
+     * // GOOD: steps pass a path or an object-store key; values of a few MB (LLM and tool outputs) are fine
+     * Stepstream.builder().maxPayloadSize(16 * 1024 * 1024)
+     * }</pre>
+     */
+    public Builder maxPayloadSize(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxPayloadSize must be positive, was " + bytes);
+      }
+      this.maxPayloadSize = bytes;
       return this;
     }
 

@@ -63,7 +63,10 @@ public final class StepstreamAcls {
         allow(principal, ResourceType.TOPIC, topics.requests(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.signals(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.results(), PatternType.LITERAL, AclOperation.READ),
-        allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ));
+        allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ),
+        // claim checks (docs/large-payloads.md): large inputs written, claim-checked outputs read
+        allow(principal, ResourceType.TOPIC, topics.payloads(), PatternType.LITERAL, AclOperation.WRITE),
+        allow(principal, ResourceType.TOPIC, topics.payloads(), PatternType.LITERAL, AclOperation.READ));
   }
 
   public static List<AclBinding> approver(String principal, Topics topics) {

@@ -38,6 +38,19 @@ public final class RecordingPublisher implements OutcomePublisher {
     return new io.stepstream.internal.executor.RecordLimit(maxBytes, "the test's limit");
   }
 
+  private volatile io.stepstream.internal.payloads.ClaimChecks claimChecks = io.stepstream.internal.payloads.ClaimChecks.INLINE;
+
+  /** Large values go to this store (ADR 0021); by default none. */
+  public RecordingPublisher claimChecks(io.stepstream.internal.payloads.ClaimChecks checks) {
+    this.claimChecks = checks;
+    return this;
+  }
+
+  @Override
+  public io.stepstream.internal.payloads.ClaimChecks claimChecks() {
+    return claimChecks;
+  }
+
   public RecordingPublisher maxBytes(int bytes) {
     this.maxBytes = bytes;
     return this;

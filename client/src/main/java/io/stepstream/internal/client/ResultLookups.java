@@ -75,12 +75,14 @@ public final class ResultLookups implements AutoCloseable {
 
   private final Thread thread;
   private volatile boolean closed;
+  private final io.stepstream.internal.payloads.PayloadResolver payloads;
 
   private record Start(String runId, long sentAt) {}
 
   public ResultLookups(
       Map<String, Object> consumerConfig, String resultsTopic, String eventsTopic, EnvelopeReader reader, ResultWaiters waiters,
-      Duration startCheckDelay) {
+      Duration startCheckDelay, io.stepstream.internal.payloads.PayloadResolver payloads) {
+    this.payloads = payloads;
     this.reader = reader;
     this.consumerConfig = consumerConfig;
     this.resultsTopic = resultsTopic;
@@ -275,7 +277,7 @@ public final class ResultLookups implements AutoCloseable {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
         if (r.key() != null && runIds.contains(r.key())) {
           try {
-            waiters.deliver(Results.toRunResult(reader.result(r.value())));
+            waiters.deliver(Results.toRunResult(reader.result(r.value()), payloads));
             runIds.remove(r.key());
           } catch (RuntimeException e) {
             LOG.warn("skipping an undecodable record for run {} on {}: {}", r.key(), tp, e.getMessage());

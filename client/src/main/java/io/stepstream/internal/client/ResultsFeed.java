@@ -56,9 +56,12 @@ public final class ResultsFeed implements AutoCloseable {
   private volatile boolean closed;
   private long nextPartitionCheck;
   private boolean warnedUndecodable;
+  private final io.stepstream.internal.payloads.PayloadResolver payloads;
 
   public ResultsFeed(
-      Map<String, Object> consumerConfig, String topic, EnvelopeReader reader, ResultWaiters waiters, List<Consumer<RunResult>> listeners) {
+      Map<String, Object> consumerConfig, String topic, EnvelopeReader reader, ResultWaiters waiters, List<Consumer<RunResult>> listeners,
+      io.stepstream.internal.payloads.PayloadResolver payloads) {
+    this.payloads = payloads;
     this.topic = topic;
     this.reader = reader;
     this.config = consumerConfig;
@@ -161,7 +164,7 @@ public final class ResultsFeed implements AutoCloseable {
   private void deliver(ConsumerRecord<String, byte[]> record) {
     RunResult result;
     try {
-      result = Results.toRunResult(decode(record));
+      result = Results.toRunResult(decode(record), payloads);
     } catch (RuntimeException e) {
       if (!warnedUndecodable) { // the engine only writes valid results; say so once, then skip foreign records quietly
         warnedUndecodable = true;

@@ -171,6 +171,10 @@ public final class JsonEnvelopes {
 
   /** JSON data is written as the value itself (it was written by Jackson); Avro data as {"$avro": base64}. */
   private static void writePayload(JsonGenerator g, Payload p) throws IOException {
+    if (p.getClaimCheck() != null) {
+      writeClaimCheck(g, p);
+      return;
+    }
     ByteBuffer data = p.getData().duplicate();
     if (p.getEncoding() == PayloadEncoding.AVRO) {
       g.writeStartObject();
@@ -185,6 +189,48 @@ public final class JsonEnvelopes {
     } else {
       g.writeRawValue(json);
     }
+  }
+
+  /** <code>{"$claimCheck": {"encoding": "JSON", "sha256": ..., "size": ..., "topic": ..., "partition": ..., "key": ..., "offsets": [...]}}</code>. */
+  private static void writeClaimCheck(JsonGenerator g, Payload p) throws IOException {
+    io.stepstream.avro.ClaimCheck ref = p.getClaimCheck();
+    g.writeStartObject();
+    g.writeObjectFieldStart(CLAIM_CHECK_FIELD);
+    g.writeStringField("encoding", p.getEncoding().name());
+    g.writeStringField("sha256", ref.getSha256());
+    g.writeNumberField("size", ref.getSize());
+    g.writeStringField("topic", ref.getTopic());
+    g.writeNumberField("partition", ref.getPartition());
+    g.writeStringField("key", ref.getKey());
+    g.writeArrayFieldStart("offsets");
+    for (long offset : ref.getOffsets()) {
+      g.writeNumber(offset);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  /** The field of a JSON payload that stands for a claim-checked value (docs/large-payloads.md). */
+  public static final String CLAIM_CHECK_FIELD = "$claimCheck";
+
+  private static Payload claimChecked(JsonNode value) {
+    JsonNode ref = value.get(CLAIM_CHECK_FIELD);
+    java.util.List<Long> offsets = new java.util.ArrayList<>();
+    ref.path("offsets").forEach(o -> offsets.add(o.asLong()));
+    for (String field : List.of("sha256", "size", "topic", "partition", "key")) {
+      if (!ref.hasNonNull(field)) {
+        throw new IllegalArgumentException("\"" + CLAIM_CHECK_FIELD + "\" needs the field \"" + field + "\"");
+      }
+    }
+    return Payload.newBuilder()
+        .setEncoding(PayloadEncoding.valueOf(ref.path("encoding").asText("JSON")))
+        .setData(ByteBuffer.allocate(0))
+        .setJavaType(null)
+        .setClaimCheck(io.stepstream.avro.ClaimCheck.newBuilder().setSha256(ref.get("sha256").asText()).setSize(ref.get("size").asLong())
+            .setTopic(ref.get("topic").asText()).setPartition(ref.get("partition").asInt()).setKey(ref.get("key").asText())
+            .setOffsets(offsets).build())
+        .build();
   }
 
   // ---- reading ----
@@ -214,6 +260,9 @@ public final class JsonEnvelopes {
     if (value == null || value.isNull()) {
       return null;
     }
+    if (value.isObject() && value.size() == 1 && value.has(CLAIM_CHECK_FIELD) && value.get(CLAIM_CHECK_FIELD).isObject()) {
+      return claimChecked(value);
+    }
     if (isAvroPayload(value)) {
       String base64 = value.get(AVRO_PAYLOAD_FIELD).asText();
       byte[] bytes;
@@ -223,7 +272,7 @@ public final class JsonEnvelopes {
         throw new IllegalArgumentException("\"" + AVRO_PAYLOAD_FIELD + "\" must be the base64 of the value's Avro single-object bytes: "
             + e.getMessage());
       }
-      return new Payload(PayloadEncoding.AVRO, ByteBuffer.wrap(bytes), null);
+      return new Payload(PayloadEncoding.AVRO, ByteBuffer.wrap(bytes), null, null);
     }
     return PayloadCodec.rawJson(JsonInput.bytes(value));
   }

@@ -70,10 +70,10 @@ public final class PayloadCodec {
       return null;
     }
     if (value instanceof SpecificRecord) {
-      return new Payload(PayloadEncoding.AVRO, ByteBuffer.wrap(avroBytes((SpecificRecord) value)), value.getClass().getName());
+      return new Payload(PayloadEncoding.AVRO, ByteBuffer.wrap(avroBytes((SpecificRecord) value)), value.getClass().getName(), null);
     }
     try {
-      return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(JSON.writeValueAsBytes(value)), value.getClass().getName());
+      return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(JSON.writeValueAsBytes(value)), value.getClass().getName(), null);
     } catch (IOException e) {
       throw new PayloadException(
           "cannot encode a " + value.getClass().getName() + " as JSON: " + e.getMessage()
@@ -83,7 +83,7 @@ public final class PayloadCodec {
 
   /** Wraps raw JSON text (for example the input of a request produced by a console producer). */
   public static Payload rawJson(byte[] json) {
-    return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json), null);
+    return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json), null, null);
   }
 
   /**
@@ -98,6 +98,7 @@ public final class PayloadCodec {
     if (payload == null) {
       return null;
     }
+    requireInline(payload, type);
     if (payload.getEncoding() == PayloadEncoding.AVRO) {
       throw new PayloadException("cannot decode an AVRO payload as " + type.getTypeName() + ": declare its generated Avro class", null);
     }
@@ -114,6 +115,7 @@ public final class PayloadCodec {
     if (payload == null || type == Void.class || type == void.class) {
       return null;
     }
+    requireInline(payload, type);
     byte[] bytes = bytes(payload);
     try {
       if (payload.getEncoding() == PayloadEncoding.AVRO) {
@@ -126,6 +128,15 @@ public final class PayloadCodec {
     } catch (IOException | RuntimeException e) {
       throw new PayloadException(
           "cannot decode a " + payload.getEncoding() + " payload as " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A claim-checked payload carries no bytes: decoding it before it is resolved must never yield a value. */
+  private static void requireInline(Payload payload, java.lang.reflect.Type type) {
+    if (payload.getClaimCheck() != null) {
+      throw new PayloadException("cannot decode a claim-checked payload (" + payload.getClaimCheck().getSize() + " bytes, sha256 "
+          + payload.getClaimCheck().getSha256() + ") as " + type.getTypeName() + " before it is read from " + payload.getClaimCheck().getTopic()
+          + " (a bug: the engine resolves references before decoding)", null);
     }
   }
 
@@ -175,8 +186,12 @@ public final class PayloadCodec {
     if (payload == null) {
       return "null";
     }
-    if (payload.getEncoding() == PayloadEncoding.JSON) {
+    if (payload.getEncoding() == PayloadEncoding.JSON && payload.getClaimCheck() == null) {
       return new String(bytes(payload), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (payload.getClaimCheck() != null) {
+      return "<claim-checked " + payload.getEncoding() + " value, " + payload.getClaimCheck().getSize() + " bytes, sha256 "
+          + payload.getClaimCheck().getSha256() + ">";
     }
     return "<avro " + payload.getJavaType() + ", " + payload.getData().remaining() + " bytes>";
   }

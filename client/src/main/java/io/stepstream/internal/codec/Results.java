@@ -10,12 +10,17 @@ public final class Results {
   private Results() {}
 
   public static RunResult toRunResult(WorkflowResult raw) {
+    return toRunResult(raw, io.stepstream.internal.payloads.PayloadResolver.NONE);
+  }
+
+  /** With a claim-checked output read through {@code payloads} when asked for (docs/large-payloads.md). */
+  public static RunResult toRunResult(WorkflowResult raw, io.stepstream.internal.payloads.PayloadResolver payloads) {
     var error = raw.getError();
     return new RunResult(
         raw.getRunId(),
         raw.getWorkflowType(),
         status(raw.getStatus()),
-        PayloadValue.of(raw.getOutput()),
+        io.stepstream.internal.payloads.ClaimCheckedValue.of(raw.getOutput(), payloads),
         error == null ? null : error.getStep(),
         error == null ? null : error.getType(),
         error == null ? null : error.getMessage(),

@@ -27,7 +27,7 @@ final class WireEnvelopes {
   private WireEnvelopes() {}
 
   static Payload json(String json) {
-    return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), null);
+    return new Payload(PayloadEncoding.JSON, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), null, null);
   }
 
   /** An Avro-encoded user value: an {@code ErrorInfo} stands in for a user's generated type. */

@@ -17,7 +17,7 @@ import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * How large a record the engine may write, read at start-up: the smallest {@code max.message.bytes}
- * of the topics it writes (results, events, step-outcomes, approval-requests, dlq, and its state
+ * of the topics it writes (results, events, step-outcomes, approval-requests, dlq, payloads (its chunks), and its state
  * stores' changelogs once they exist) and the producers' {@code max.request.size}, less
  * {@link #HEADROOM}. A step result, run output or input above it fails its run with
  * {@code RECORD_TOO_LARGE} / {@code INPUT_TOO_LARGE} naming the limit and the topic, instead of the
@@ -45,7 +45,7 @@ public final class RecordLimits {
    */
   public static RecordLimit read(Admin admin, Topics topics, Collection<String> changelogs, int maxRequestSize) throws Exception {
     List<String> written = new ArrayList<>(List.of(
-        topics.results(), topics.events(), topics.stepOutcomes(), topics.approvalRequests(), topics.deadLetters()));
+        topics.results(), topics.events(), topics.stepOutcomes(), topics.approvalRequests(), topics.deadLetters(), topics.payloads()));
     written.addAll(changelogs);
     List<ConfigResource> resources = written.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
     Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);

@@ -47,6 +47,9 @@ public final class TopicProvisioner {
         missing.add(new NewTopic(name, partitions, replicationFactor).configs(configs));
       }
     }
+    if (!existing.contains(topics.payloads())) {
+      missing.add(new NewTopic(topics.payloads(), partitions, replicationFactor).configs(payloadsConfig(replicationFactor)));
+    }
     try {
       admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -76,6 +79,15 @@ public final class TopicProvisioner {
     }
     // outcomes must outlive any plausible outage of the engine: they are replayed after a crash
     return Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(SEVEN_DAYS_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr);
+  }
+
+  /**
+   * The claim-check store (ADR 0021): compacted, never deleted by time (a run waiting for months
+   * still needs its step results); a run's chunks are tombstoned when the run expires.
+   */
+  static Map<String, String> payloadsConfig(short replicationFactor) {
+    String minIsr = Integer.toString(Math.max(1, Math.min(2, replicationFactor - 1)));
+    return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr);
   }
 
   private static int checkCoPartitioned(Admin admin, Topics topics) throws Exception {

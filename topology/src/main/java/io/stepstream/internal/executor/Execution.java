@@ -232,8 +232,8 @@ public final class Execution implements Runnable {
    */
   private Object input(ReplayContext ctx) {
     try {
-      return PayloadCodec.decode(request.input(), workflow.inputType());
-    } catch (PayloadCodec.PayloadException e) {
+      return PayloadCodec.decode(ctx.largeValues().read(request.input()), workflow.inputType());
+    } catch (PayloadCodec.PayloadException | io.stepstream.internal.payloads.ClaimCheckException e) {
       if (ctx.hasExecutionEntries()) {
         throw ctx.park(new UndecodableJournalException(request.runId(), "the run's input", workflow.inputType().getName(), e.getMessage()));
       }
@@ -317,6 +317,7 @@ public final class Execution implements Runnable {
 
   /** The completion carries the entries not yet published; an output too large for Kafka fails the run loudly. */
   private void publishCompletion(ReplayContext ctx, RunCompletion completion) {
+    completion = RunOutputs.claimChecked(ctx.largeValues(), completion, publisher.maxOutcomeBytes(), request.runId());
     StepOutcome outcome = request.outcome(ctx.drainUnpublished(), completion);
     if (io.stepstream.internal.codec.Envelopes.encode(outcome).length <= publisher.maxOutcomeBytes()) {
       publishOrAbandon(publisher, outcome, request.runId());

@@ -25,6 +25,7 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
   private final String topic;
   private final Duration ackTimeout;
   private final ExecutorMetrics metrics;
+  private volatile io.stepstream.internal.payloads.ClaimChecks claimChecks = io.stepstream.internal.payloads.ClaimChecks.INLINE;
 
   /** {@code limit}: read from the cluster at start-up; the producer's max.request.size (the client properties') is part of it. */
   public KafkaOutcomePublisher(Map<String, Object> clientConfig, String topic, Duration ackTimeout, RecordLimit limit) {
@@ -91,6 +92,17 @@ public final class KafkaOutcomePublisher implements OutcomePublisher {
   @Override
   public RecordLimit recordLimit() {
     return limit;
+  }
+
+  /** Large values of this engine's outcomes go to {@code claimChecks}' store before the outcome that refers to them. */
+  public KafkaOutcomePublisher useClaimChecks(io.stepstream.internal.payloads.ClaimChecks claimChecks) {
+    this.claimChecks = claimChecks;
+    return this;
+  }
+
+  @Override
+  public io.stepstream.internal.payloads.ClaimChecks claimChecks() {
+    return claimChecks;
   }
 
   @Override

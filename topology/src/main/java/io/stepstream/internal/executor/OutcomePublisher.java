@@ -17,6 +17,11 @@ public interface OutcomePublisher extends AutoCloseable {
     return recordLimit().bytes();
   }
 
+  /** Where values too large to travel inline go (docs/large-payloads.md); by default none: everything stays inline. */
+  default io.stepstream.internal.payloads.ClaimChecks claimChecks() {
+    return io.stepstream.internal.payloads.ClaimChecks.INLINE;
+  }
+
   /** Publishes with the run's W3C trace headers ({@link TraceHeaders}) on the record; tests may ignore them. */
   default void publish(StepOutcome outcome, java.util.Map<String, String> traceHeaders) throws PublishException {
     publish(outcome);
@@ -37,6 +42,11 @@ public interface OutcomePublisher extends AutoCloseable {
       @Override
       public RecordLimit recordLimit() {
         return target.recordLimit();
+      }
+
+      @Override
+      public io.stepstream.internal.payloads.ClaimChecks claimChecks() {
+        return target.claimChecks();
       }
     };
   }

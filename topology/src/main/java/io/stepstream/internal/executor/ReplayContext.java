@@ -82,6 +82,8 @@ final class ReplayContext implements WorkflowContext {
 
   private final ExecutionRequest request;
   private final OutcomePublisher publisher;
+  /** Claim checks of this run: large results stored, references read back when reached (ADR 0021). */
+  private final LargeValues largeValues;
   private final Clock clock;
   private final BooleanSupplier abandoned;
   private final RetryPolicy defaultRetry;
@@ -150,6 +152,7 @@ final class ReplayContext implements WorkflowContext {
     this.branches = new Branches(maxParallelSteps);
     this.request = request;
     this.publisher = publisher;
+    this.largeValues = new LargeValues(publisher.claimChecks(), request.runId());
     this.clock = clock;
     this.abandoned = abandoned;
     this.defaultRetry = defaultRetry;
@@ -858,7 +861,9 @@ final class ReplayContext implements WorkflowContext {
 
   <T> T decodeRecorded(JournalEntry recorded, Payload payload, Type type) {
     try {
-      return PayloadCodec.decode(payload, type);
+      return PayloadCodec.decode(largeValues.read(payload), type);
+    } catch (io.stepstream.internal.payloads.ClaimCheckException e) { // permanent: gone or corrupt, never a wrong value
+      throw park(new UndecodableJournalException(request.runId(), describe(recorded), type.getTypeName(), e.getMessage()));
     } catch (PayloadCodec.PayloadException e) {
       throw park(new UndecodableJournalException(request.runId(), describe(recorded), type.getTypeName(), e.getMessage()));
     }
@@ -1002,20 +1007,38 @@ final class ReplayContext implements WorkflowContext {
     } catch (PayloadCodec.PayloadException e) {
       return failFinally(name, attempt, startedAt, RESULT_NOT_DECODABLE, notDecodableMessage(name, type, value, e));
     }
-    JournalEntry success =
-        entry(name, EntryKind.STEP).setSucceeded(true).setValue(encoded).setAttempt(attempt).setStartedAt(startedAt).setUsage(attemptUsage).build();
-    // the step's emits travel in the same outcome as its result: applied (and written) together or not at all
-    List<JournalEntry> together = new ArrayList<>(List.of(success));
-    for (int i = 0; i < emitted.size(); i++) {
-      together.add(entry(Emits.stepEmitName(name, i), EntryKind.EMIT).setAttempt(attempt).setValue(PayloadCodec.encode(emitted.get(i))).build());
+    // above the claim-check threshold the journal gets a reference, stored before the outcome that carries it
+    Payload journaled;
+    try {
+      journaled = largeValues.store(encoded, false);
+    } catch (io.stepstream.internal.payloads.PayloadTooLargeException e) {
+      return failFinally(name, attempt, startedAt, LargeValues.PAYLOAD_TOO_LARGE, largeValues.tooLarge("the result of step '" + name + "'", e));
     }
+    List<JournalEntry> together = successWithEmits(name, attempt, startedAt, journaled, emitted);
     int size = sizeOf(together);
+    // below the threshold, yet too large for this cluster's records: the store takes it anyway (not if its emits are the bulk)
+    if (size > publisher.maxOutcomeBytes() && journaled != null && journaled.getClaimCheck() == null && largeValues.canOffload()
+        && size - encoded.getData().remaining() + 1_024 <= publisher.maxOutcomeBytes()) {
+      together = successWithEmits(name, attempt, startedAt, largeValues.store(encoded, true), emitted);
+      size = sizeOf(together);
+    }
     if (size > publisher.maxOutcomeBytes()) {
       return failFinally(name, attempt, startedAt, "RECORD_TOO_LARGE", tooLargeMessage(name, size)
           + (emitted.isEmpty() ? "" : " (with the " + emitted.size() + " record(s) it emitted)"));
     }
     buffer(together);
     return returned;
+  }
+
+  /** The step's emits travel in the same outcome as its result: applied (and written) together or not at all. */
+  private List<JournalEntry> successWithEmits(String name, int attempt, long startedAt, Payload value, List<EmittedRecord> emitted) {
+    JournalEntry success =
+        entry(name, EntryKind.STEP).setSucceeded(true).setValue(value).setAttempt(attempt).setStartedAt(startedAt).setUsage(attemptUsage).build();
+    List<JournalEntry> together = new ArrayList<>(List.of(success));
+    for (int i = 0; i < emitted.size(); i++) {
+      together.add(entry(Emits.stepEmitName(name, i), EntryKind.EMIT).setAttempt(attempt).setValue(PayloadCodec.encode(emitted.get(i))).build());
+    }
+    return together;
   }
 
   private String notDecodableMessage(String name, Type type, Object value, PayloadCodec.PayloadException e) {
@@ -1373,6 +1396,10 @@ final class ReplayContext implements WorkflowContext {
 
   void checkCancel(String where) {
     checkCancelRequested(where);
+  }
+
+  LargeValues largeValues() {
+    return largeValues;
   }
 
   int maxOutcomeBytes() {

@@ -78,7 +78,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     runs.backfillIndexIfEmpty(); // queries: runs stored before the index existed
     timers = new TimerStore(context.getStateStore(OrchestratorTopology.TIMERS_STORE));
     if (settings.retention() != null) {
-      expiry = new RunExpiry(runs, timers, context.getStateStore(OrchestratorTopology.EXPIRY_STORE), settings.retention(), metrics);
+      expiry = new RunExpiry(runs, timers, context.getStateStore(OrchestratorTopology.EXPIRY_STORE), settings.retention(), metrics)
+          .onPayloadsExpired(refs -> outputs.payloadTombstones(refs));
       runs.onFinished(expiry::onFinished);
     }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),

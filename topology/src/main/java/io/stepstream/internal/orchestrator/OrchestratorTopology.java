@@ -80,6 +80,8 @@ public final class OrchestratorTopology {
   public static final String SESSIONS_STORE = "stepstream-sessions";
   /** The message ids each session has seen (dedupe), by the turn run id they map to. */
   public static final String SESSION_MESSAGES_STORE = "stepstream-session-messages";
+  /** Tombstones for an expired run's claim-checked chunks ({@link PayloadTombstones}). */
+  public static final String PAYLOADS_SINK = "payloads-sink";
 
   /**
    * Knobs of the orchestrator.
@@ -247,6 +249,9 @@ public final class OrchestratorTopology {
     topology.addSink(STREAMS_SINK, topics.streams(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     // ctx.emit: user topics, written with the journal entry in the same transaction (exactly once)
     topology.addSink(EMITS_SINK, EmitSink.topicOf(), keys.serializer(), EmitSink.valueBytes(), ORCHESTRATOR);
+    // an expired run's claim-checked chunks: tombstones in the transaction that deletes its journal
+    topology.addSink(PAYLOADS_SINK, topics.payloads(), PayloadTombstones.keySerializer(), bytes.serializer(), PayloadTombstones.partitioner(),
+        ORCHESTRATOR);
     return topology;
   }
 

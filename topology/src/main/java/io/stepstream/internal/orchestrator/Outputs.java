@@ -210,6 +210,15 @@ final class Outputs {
     context.forward(record, sink);
   }
 
+  /** Tombstones for the chunks of an expired run's claim-checked values, in this transaction (ADR 0021). */
+  void payloadTombstones(java.util.List<io.stepstream.avro.ClaimCheck> refs) {
+    for (io.stepstream.avro.ClaimCheck ref : refs) {
+      for (String routed : PayloadTombstones.routedKeys(ref)) {
+        forward(OrchestratorTopology.PAYLOADS_SINK, routed, null, null);
+      }
+    }
+  }
+
   private void forward(String sink, String key, byte[] value, Headers headers) {
     context.forward(new Record<>(key, value, now(), headers == null ? new RecordHeaders() : headers), sink);
   }

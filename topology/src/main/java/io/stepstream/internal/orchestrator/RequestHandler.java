@@ -220,7 +220,8 @@ final class RequestHandler {
       fail(state, "INPUT_TOO_LARGE",
           "the input of run " + state.getRunId() + " makes its stored input about " + size + " bytes; the engine keeps a run's input in its"
               + " journal store, whose records may be at most " + outputs.recordLimit().describe() + ". Pass a reference to data stored"
-              + " elsewhere (object store, database) instead");
+              + " elsewhere (object store, database) instead, or start the run with the Java WorkflowClient, which claim-checks large inputs"
+              + " (docs/large-payloads.md)");
       return;
     }
     if (request.getInput() != null) {

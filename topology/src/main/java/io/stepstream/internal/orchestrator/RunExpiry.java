@@ -52,6 +52,7 @@ final class RunExpiry {
   private long floor;
   /** Next run id the sweep reads from; null once it went through every header. */
   private String sweepFrom = "";
+  private java.util.function.Consumer<List<io.stepstream.avro.ClaimCheck>> payloadsExpired = refs -> {};
 
   RunExpiry(RunStore store, TimerStore timers, KeyValueStore<Bytes, String> indexStore, Duration retention, EngineMetrics metrics) {
     this(store, timers, indexStore, retention, metrics, DEFAULT_MAX_PER_TICK, DEFAULT_SWEEP_BATCH);
@@ -134,8 +135,18 @@ final class RunExpiry {
     return finishedAt > Long.MAX_VALUE - retentionMs ? Long.MAX_VALUE : finishedAt + retentionMs;
   }
 
+  /** Told the claim-checked values of each run removed, before its journal goes (ADR 0021). */
+  RunExpiry onPayloadsExpired(java.util.function.Consumer<List<io.stepstream.avro.ClaimCheck>> listener) {
+    this.payloadsExpired = listener;
+    return this;
+  }
+
   private void remove(RunState state) {
     String runId = state.getRunId();
+    var claimChecked = PayloadTombstones.of(state, store.journalOf(runId));
+    if (!claimChecked.isEmpty()) {
+      payloadsExpired.accept(claimChecked);
+    }
     if (state.getWakeAt() != null) {
       timers.cancel(state.getWakeAt(), runId);
     }

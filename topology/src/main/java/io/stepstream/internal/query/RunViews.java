@@ -209,6 +209,9 @@ public final class RunViews {
     if (payload == null) {
       return null;
     }
+    if (payload.getClaimCheck() != null) {
+      return io.stepstream.internal.payloads.ClaimCheckViews.value(payload, JSON);
+    }
     byte[] bytes = PayloadCodec.bytes(payload);
     ObjectNode n = JSON.createObjectNode();
     n.put("encoding", payload.getEncoding() == PayloadEncoding.JSON ? "json" : payload.getEncoding().name().toLowerCase(java.util.Locale.ROOT));

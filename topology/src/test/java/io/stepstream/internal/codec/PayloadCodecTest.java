@@ -53,7 +53,7 @@ class PayloadCodecTest {
     byte[] bad = java.util.Arrays.copyOf(good, 10 + 5);
     System.arraycopy(new byte[] {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07}, 0, bad, 10, 5); // a 2 GB string
 
-    var payload = new io.stepstream.avro.Payload(PayloadEncoding.AVRO, java.nio.ByteBuffer.wrap(bad), null);
+    var payload = new io.stepstream.avro.Payload(PayloadEncoding.AVRO, java.nio.ByteBuffer.wrap(bad), null, null);
 
     assertThatThrownBy(() -> PayloadCodec.decode(payload, ErrorInfo.class))
         .isInstanceOf(PayloadCodec.PayloadException.class)

@@ -142,7 +142,7 @@ class ApprovalResolutionTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new BinaryMessageEncoder<GenericRecord>(GenericData.get(), released).encode(old, bytes);
     var payload = new io.stepstream.avro.Payload(io.stepstream.avro.PayloadEncoding.AVRO, ByteBuffer.wrap(bytes.toByteArray()),
-        io.stepstream.avro.ApprovalRequest.class.getName());
+        io.stepstream.avro.ApprovalRequest.class.getName(), null);
     Envelopes.ensureTrusted();
 
     var decoded = PayloadCodec.decode(payload, io.stepstream.avro.ApprovalRequest.class);
