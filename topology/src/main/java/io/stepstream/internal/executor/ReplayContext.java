@@ -108,6 +108,8 @@ final class ReplayContext implements WorkflowContext {
   private StepRunner stepRunner = StepRunner.LIVE;
   /** Workflow emits reached so far by this pass of the code ($emit:<n>). */
   private int emitCount;
+  /** Flow control (ADR 0019): permits, Retry-After; none unless the engine declares limiters or key budgets. */
+  private PermitGate permits = new PermitGate(this, io.stepstream.internal.limits.FlowControl.NONE);
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -287,7 +289,28 @@ final class ReplayContext implements WorkflowContext {
     if (lastFailure != null && lastFailure.getDueAt() != null && now < lastFailure.getDueAt()) {
       return StepBranch.retryDue(this, name, lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")");
     }
-    return StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now));
+    PermitGate.Decision permit = permits.decide(name, failedAttempts + 1, options, now);
+    if (permit.rateLimitedUntil() > 0) {
+      return StepBranch.retryDue(this, name, permit.rateLimitedUntil(), "step '" + name + "' rate limited (Retry-After)");
+    }
+    if (permit.waiting()) {
+      return StepBranch.permitWait(this, name, permit.permitName(), "permit for step '" + name + "' from " + options.limiters()
+          + (options.budgetKey() == null ? "" : " and budget key '" + options.budgetKey() + "'"));
+    }
+    if (permit.refused() != null) {
+      return StepBranch.done(this, name, null, permit.refused());
+    }
+    StepBranch<T> ready =
+        StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now));
+    ready.permitName = permit.permitName();
+    ready.permitHeld = permit.permitHeld();
+    ready.permitLimiters = permit.held();
+    return ready;
+  }
+
+  /** The limiters and key budgets this engine declared (ADR 0019). */
+  void flowControl(io.stepstream.internal.limits.FlowControl flow) {
+    this.permits = new PermitGate(this, flow);
   }
 
   /** Makes earlier outcomes durable before this step's side effect can happen, then marks its start. */
@@ -338,6 +361,17 @@ final class ReplayContext implements WorkflowContext {
     // journaled with a success only; a failed attempt's are dropped
     List<EmittedRecord> emitted = step.context == null ? List.of() : step.context.endEmits();
     checkNotAbandoned();
+    io.stepstream.RateLimitedException limited = PermitGate.rateLimited(result.failure());
+    if (step.permitName != null && (step.permitHeld || limited != null)) {
+      long retryAt = limited == null ? 0 : clock.millis() + limited.retryAfter().toMillis();
+      unpublished.add(permits.release(step.name(), step.attemptNumber, step.permitName, step.permitLimiters,
+          step.permitHeld ? step.options : null, step.context == null ? null : step.context.usage(), limited, retryAt));
+      if (limited != null) {
+        // not a failed attempt: the same attempt runs again after the provider's Retry-After
+        step.retryAt(retryAt, "step '" + step.name() + "' rate limited (Retry-After " + limited.retryAfter() + ")");
+        return;
+      }
+    }
     try {
       if (result.succeeded()) {
         step.finish(recordSuccess(step.name(), step.type, step.attemptNumber, step.startedAt, result.value(), emitted), null);

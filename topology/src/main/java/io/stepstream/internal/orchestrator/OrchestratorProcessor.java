@@ -45,6 +45,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private EarlyInputs early;
   private ExternalInputHandler external;
   private AdminCommands admin;
+  private PermitExchange permits;
   private String resumeMarker;
   private long resumeDueAt;
   private boolean resumed;
@@ -82,8 +83,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());
-    outputs.onResult(runs::recordResult); // queries: describe shows a finished run's result
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
+    permits = new PermitExchange(runs, outputs, dispatcher, context.getStateStore(OrchestratorTopology.PERMITS_STORE), launcher.flowControl());
+    // queries: describe shows a finished run's result; flow control: permits a finished run holds go back
+    outputs.onResult(result -> {
+      runs.recordResult(result);
+      permits.onRunFinished(result);
+    });
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     ChildLinks children = new ChildLinks(runs, timers, outputs, dispatcher);
@@ -91,7 +97,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader())
         .withChildren(children).withAdmin(admin);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
-        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children);
+        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children).withPermits(permits);
     external = new ExternalInputHandler(runs, outputs, waits, early, guard, wire.reader()).withChildren(children);
     long now = context.currentSystemTimeMs();
     // Resume once this task has read what executions published before it got the partition (their
@@ -155,7 +161,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   }
 
   private boolean isExternal(String topic) {
-    return !topics.stepOutcomes().equals(topic);
+    return !topics.stepOutcomes().equals(topic) && !topics.limitGrants().equals(topic); // grants: written home by the engine
   }
 
   private String homeSinkOf(String topic) {
@@ -174,6 +180,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     if (topics.signals().equals(topic)) {
       return r -> external.signal(r, meta.topic(), meta.partition(), meta.offset());
+    }
+    if (topics.limitGrants().equals(topic)) {
+      return permits::onAnswer;
     }
     return requests::handle;
   }

@@ -71,6 +71,15 @@ public final class OrchestratorTopology {
   public static final String APPROVAL_REQUESTS_SINK = "approval-requests-sink";
   /** Records workflows emit to user topics ({@link EmitSink}): the topic is the record's. */
   public static final String EMITS_SINK = "emits-sink";
+  /** Flow control (ADR 0019): the coordinator of limiters and key budgets, its store, and the orchestrator's permits. */
+  public static final String LIMITS_SOURCE = "limits-source";
+  public static final String LIMIT_GRANTS_SOURCE = "limit-grants-source";
+  public static final String LIMITER_COORDINATOR = "limiter-coordinator";
+  public static final String LIMITS_SINK = "limits-sink";
+  public static final String COORDINATOR_LIMITS_SINK = "coordinator-limits-sink";
+  public static final String LIMIT_GRANTS_SINK = "limit-grants-sink";
+  public static final String LIMITERS_STORE = "stepstream-limiters";
+  public static final String PERMITS_STORE = "stepstream-permits";
 
   /**
    * Knobs of the orchestrator.
@@ -205,10 +214,11 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, OUTCOMES_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.stepOutcomes());
     topology.addSource(earliest, APPROVALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.approvals());
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
+    topology.addSource(earliest, LIMIT_GRANTS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.limitGrants());
     topology.addProcessor(
         ORCHESTRATOR,
         () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers, wire),
-        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE);
+        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE, LIMIT_GRANTS_SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE), keys, avro(Envelopes::runState)), ORCHESTRATOR);
     topology.addStateStore(
@@ -232,7 +242,30 @@ public final class OrchestratorTopology {
     topology.addSink(APPROVAL_REQUESTS_SINK, topics.approvalRequests(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
     // ctx.emit: user topics, written with the journal entry in the same transaction (exactly once)
     topology.addSink(EMITS_SINK, EmitSink.topicOf(), keys.serializer(), EmitSink.valueBytes(), ORCHESTRATOR);
+    addFlowControl(topology, topics, launcher.flowControl(), home);
     return topology;
+  }
+
+  /**
+   * Flow control (ADR 0019), always in the topology whether or not limiters are declared (its
+   * shape, and so its changelogs, does not depend on configuration): the orchestrator writes
+   * permit requests and releases to the limits topic in its transaction; the coordinator, its own
+   * sub-topology keyed by limiter name, answers on the grants topic at each run's home partition.
+   */
+  private static void addFlowControl(Topology topology, Topics topics, io.stepstream.internal.limits.FlowControl flow, HomePartitioner home) {
+    var keys = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PERMITS_STORE), keys, keys), ORCHESTRATOR);
+    topology.addSink(LIMITS_SINK, topics.limits(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSource(AutoOffsetReset.earliest(), LIMITS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.limits());
+    topology.addProcessor(LIMITER_COORDINATOR,
+        () -> new io.stepstream.internal.limits.LimiterCoordinator(flow, LIMITERS_STORE, COORDINATOR_LIMITS_SINK, LIMIT_GRANTS_SINK),
+        LIMITS_SOURCE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIMITERS_STORE), keys, keys).withCachingEnabled(), LIMITER_COORDINATOR);
+    topology.addSink(COORDINATOR_LIMITS_SINK, topics.limits(), keys.serializer(), bytes.serializer(), LIMITER_COORDINATOR);
+    topology.addSink(LIMIT_GRANTS_SINK, topics.limitGrants(), keys.serializer(), bytes.serializer(), home, LIMITER_COORDINATOR);
   }
 
   private static <T extends org.apache.avro.specific.SpecificRecordBase> Serde<T> avro(
