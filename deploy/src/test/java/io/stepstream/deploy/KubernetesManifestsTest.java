@@ -90,7 +90,7 @@ class KubernetesManifestsTest {
     // load() already failed on any unknown kind or field; this states what was loaded.
     Map<String, Long> kinds = manifests.docs().stream().collect(Collectors.groupingBy(Manifests.Doc::kind, TreeMap::new, Collectors.counting()));
     assertThat(kinds).containsExactlyEntriesOf(new TreeMap<>(Map.of(
-        "ConfigMap", 1L, "KafkaTopic", 8L, "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
+        "ConfigMap", 1L, "KafkaTopic", (long) topics.all().size(), "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
         "StatefulSet", 1L)));
     Set<String> names = new HashSet<>();
     for (Manifests.Doc d : manifests.docs()) {
