@@ -20,6 +20,7 @@ import java.util.List;
  * @param tokens DEBIT: tokens to charge to the budget key
  * @param cost DEBIT: cost to charge to the budget key
  * @param step the step's name, for messages
+ * @param queuedAt ACQUIRE: when it joined the queue of {@code resources[index]} (epoch millis)
  */
 public record LimitMessage(
     String type,
@@ -35,7 +36,8 @@ public record LimitMessage(
     long pauseUntil,
     long tokens,
     double cost,
-    String step) {
+    String step,
+    long queuedAt) {
   public static final String ACQUIRE = "ACQUIRE";
   public static final String RELEASE = "RELEASE";
   public static final String DEBIT = "DEBIT";
@@ -47,16 +49,16 @@ public record LimitMessage(
 
   public static LimitMessage acquire(String runId, String permitName, String step, List<String> resources, int priority, long estimatedTokens) {
     return new LimitMessage(ACQUIRE, runId + "/" + permitName, runId, permitName, resources, 0, List.of(), priority, estimatedTokens,
-        null, 0, 0, 0, step);
+        null, 0, 0, 0, step, 0);
   }
 
   public static LimitMessage release(String runId, String permitName, Long actualTokens, long pauseUntil) {
     return new LimitMessage(RELEASE, runId + "/" + permitName, runId, permitName, List.of(), 0, List.of(), 0, 0, actualTokens, pauseUntil,
-        0, 0, null);
+        0, 0, null, 0);
   }
 
   public static LimitMessage debit(String runId, String permitName, long tokens, double cost) {
-    return new LimitMessage(DEBIT, runId + "/" + permitName, runId, permitName, List.of(), 0, List.of(), 0, 0, null, 0, tokens, cost, null);
+    return new LimitMessage(DEBIT, runId + "/" + permitName, runId, permitName, List.of(), 0, List.of(), 0, 0, null, 0, tokens, cost, null, 0);
   }
 
   /** The resource this record is for. */
@@ -71,7 +73,13 @@ public record LimitMessage(
       nowHeld.add(granted);
     }
     return new LimitMessage(type, permitId, runId, permitName, resources, index + 1, nowHeld, priority, estimatedTokens, actualTokens,
-        pauseUntil, tokens, cost, step);
+        pauseUntil, tokens, cost, step, 0);
+  }
+
+  /** This acquire as it waits in a queue since {@code now}. */
+  LimitMessage queued(long now) {
+    return new LimitMessage(type, permitId, runId, permitName, resources, index, held, priority, estimatedTokens, actualTokens,
+        pauseUntil, tokens, cost, step, now);
   }
 
   boolean isLast() {

@@ -98,7 +98,7 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
       return;
     }
     LimiterState state = load(spec, now).nextSeq();
-    store.put(queueKey(resource, m.priority(), state.seq()), LimitsJson.text(m));
+    store.put(queueKey(resource, m.priority(), state.seq()), LimitsJson.text(m.queued(now)));
     save(resource, state);
     active.add(resource);
     grantWhatFits(spec, now);
@@ -165,7 +165,7 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
       if (state.blockedBy(spec, now, m.estimatedTokens()) != null) {
         break;
       }
-      state = state.granted(spec, now, m.estimatedTokens());
+      state = state.granted(spec, now, m.estimatedTokens(), m.queuedAt());
       changed = true;
       store.delete(head.key);
       store.put(holderKey(name, m.permitId()), LimitsJson.text(new Holder(m.runId(), now + spec.lease().toMillis(), m.estimatedTokens())));

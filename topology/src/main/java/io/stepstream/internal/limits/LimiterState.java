@@ -6,14 +6,16 @@ package io.stepstream.internal.limits;
  * tokens-per-minute rate, a Retry-After pause, and the sequence that orders requests of equal
  * priority. Pure: every change returns a new state.
  *
- * <p>Rates are smooth: grants are spaced {@code 60000 / rpm} ms apart (a grant up to half an interval late
- * keeps the schedule, so ticks that are a little late do not slow the rate; an idle limiter starts a
- * new schedule at its next grant, so it never lets a burst through). Tokens refill continuously at {@code tpm / 60000} per ms
+ * <p>Rates are smooth: grants are spaced {@code 60000 / rpm} ms apart (a grant delayed by a late tick keeps
+ * the schedule, so a busy thread does not slow the rate; a limiter that was idle starts a new
+ * schedule at its next request, so it never lets a burst through). Tokens refill continuously at {@code tpm / 60000} per ms
  * up to one second's worth; a request is granted when what it estimates is available (or a full
  * second's worth, for requests larger than that) and may drive the balance below zero, which later
  * requests wait out. The reported usage replaces the estimate when the permit is released.
  */
 public record LimiterState(int inFlight, double tat, double tokens, long tokensAt, long pausedUntil, long seq) {
+  /** How far behind its schedule a limiter may catch up after its grants were delayed. */
+  static final long MAX_CATCH_UP_MS = 1_000;
 
   static LimiterState fresh(LimiterSpec spec, long now) {
     return new LimiterState(0, 0, capacity(spec), now, 0, 0);
@@ -51,10 +53,18 @@ public record LimiterState(int inFlight, double tat, double tokens, long tokensA
     return null;
   }
 
-  LimiterState granted(LimiterSpec spec, long now, long estimatedTokens) {
+  /**
+   * A grant now of a request that has waited since {@code queuedAt}. The schedule moves on from when
+   * this grant was due: the later of the previous schedule and the request's arrival. So a request
+   * that arrives at an idle limiter starts a new schedule (no burst), and a grant late because the
+   * tick was late (a busy or starved thread) keeps the schedule, the next grants catching up, so the
+   * rate holds; by at most {@link #MAX_CATCH_UP_MS} (after a long stall, up to one second's worth of
+   * grants go at once).
+   */
+  LimiterState granted(LimiterSpec spec, long now, long estimatedTokens, long queuedAt) {
     double interval = spec.intervalMs();
-    // a tick up to half an interval late keeps the schedule; an idle limiter starts a new one from now
-    double nextTat = interval <= 0 ? tat : (now - tat > interval / 2 ? now + interval : tat + interval);
+    double dueAt = Math.max(Math.max(tat, queuedAt), now - MAX_CATCH_UP_MS);
+    double nextTat = interval <= 0 ? tat : dueAt + interval;
     double left = spec.tokensPerMinute() > 0 ? tokens - estimatedTokens : tokens;
     return new LimiterState(inFlight + 1, nextTat, left, tokensAt, pausedUntil, seq);
   }

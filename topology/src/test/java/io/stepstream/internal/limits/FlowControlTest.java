@@ -149,6 +149,18 @@ class FlowControlTest {
   }
 
   @Test
+  void aLimiterWhoseTicksComeLateCatchesUpSoTheRateHolds() {
+    given(limiter(llm(0, 600, 0)), limitedStep()); // one every 100 ms
+    for (int i = 0; i < 30; i++) {
+      harness.request("r" + i, "job", Job.of("r" + i));
+    }
+    harness.settle();
+    int first = started.size(); // the first grant: at once
+    harness.advanceAndSettle(Duration.ofMillis(2_000), Duration.ofMillis(250)); // a busy thread: ticks 250 ms apart
+    assertThat(started.size() - first).as("grants in 2 s at 10/s, ticks 250 ms apart").isBetween(19, 20);
+  }
+
+  @Test
   void stepsBeyondTheConcurrencyLimitWaitWithoutAThreadUntilAPermitIsReleased() {
     given(limiter(llm(2, 0, 0)), limitedStep());
     for (int i = 0; i < 5; i++) {
