@@ -45,6 +45,15 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
   private KeyValueStore<String, String> store;
   /** Limiters with state in this task (waiting requests or held permits): what the tick looks at. */
   private final Set<String> active = new HashSet<>();
+  /**
+   * Per limiter, a key at or before its queue's head: reading the head from there skips the
+   * tombstones granted requests leave in RocksDB until compaction (a read from the prefix would step
+   * over every one granted so far, at every tick). Lowered when a request queues before it.
+   * In memory only; missing after a restart (the first read starts at the prefix).
+   */
+  private final java.util.Map<String, String> queueFloor = new java.util.HashMap<>();
+  /** Per limiter, the earliest time a tick can grant anything (rate or pause); releases and requests try at once anyway. */
+  private final java.util.Map<String, Long> nextTry = new java.util.HashMap<>();
   private long nextLeaseScan;
 
   public LimiterCoordinator(FlowControl flow, String storeName, String limitsSink, String grantsSink) {
@@ -98,7 +107,12 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
       return;
     }
     LimiterState state = load(spec, now).nextSeq();
-    store.put(queueKey(resource, m.priority(), state.seq()), LimitsJson.text(m.queued(now)));
+    String key = queueKey(resource, m.priority(), state.seq());
+    store.put(key, LimitsJson.text(m.queued(now)));
+    String floor = queueFloor.get(resource);
+    if (floor != null && key.compareTo(floor) < 0) {
+      queueFloor.put(resource, key);
+    }
     save(resource, state);
     active.add(resource);
     grantWhatFits(spec, now);
@@ -141,7 +155,9 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
       if (spec == null) {
         continue; // no longer declared here: its waiting requests stay until it is again
       }
-      grantWhatFits(spec, now);
+      if (now >= nextTry.getOrDefault(name, 0L)) {
+        grantWhatFits(spec, now);
+      }
     }
     if (now >= nextLeaseScan) {
       nextLeaseScan = now + LEASE_SCAN_EVERY_MS;
@@ -156,13 +172,17 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
     String name = spec.name();
     LimiterState state = load(spec, now).refilled(spec, now);
     boolean changed = false;
+    boolean empty = false;
+    nextTry.remove(name);
     while (true) {
-      KeyValue<String, String> head = head("Q|" + name + "|");
+      KeyValue<String, String> head = head(name);
       if (head == null) {
+        empty = true;
         break;
       }
       LimitMessage m = LimitsJson.read(head.value, LimitMessage.class);
       if (state.blockedBy(spec, now, m.estimatedTokens()) != null) {
+        nextTry.put(name, state.earliestGrant(spec, now, m.estimatedTokens()));
         break;
       }
       state = state.granted(spec, now, m.estimatedTokens(), m.queuedAt());
@@ -174,7 +194,7 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
     if (changed) {
       save(name, state); // a refill alone is not saved: the next load computes it again from the same base
     }
-    if (!changed && state.inFlight() == 0 && head("Q|" + name + "|") == null) {
+    if (!changed && state.inFlight() == 0 && empty) {
       active.remove(name);
     }
   }
@@ -263,9 +283,15 @@ public final class LimiterCoordinator implements Processor<String, byte[], Strin
     store.put("L|" + name, LimitsJson.text(state));
   }
 
-  private KeyValue<String, String> head(String prefix) {
-    try (KeyValueIterator<String, String> it = store.prefixScan(prefix, KEYS)) {
-      return it.hasNext() ? it.next() : null;
+  /** The first waiting request of {@code limiter}, read from its floor on; the floor moves up to it. */
+  private KeyValue<String, String> head(String limiter) {
+    String prefix = "Q|" + limiter + "|";
+    String from = queueFloor.getOrDefault(limiter, prefix);
+    // '}' sorts after every hex digit: the end of this limiter's queue keys
+    try (KeyValueIterator<String, String> it = store.range(from, prefix + "}")) {
+      KeyValue<String, String> head = it.hasNext() ? it.next() : null;
+      queueFloor.put(limiter, head == null ? from : head.key);
+      return head;
     }
   }
 

@@ -83,6 +83,28 @@ public record LimiterState(int inFlight, double tat, double tokens, long tokensA
     return new LimiterState(Math.max(0, inFlight - 1), tat, tokens, tokensAt, pausedUntil, seq);
   }
 
+  /**
+   * When a tick should look again at a request {@link #blockedBy} refused now: the end of a pause,
+   * the next scheduled grant, enough tokens refilled. Concurrency waits for a release (which tries
+   * at once), so it needs no tick: far in the future.
+   */
+  long earliestGrant(LimiterSpec spec, long now, long estimatedTokens) {
+    if (now < pausedUntil) {
+      return pausedUntil;
+    }
+    if (spec.maxConcurrent() > 0 && inFlight >= spec.maxConcurrent()) {
+      return Long.MAX_VALUE;
+    }
+    if (spec.intervalMs() > 0 && now < tat) {
+      return (long) Math.ceil(tat);
+    }
+    if (spec.tokensPerMinute() > 0) {
+      double need = Math.max(0, Math.min(estimatedTokens, capacity(spec))) - tokens;
+      return now + Math.max(1, (long) Math.ceil(need * 60_000.0 / spec.tokensPerMinute()));
+    }
+    return now;
+  }
+
   LimiterState pausedUntil(long until) {
     return until <= pausedUntil ? this : new LimiterState(inFlight, tat, tokens, tokensAt, until, seq);
   }
