@@ -283,6 +283,48 @@ class FlowControlTest {
   }
 
   @Test
+  void aRunTerminatedWhileHoldingAPermitGivesItBackAtOnceNotAtItsLease() {
+    given(limiter(llm(1, 0, 0)), limitedStep());
+    harness.request("stuck", "job", Job.of("stuck"));
+    harness.runExecutions();
+    harness.deliverOutcomes(); // granted; its execution is dispatched but never runs
+    harness.dropPendingExecutions();
+    harness.request("next", "job", Job.of("next"));
+    harness.settle();
+    assertThat(started).isEmpty();
+
+    harness.command("stuck", io.stepstream.avro.RunCommand.newBuilder().setRunId("stuck").setCommandId("t-1")
+        .setType(io.stepstream.avro.RunCommandType.TERMINATE).setRequestedBy("ops").setReason("test").build());
+    harness.settle();
+    assertThat(started).containsExactly("next");
+    assertThat(collectResults().get("stuck").getStatus()).isEqualTo(RunStatus.TERMINATED);
+  }
+
+  @Test
+  void aStepWithTwoLimitersRunsOnlyWithBothAndAsksThemInNameOrder() {
+    FlowControl flow = new FlowControl(Map.of(
+        "a-first", new LimiterSpec("a-first", 1, 0, 0, LimiterSpec.DEFAULT_LEASE),
+        "b-second", new LimiterSpec("b-second", 1, 0, 0, LimiterSpec.DEFAULT_LEASE)), List.of());
+    given(flow, (ctx, job) -> ctx.step("call", String.class,
+        StepOptions.defaults().withLimiter("b-second").withLimiter("a-first"), s -> {
+          int now = running.incrementAndGet();
+          mostRunning.accumulateAndGet(now, Math::max);
+          started.add(job.id());
+          running.decrementAndGet();
+          return "ok";
+        }));
+    for (int i = 0; i < 4; i++) {
+      harness.request("r" + i, "job", Job.of("r" + i));
+    }
+    harness.settle();
+    assertThat(started).containsExactlyInAnyOrder("r0", "r1", "r2", "r3");
+    JournalEntry permit = journal("r0").stream().filter(e -> e.getName().equals("$permit:call@1:1")).findFirst().orElseThrow();
+    assertThat(PayloadCodec.decode(permit.getValue(), PermitAnswer.class).held()).containsExactly("a-first", "b-second");
+    assertThat(state("a-first").inFlight()).isZero();
+    assertThat(state("b-second").inFlight()).isZero();
+  }
+
+  @Test
   void aUsedUpBudgetKeyRefusesTheStepWithAnExceptionTheWorkflowCatches() {
     FlowControl flow = new FlowControl(Map.of(), List.of(new KeyBudgetSpec("tenant:", 100L, null, 0)));
     given(flow, (ctx, job) -> {
