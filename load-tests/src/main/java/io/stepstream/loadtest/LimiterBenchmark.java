@@ -42,6 +42,11 @@ public final class LimiterBenchmark implements Callable<Integer> {
   @Option(names = "--instances", defaultValue = "2", description = "engine JVMs sharing the limiter (default ${DEFAULT-VALUE})")
   int instances;
 
+  @Option(names = "--warmup-s", defaultValue = "30",
+      description = "seconds of unmeasured noop-3 load (200 runs/s), then 100 runs through the limiter, before the measured runs:"
+          + " on 2 cores the JIT compilers of the four JVMs slow everything for the first minute (default ${DEFAULT-VALUE}; 0 = none)")
+  int warmupSeconds;
+
   @Option(names = "--docs", defaultValue = "docs/benchmarks.md")
   Path docs;
 
@@ -73,6 +78,7 @@ public final class LimiterBenchmark implements Callable<Integer> {
         awaitReady(dir.resolve("e" + i + ".log"));
       }
       try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(prefix).build()) {
+        warmUp(client);
         List<RunHandle> handles = new ArrayList<>();
         long sentAt = System.currentTimeMillis();
         for (int i = 0; i < runs; i++) {
@@ -118,6 +124,24 @@ public final class LimiterBenchmark implements Callable<Integer> {
         lines.add(row("step starts in each full second (min / max)", min + " / " + max));
         lines.add(row("step starts per second", java.util.Arrays.toString(perSecond)));
         lines.add(row("last result received after the first request", (doneAt - sentAt) + " ms"));
+        // where a shortfall comes from: the coordinator's grants (record timestamps = grant time) or what follows them
+        List<Long> grants = new ArrayList<>();
+        io.stepstream.internal.client.TopicScanner.readAll(
+                Map.of(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap), prefix + ".limit-grants", -1,
+                Duration.ofSeconds(60))
+            .forEach(r -> {
+              if (r.key() != null && r.key().startsWith("l-")) {
+                grants.add(r.timestamp());
+              }
+            });
+        java.util.Collections.sort(grants);
+        if (grants.size() > 1) {
+          double grantRate = (grants.size() - 1) * 1000.0 / Math.max(1, grants.get(grants.size() - 1) - grants.get(0));
+          int[] grantsPerSecond = new int[(int) ((grants.get(grants.size() - 1) - grants.get(0)) / 1000) + 1];
+          grants.forEach(g -> grantsPerSecond[(int) ((g - grants.get(0)) / 1000)]++);
+          lines.add(row("grants (limit-grants record timestamps): rate / per second", fmt(grantRate) + "/s / "
+              + java.util.Arrays.toString(grantsPerSecond)));
+        }
         lines.forEach(System.out::println);
         writeDocs(lines);
         return failed == 0 && off <= 5.0 ? 0 : 1;
@@ -130,6 +154,30 @@ public final class LimiterBenchmark implements Callable<Integer> {
         p.waitFor();
       }
     }
+  }
+
+  /** Unmeasured load first, so the JVMs are past their JIT warm-up: noop-3 runs, then limited runs (2 s at 50/s). */
+  private void warmUp(WorkflowClient client) throws Exception {
+    if (warmupSeconds <= 0) {
+      return;
+    }
+    long t0 = System.currentTimeMillis();
+    List<java.util.concurrent.CompletableFuture<?>> results = new ArrayList<>();
+    int total = 200 * warmupSeconds;
+    for (int i = 0; i < total; i++) {
+      long wait = t0 + i * 5L - System.currentTimeMillis();
+      if (wait > 0) {
+        Thread.sleep(wait);
+      }
+      results.add(client.startAsync(Scenario.NOOP_3.workflowType(), "w-" + i, "x").result());
+    }
+    for (int i = 0; i < 100; i++) {
+      results.add(client.startAsync(WORKFLOW, "wl-" + i, "x").result());
+    }
+    client.flush();
+    java.util.concurrent.CompletableFuture.allOf(results.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+        .get(10, java.util.concurrent.TimeUnit.MINUTES);
+    System.out.println("warm-up: " + total + " noop-3 runs and 100 limited runs in " + (System.currentTimeMillis() - t0) + " ms");
   }
 
   private Process engine(String bootstrap, String prefix, Path dir, String name) throws Exception {
@@ -164,7 +212,7 @@ public final class LimiterBenchmark implements Callable<Integer> {
     String begin = "<!-- limiter -->";
     String end = "<!-- /limiter -->";
     StringBuilder section = new StringBuilder(begin).append("\n### limiter\n\n`load-tests/bench limiter --runs ").append(runs)
-        .append(" --rate ").append(fmt(rate)).append("`, ").append(Instant.now()).append(", commit `")
+        .append(" --rate ").append(fmt(rate)).append(" --warmup-s ").append(warmupSeconds).append("`, ").append(Instant.now()).append(", commit `")
         .append(Environment.git(Path.of(".")).describe()).append("`, ").append(Environment.machine().oneLine())
         .append(". Each step's body returns `System.currentTimeMillis()` when it started; all JVMs on one machine (one clock).\n\n")
         .append("| measure | value |\n|---|---|\n");

@@ -263,7 +263,7 @@ public final class OrchestratorTopology {
         () -> new io.stepstream.internal.limits.LimiterCoordinator(flow, LIMITERS_STORE, COORDINATOR_LIMITS_SINK, LIMIT_GRANTS_SINK),
         LIMITS_SOURCE);
     topology.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIMITERS_STORE), keys, keys).withCachingEnabled(), LIMITER_COORDINATOR);
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIMITERS_STORE), keys, keys), LIMITER_COORDINATOR);
     topology.addSink(COORDINATOR_LIMITS_SINK, topics.limits(), keys.serializer(), bytes.serializer(), LIMITER_COORDINATOR);
     topology.addSink(LIMIT_GRANTS_SINK, topics.limitGrants(), keys.serializer(), bytes.serializer(), home, LIMITER_COORDINATOR);
   }
