@@ -47,6 +47,9 @@ public final class LimiterBenchmark implements Callable<Integer> {
           + " on 2 cores the JIT compilers of the four JVMs slow everything for the first minute (default ${DEFAULT-VALUE}; 0 = none)")
   int warmupSeconds;
 
+  @Option(names = "--stream-threads", defaultValue = "0", description = "stream threads per engine (default: the engine's own default)")
+  int streamThreads;
+
   @Option(names = "--docs", defaultValue = "docs/benchmarks.md")
   Path docs;
 
@@ -186,6 +189,9 @@ public final class LimiterBenchmark implements Callable<Integer> {
         BenchEngine.class.getName(), "--bootstrap-servers", bootstrap, "--topic-prefix", prefix,
         "--state-dir", dir.resolve("state-" + name).toString(), "--limiter-rps", Double.toString(rate), "--instance-name", name,
         "--executor-threads", "64"));
+    if (streamThreads > 0) {
+      cmd.addAll(List.of("--stream-threads", Integer.toString(streamThreads)));
+    }
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
   }
 
@@ -212,7 +218,7 @@ public final class LimiterBenchmark implements Callable<Integer> {
     String begin = "<!-- limiter -->";
     String end = "<!-- /limiter -->";
     StringBuilder section = new StringBuilder(begin).append("\n### limiter\n\n`load-tests/bench limiter --runs ").append(runs)
-        .append(" --rate ").append(fmt(rate)).append(" --warmup-s ").append(warmupSeconds).append("`, ").append(Instant.now()).append(", commit `")
+        .append(" --rate ").append(fmt(rate)).append(" --warmup-s ").append(warmupSeconds).append(streamThreads > 0 ? " --stream-threads " + streamThreads : "").append("`, ").append(Instant.now()).append(", commit `")
         .append(Environment.git(Path.of(".")).describe()).append("`, ").append(Environment.machine().oneLine())
         .append(". Each step's body returns `System.currentTimeMillis()` when it started; all JVMs on one machine (one clock).\n\n")
         .append("| measure | value |\n|---|---|\n");
