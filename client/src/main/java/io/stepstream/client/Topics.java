@@ -86,7 +86,18 @@ public record Topics(String prefix) {
     return prefix + ".payloads";
   }
 
+  /** Internal (flow control, ADR 0019): permit requests, releases and usage, keyed by limiter name (or {@code $budget:<key>}). */
+  public String limits() {
+    return prefix + ".limits";
+  }
+
+  /** Internal (flow control, ADR 0019): the limiters' answers, keyed by run id, on the run's home partition. */
+  public String limitGrants() {
+    return prefix + ".limit-grants";
+  }
+
   public List<String> all() {
-    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(), streams(), sessions());
+    return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(),
+        streams(), sessions(), limits(), limitGrants());
   }
 }

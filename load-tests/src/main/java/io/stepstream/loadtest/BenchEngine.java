@@ -54,6 +54,14 @@ public final class BenchEngine implements Callable<Integer> {
           + " stored runs and expired runs (the soak benchmark reads them). Off by default.")
   Integer soakStatsEverySeconds;
 
+  @Option(names = "--limiter-rps", paramLabel = "N",
+      description = "Declare limiter '" + LimiterBenchmark.LIMITER + "' at N requests per second and register workflow '"
+          + LimiterBenchmark.WORKFLOW + "' (one step through it that returns when it started and on which instance). Off by default.")
+  Double limiterRps;
+
+  @Option(names = "--instance-name", defaultValue = "engine", paramLabel = "NAME", description = "What the limiter workflow says ran it.")
+  String instanceName;
+
   @Mixin EngineOptions engine = new EngineOptions();
 
   public static void main(String[] args) {
@@ -73,6 +81,9 @@ public final class BenchEngine implements Callable<Integer> {
       builder.kafkaProperties(io.stepstream.client.KafkaProperties.load(commandConfig));
     }
     Scenario.registerAll(builder);
+    if (limiterRps != null) {
+      LimiterBenchmark.register(builder, limiterRps, instanceName);
+    }
     EngineOptions.benchDefaults(builder, approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET);
     // slow-steps keeps one thread per in-flight step: size for it unless told otherwise
     engine.apply(builder, Scenario.SLOW_STEPS_EXECUTOR_THREADS);

@@ -106,9 +106,16 @@ final class InMemoryEngine implements AutoCloseable {
   private long arrivals;
 
   InMemoryEngine(WorkflowRegistry registry, Instant start, java.util.Collection<String> emitTopics) {
+    this(registry, start, emitTopics, io.stepstream.internal.limits.FlowControl.NONE);
+  }
+
+  /** With limiters and key budgets (flow control, ADR 0019). */
+  InMemoryEngine(WorkflowRegistry registry, Instant start, java.util.Collection<String> emitTopics,
+      io.stepstream.internal.limits.FlowControl flowControl) {
     this.clock = new VirtualClock(start);
     var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock,
-        io.stepstream.internal.executor.ExecutionTelemetry.NONE, io.stepstream.internal.executor.EmitTopics.of(emitTopics));
+        io.stepstream.internal.executor.ExecutionTelemetry.NONE, io.stepstream.internal.executor.EmitTopics.of(emitTopics))
+        .flowControl(flowControl);
     var settings = OrchestratorTopology.Settings.defaults().withTiming(TICK, OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW);
     var topology = OrchestratorTopology.build(topics, launcher, new EngineMetrics(), settings, ApprovalGuard.of(tokens), ResumeMarkers.none(), wire);
     Properties props = new Properties();

@@ -57,9 +57,10 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   private final WorkflowRegistry registry;
   private int runCount;
 
-  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start, List<String> emitTopics) {
+  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start, List<String> emitTopics,
+      io.stepstream.internal.limits.FlowControl flowControl) {
     this.registry = registry;
-    this.engine = new InMemoryEngine(registry, start, emitTopics);
+    this.engine = new InMemoryEngine(registry, start, emitTopics, flowControl);
   }
 
   /**
@@ -345,8 +346,44 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
     private final Registrations registrations = new Registrations();
     private Instant start = InMemoryEngine.DEFAULT_START;
     private final List<String> emitTopics = new java.util.ArrayList<>();
+    private final java.util.Map<String, io.stepstream.internal.limits.LimiterSpec> limiters = new java.util.TreeMap<>();
+    private final List<io.stepstream.internal.limits.KeyBudgetSpec> keyBudgets = new java.util.ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Declares a limiter as {@code Stepstream.Builder.limiter} does (docs/flow-control.md); without
+     * it, a step naming the limiter parks its run ({@code UNKNOWN_LIMITER}), as on an engine. Rate
+     * limits are enforced in virtual time: {@link #advanceTime} lets waiting steps through.
+     *
+     * <pre>{@code
+     * WorkflowTestEnvironment env = WorkflowTestEnvironment.builder()
+     *     .limiter(Limiter.named("openai-gpt-4o").maxConcurrent(2))
+     *     .register(new SupportWorkflows())
+     *     .build();
+     * }</pre>
+     */
+    public Builder limiter(io.stepstream.engine.Limiter limiter) {
+      Objects.requireNonNull(limiter, "limiter");
+      limiters.put(limiter.name(), new io.stepstream.internal.limits.LimiterSpec(limiter.name(), limiter.maxConcurrent(),
+          limiter.requestsPerMinute(), limiter.tokensPerMinute(), limiter.lease()));
+      return this;
+    }
+
+    /**
+     * A budget per budget key starting with {@code keyPrefix}, as {@code Stepstream.Builder.keyBudget}:
+     * once a key has spent it, its steps throw {@link io.stepstream.BudgetExceededException}.
+     *
+     * <pre>{@code
+     * WorkflowTestEnvironment.builder().keyBudget("tenant:", Budget.ofTokens(100)).register(...).build();
+     * }</pre>
+     */
+    public Builder keyBudget(String keyPrefix, io.stepstream.Budget budget) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      Objects.requireNonNull(budget, "budget");
+      keyBudgets.add(new io.stepstream.internal.limits.KeyBudgetSpec(keyPrefix, budget.maxTokens(), budget.maxCost(), 0));
+      return this;
+    }
 
     @Override
     public <I, O> Builder register(String workflowType, Class<I> inputType, Workflow<I, O> workflow) {
@@ -392,7 +429,8 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
     }
 
     public WorkflowTestEnvironment build() {
-      return new WorkflowTestEnvironment(registrations.build(), start, List.copyOf(emitTopics));
+      return new WorkflowTestEnvironment(registrations.build(), start, List.copyOf(emitTopics),
+          new io.stepstream.internal.limits.FlowControl(limiters, keyBudgets));
     }
   }
 }

@@ -152,7 +152,9 @@ public final class Stepstream implements AutoCloseable {
       var launcher = new ExecutionLauncher(config.registry, publisher, pool, Clock.systemUTC(), new ExecutionTelemetry(metrics, tracer),
           config.emitTopics())
           .maxParallelStepsPerRun(config.maxParallelStepsPerRun)
-          .streamWriter(streamWriter = new io.stepstream.internal.streams.KafkaStreamWriter(clientConfig(), config.topics().streams()));
+          .streamWriter(streamWriter = new io.stepstream.internal.streams.KafkaStreamWriter(clientConfig(), config.topics().streams()))
+
+          .flowControl(config.flowControl());
       // off the stream thread: a send may wait for metadata (max.block.ms), and init must not
       markerSender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stepstream-resume-markers");
@@ -708,8 +710,79 @@ public final class Stepstream implements AutoCloseable {
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private boolean jmx;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private final Map<String, Limiter> limiters = new java.util.TreeMap<>();
+    private final java.util.List<io.stepstream.internal.limits.KeyBudgetSpec> keyBudgets = new java.util.ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Declares a named limiter that steps use with {@link io.stepstream.StepOptions#withLimiter}
+     * (docs/flow-control.md). Declare the same limiters on every instance. A step naming a limiter no
+     * instance declares parks its run ({@code UNKNOWN_LIMITER}) until it is declared.
+     *
+     * <pre>{@code
+     * Stepstream.builder()
+     *     .limiter(Limiter.named("openai-gpt-4o").maxConcurrent(8).requestsPerMinute(500).tokensPerMinute(30_000))
+     *     .limiter(Limiter.named("search-api").requestsPerSecond(5))
+     * }</pre>
+     */
+    public Builder limiter(Limiter limiter) {
+      if (limiter == null) {
+        throw new IllegalArgumentException("limiter must not be null");
+      }
+      if (limiters.containsKey(limiter.name())) {
+        throw new IllegalArgumentException("limiter '" + limiter.name() + "' is declared twice");
+      }
+      limiters.put(limiter.name(), limiter);
+      return this;
+    }
+
+    /**
+     * A budget for every budget key starting with {@code keyPrefix}, each key its own: a step with
+     * {@link io.stepstream.StepOptions#withBudgetKey} is refused ({@link io.stepstream.BudgetExceededException},
+     * thrown by the step call, nothing runs) once its key has spent the budget. Spending is the usage
+     * steps report; it is kept by the engine, across instances and restarts. The longest matching
+     * prefix wins; {@code ""} matches every key.
+     *
+     * <pre>{@code
+     * Stepstream.builder().keyBudget("tenant:", Budget.ofTokens(1_000_000))
+     * // in a workflow:
+     * try {
+     *   ctx.step("draft", String.class, StepOptions.defaults().withBudgetKey("tenant:" + t.id()), s -> llm.write(t, s));
+     * } catch (BudgetExceededException e) {
+     *   return Answer.later("tenant " + e.budgetKey() + " is out of tokens");
+     * }
+     * }</pre>
+     */
+    public Builder keyBudget(String keyPrefix, io.stepstream.Budget budget) {
+      return keyBudget(keyPrefix, budget, null);
+    }
+
+    /**
+     * The same, renewed every {@code period} (periods aligned to the epoch in UTC: {@code
+     * Duration.ofDays(1)} renews at midnight UTC); null: never renewed.
+     */
+    public Builder keyBudget(String keyPrefix, io.stepstream.Budget budget, Duration period) {
+      if (keyPrefix == null || budget == null) {
+        throw new IllegalArgumentException("keyBudget needs a key prefix (\"\" for every key) and a budget");
+      }
+      if (period != null && (period.isNegative() || period.isZero())) {
+        throw new IllegalArgumentException("keyBudget '" + keyPrefix + "': the period must be positive, not " + period);
+      }
+      if (keyBudgets.stream().anyMatch(b -> b.prefix().equals(keyPrefix))) {
+        throw new IllegalArgumentException("a key budget for prefix '" + keyPrefix + "' is declared twice");
+      }
+      keyBudgets.add(new io.stepstream.internal.limits.KeyBudgetSpec(keyPrefix, budget.maxTokens(), budget.maxCost(),
+          period == null ? 0 : period.toMillis()));
+      return this;
+    }
+
+    io.stepstream.internal.limits.FlowControl flowControl() {
+      Map<String, io.stepstream.internal.limits.LimiterSpec> specs = new HashMap<>();
+      limiters.forEach((name, l) -> specs.put(name,
+          new io.stepstream.internal.limits.LimiterSpec(name, l.maxConcurrent(), l.requestsPerMinute(), l.tokensPerMinute(), l.lease())));
+      return new io.stepstream.internal.limits.FlowControl(specs, keyBudgets);
+    }
 
     /** Registers a workflow type under the name requests use; its steps retry with {@link #defaultRetryPolicy}. */
     @Override

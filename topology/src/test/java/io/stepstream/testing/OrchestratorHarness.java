@@ -54,6 +54,8 @@ public final class OrchestratorHarness implements AutoCloseable {
   private final OrchestratorTopology.Settings settings;
   private final WireCodec wire;
   private final io.stepstream.internal.executor.EmitTopics emitTopics;
+  /** Limiters and key budgets (ADR 0019); none unless a test declares them. */
+  private io.stepstream.internal.limits.FlowControl flowControl = io.stepstream.internal.limits.FlowControl.NONE;
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> requests;
   private TestInputTopic<String, byte[]> outcomes;
@@ -92,6 +94,17 @@ public final class OrchestratorHarness implements AutoCloseable {
   /** Writing results, events, approval requests and dead letters in another wire format (read back in any by this harness). */
   public OrchestratorHarness(WorkflowRegistry registry, WireCodec wire) {
     this(registry, null, OrchestratorTopology.Settings.defaults(), ApprovalGuard.of(TOKENS), wire);
+  }
+
+  /** With limiters and key budgets (flow control, ADR 0019). */
+  public OrchestratorHarness(WorkflowRegistry registry, io.stepstream.internal.limits.FlowControl flowControl) {
+    this.flowControl = flowControl;
+    this.emitTopics = io.stepstream.internal.executor.EmitTopics.none();
+    this.wire = WireCodec.singleObject();
+    this.registry = registry;
+    this.executor = null;
+    this.settings = OrchestratorTopology.Settings.defaults();
+    open(ApprovalGuard.of(TOKENS), new HashMap<>());
   }
 
   /** With user topics workflows may emit to ({@link #emitted(String)} reads them). */
@@ -140,7 +153,7 @@ public final class OrchestratorHarness implements AutoCloseable {
   private void open(ApprovalGuard guard, Map<String, List<org.apache.kafka.streams.KeyValue<Object, Object>>> stores) {
     Executor queued = executor != null ? executor : pendingExecutions::add;
     var launcher = new ExecutionLauncher(registry, publisher, queued, clock, io.stepstream.internal.executor.ExecutionTelemetry.NONE,
-        emitTopics);
+        emitTopics).flowControl(flowControl);
     var topology = OrchestratorTopology.build(topics, launcher, metrics, settings, guard, ResumeMarkers.none(), wire);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "orchestrator-test");
@@ -180,6 +193,13 @@ public final class OrchestratorHarness implements AutoCloseable {
 
   public void rawOutcome(String key, byte[] value) {
     outcomes.pipeInput(key, value);
+  }
+
+  /** Drops the queued executions without running them (an instance that died with them); returns how many. */
+  public int dropPendingExecutions() {
+    int n = pendingExecutions.size();
+    pendingExecutions.clear();
+    return n;
   }
 
   /** Runs the queued executions on this thread; returns how many ran. */

@@ -93,7 +93,7 @@ public final class TopicProvisioner {
   private static int checkCoPartitioned(Admin admin, Topics topics) throws Exception {
     Map<String, TopicDescription> described = describeWhenVisible(admin, topics);
     int requests = described.get(topics.requests()).partitions().size();
-    for (String input : List.of(topics.stepOutcomes(), topics.approvals(), topics.signals(), topics.sessions())) {
+    for (String input : List.of(topics.stepOutcomes(), topics.approvals(), topics.signals(), topics.sessions(), topics.limitGrants())) {
       int n = described.get(input).partitions().size();
       if (n != requests) {
         throw new IllegalStateException(

@@ -54,6 +54,8 @@ public final class Execution implements Runnable {
   private final EmitTopics emitTopics;
   private volatile boolean abandoned;
   private volatile Thread runner;
+  /** Limiters and key budgets the engine declared (ADR 0019). */
+  private io.stepstream.internal.limits.FlowControl flowControl = io.stepstream.internal.limits.FlowControl.NONE;
 
   public Execution(
       ExecutionRequest request,
@@ -99,6 +101,12 @@ public final class Execution implements Runnable {
     return request.runId();
   }
 
+  /** With the limiters and key budgets the engine declared; set before the execution runs. */
+  public Execution withFlowControl(io.stepstream.internal.limits.FlowControl flow) {
+    this.flowControl = flow;
+    return this;
+  }
+
   public int generation() {
     return request.generation();
   }
@@ -137,6 +145,7 @@ public final class Execution implements Runnable {
     ReplayContext ctx =
         new ReplayContext(request, publisher, clock, () -> abandoned, workflow.defaultRetry(), () -> ThreadLocalRandom.current().nextDouble(),
             telemetry, emitTopics, maxParallelSteps).withStreams(streamWriter);
+    ctx.flowControl(flowControl);
     try {
       ctx.checkNotAbandoned();
       RunCompletion completion = runWorkflow(ctx);

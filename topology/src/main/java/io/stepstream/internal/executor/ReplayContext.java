@@ -114,6 +114,8 @@ final class ReplayContext implements WorkflowContext {
   private final RunBudget runBudget = new RunBudget();
   /** What the attempt being journaled reported (set by {@link #complete} while it journals); null: nothing. */
   private io.stepstream.avro.StepUsage attemptUsage;
+  /** Flow control (ADR 0019): permits, Retry-After; none unless the engine declares limiters or key budgets. */
+  private PermitGate permits = new PermitGate(this, io.stepstream.internal.limits.FlowControl.NONE);
 
   private record Compensation(String name, StepOptions options, StepFunction<?> fn) {}
 
@@ -305,12 +307,33 @@ final class ReplayContext implements WorkflowContext {
       return spent(StepBranch.retryDue(this, name, lastFailure.getDueAt(), "retry of step '" + name + "' (attempt " + (failedAttempts + 1) + ")"),
           spentBefore);
     }
-    return spent(StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now)), spentBefore);
+    PermitGate.Decision permit = permits.decide(name, failedAttempts + 1, options, now);
+    if (permit.rateLimitedUntil() > 0) {
+      return spent(StepBranch.retryDue(this, name, permit.rateLimitedUntil(), "step '" + name + "' rate limited (Retry-After)"), spentBefore);
+    }
+    if (permit.waiting()) {
+      return spent(StepBranch.permitWait(this, name, permit.permitName(), "permit for step '" + name + "' from " + options.limiters()
+          + (options.budgetKey() == null ? "" : " and budget key '" + options.budgetKey() + "'")), spentBefore);
+    }
+    if (permit.refused() != null) {
+      return spent(StepBranch.done(this, name, null, permit.refused()), spentBefore);
+    }
+    StepBranch<T> ready =
+        StepBranch.ready(this, name, type, options, policy, fn, failedAttempts + 1, firstAttemptStart(name, failedAttempts, now));
+    ready.permitName = permit.permitName();
+    ready.permitHeld = permit.permitHeld();
+    ready.permitLimiters = permit.held();
+    return spent(ready, spentBefore);
   }
 
   private static <T> StepBranch<T> spent(StepBranch<T> step, io.stepstream.Usage journaled) {
     step.spent = journaled;
     return step;
+  }
+
+  /** The limiters and key budgets this engine declared (ADR 0019). */
+  void flowControl(io.stepstream.internal.limits.FlowControl flow) {
+    this.permits = new PermitGate(this, flow);
   }
 
   /** Makes earlier outcomes durable before this step's side effect can happen, then marks its start. */
@@ -364,7 +387,19 @@ final class ReplayContext implements WorkflowContext {
     // journaled with a success only; a failed attempt's are dropped
     List<EmittedRecord> emitted = step.context == null ? List.of() : step.context.endEmits();
     checkNotAbandoned();
-    // spent even if the attempt failed or timed out; what a timed-out body reports later is not counted
+    io.stepstream.RateLimitedException limited = PermitGate.rateLimited(result.failure());
+    if (step.permitName != null && (step.permitHeld || limited != null)) {
+      long retryAt = limited == null ? 0 : clock.millis() + limited.retryAfter().toMillis();
+      unpublished.add(permits.release(step.name(), step.attemptNumber, step.permitName, step.permitLimiters,
+          step.permitHeld ? step.options : null, step.context == null ? null : step.context.usage(), limited, retryAt));
+      if (limited != null) {
+        // not a failed attempt: the same attempt runs again after the provider's Retry-After
+        step.retryAt(retryAt, "step '" + step.name() + "' rate limited (Retry-After " + limited.retryAfter() + ")");
+        return;
+      }
+    }
+    // spent even if the attempt failed or timed out (not a Retry-After: that attempt is not journaled, so a replay
+    // would not count it); what a timed-out body reports later is not counted
     io.stepstream.Usage reported = step.context == null ? io.stepstream.Usage.ZERO : step.context.usage();
     step.spent = step.spent.plus(reported);
     attemptUsage = RunBudget.toJournal(reported);

@@ -36,6 +36,13 @@ final class StepBranch<T> extends ContextFuture<T> {
   io.stepstream.Usage spent = io.stepstream.Usage.ZERO;
   /** True once {@link #spent} was added to the run's usage. */
   boolean usageCounted;
+  /** Flow control (ADR 0019): this try's name ({@code <step>@<attempt>:<try>}), whether it holds a permit, and from which limiters. */
+  String permitName;
+  boolean permitHeld;
+  java.util.List<String> permitLimiters = java.util.List.of();
+  /** What a wait of this step is: a retry backoff (also a Retry-After), or a permit not granted yet. */
+  private Suspension.Kind waitKind = Suspension.Kind.RETRY;
+  private String waitName;
 
   private StepBranch(
       ReplayContext ctx, String name, Type type, StepOptions options, RetryPolicy policy, StepFunction<T> fn, int attemptNumber, long firstStart) {
@@ -66,6 +73,15 @@ final class StepBranch<T> extends ContextFuture<T> {
   static <T> StepBranch<T> retryDue(ReplayContext ctx, String name, long at, String reason) {
     StepBranch<T> b = new StepBranch<>(ctx, name, null, null, null, null, 0, 0);
     b.retryAt(at, reason);
+    return b;
+  }
+
+  /** A step whose permit is not granted yet: no deadline, the grant wakes the run. */
+  static <T> StepBranch<T> permitWait(ReplayContext ctx, String name, String permitName, String reason) {
+    StepBranch<T> b = new StepBranch<>(ctx, name, null, null, null, null, 0, 0);
+    b.retryAt(Suspension.NO_DEADLINE, reason);
+    b.waitKind = Suspension.Kind.PERMIT;
+    b.waitName = permitName;
     return b;
   }
 
@@ -117,6 +133,6 @@ final class StepBranch<T> extends ContextFuture<T> {
 
   @Override
   Suspension suspension() {
-    return new Suspension(retryAt, retryReason, Suspension.Kind.RETRY, name());
+    return new Suspension(retryAt, retryReason, waitKind, waitName != null ? waitName : name());
   }
 }

@@ -7,7 +7,7 @@ package io.stepstream.internal.executor;
  */
 final class Suspension extends Error {
   /** What kinds of wait the orchestrator distinguishes (timers of approvals and signals resolve the wait). */
-  enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL, CHILD, PROMISE }
+  enum Kind { SLEEP, RETRY, APPROVAL, SIGNAL, CHILD, PROMISE, PERMIT }
 
   /** {@link #wakeAt} of a wait without a deadline (a child, a promise or approval without one): no timer, only an input wakes the run. */
   static final long NO_DEADLINE = Long.MAX_VALUE;

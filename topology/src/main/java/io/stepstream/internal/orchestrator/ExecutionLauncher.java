@@ -22,6 +22,7 @@ public final class ExecutionLauncher {
   private final ExecutionTelemetry telemetry;
   private int maxParallelStepsPerRun = Execution.DEFAULT_MAX_PARALLEL_STEPS;
   private final EmitTopics emitTopics;
+  private io.stepstream.internal.limits.FlowControl flowControl = io.stepstream.internal.limits.FlowControl.NONE;
 
   public ExecutionLauncher(WorkflowRegistry registry, OutcomePublisher publisher, Executor executor, Clock clock) {
     this(registry, publisher, executor, clock, ExecutionTelemetry.NONE);
@@ -60,6 +61,16 @@ public final class ExecutionLauncher {
     return this;
   }
 
+  /** The limiters and key budgets executions ask permits of, and the coordinator enforces (ADR 0019). */
+  public ExecutionLauncher flowControl(io.stepstream.internal.limits.FlowControl flow) {
+    this.flowControl = flow;
+    return this;
+  }
+
+  public io.stepstream.internal.limits.FlowControl flowControl() {
+    return flowControl;
+  }
+
   public WorkflowRegistry registry() {
     return registry;
   }
@@ -73,7 +84,8 @@ public final class ExecutionLauncher {
     var registration =
         registry.find(request.workflowType())
             .orElseThrow(() -> new IllegalStateException("unregistered workflow type " + request.workflowType()));
-    return new Execution(request, registration, publisher, listener, clock, telemetry, emitTopics, maxParallelStepsPerRun).withStreams(streamWriter);
+    return new Execution(request, registration, publisher, listener, clock, telemetry, emitTopics, maxParallelStepsPerRun)
+        .withStreams(streamWriter).withFlowControl(flowControl);
   }
 
   void start(Execution execution) {

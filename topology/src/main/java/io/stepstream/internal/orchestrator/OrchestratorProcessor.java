@@ -46,6 +46,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private ExternalInputHandler external;
   private AdminCommands admin;
   private io.stepstream.internal.session.SessionInbox sessions;
+  private PermitExchange permits;
   private String resumeMarker;
   private long resumeDueAt;
   private boolean resumed;
@@ -84,8 +85,13 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
         settings.stackTracesInResults());
-    outputs.onResult(runs::recordResult); // queries: describe shows a finished run's result
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
+    permits = new PermitExchange(runs, outputs, dispatcher, context.getStateStore(OrchestratorTopology.PERMITS_STORE), launcher.flowControl());
+    // queries: describe shows a finished run's result; flow control: permits a finished run holds go back
+    outputs.onResult(result -> {
+      runs.recordResult(result);
+      permits.onRunFinished(result);
+    });
     waits = new WaitResolver(runs, timers, outputs, dispatcher, guard);
     early = new EarlyInputs(runs, timers, outputs, settings.earlyInputTtl(), topics);
     ChildLinks children = new ChildLinks(runs, timers, outputs, dispatcher);
@@ -93,7 +99,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader())
         .withChildren(children).withAdmin(admin);
     outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
-        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children);
+        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children).withPermits(permits);
     SessionLinks sessionLinks = new SessionLinks(runs, outputs);
     outputs.onResult(sessionLinks::onResult); // a turn run's end goes to its session (ADR 0017)
     sessions = new io.stepstream.internal.session.SessionInbox(launcher.registry()::session,
@@ -162,7 +168,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   }
 
   private boolean isExternal(String topic) {
-    return !topics.stepOutcomes().equals(topic);
+    return !topics.stepOutcomes().equals(topic) && !topics.limitGrants().equals(topic); // grants: written home by the engine
   }
 
   private String homeSinkOf(String topic) {
@@ -187,6 +193,9 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     if (topics.sessions().equals(topic)) {
       return r -> sessions.handle(r.key(), r.value()); // keyed by the session key: its home is the key's
+    }
+    if (topics.limitGrants().equals(topic)) {
+      return permits::onAnswer;
     }
     return requests::handle;
   }

@@ -82,6 +82,15 @@ public final class OrchestratorTopology {
   public static final String SESSION_MESSAGES_STORE = "stepstream-session-messages";
   /** Tombstones for an expired run's claim-checked chunks ({@link PayloadTombstones}). */
   public static final String PAYLOADS_SINK = "payloads-sink";
+  /** Flow control (ADR 0019): the coordinator of limiters and key budgets, its store, and the orchestrator's permits. */
+  public static final String LIMITS_SOURCE = "limits-source";
+  public static final String LIMIT_GRANTS_SOURCE = "limit-grants-source";
+  public static final String LIMITER_COORDINATOR = "limiter-coordinator";
+  public static final String LIMITS_SINK = "limits-sink";
+  public static final String COORDINATOR_LIMITS_SINK = "coordinator-limits-sink";
+  public static final String LIMIT_GRANTS_SINK = "limit-grants-sink";
+  public static final String LIMITERS_STORE = "stepstream-limiters";
+  public static final String PERMITS_STORE = "stepstream-permits";
 
   /**
    * Knobs of the orchestrator.
@@ -217,10 +226,11 @@ public final class OrchestratorTopology {
     topology.addSource(earliest, APPROVALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.approvals());
     topology.addSource(earliest, SIGNALS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.signals());
     topology.addSource(earliest, SESSIONS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.sessions());
+    topology.addSource(earliest, LIMIT_GRANTS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.limitGrants());
     topology.addProcessor(
         ORCHESTRATOR,
         () -> new OrchestratorProcessor(topics, launcher, metrics, settings, guard, pacer, markers, wire),
-        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE, SESSIONS_SOURCE);
+        REQUESTS_SOURCE, OUTCOMES_SOURCE, APPROVALS_SOURCE, SIGNALS_SOURCE, SESSIONS_SOURCE, LIMIT_GRANTS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE), keys, bytes), ORCHESTRATOR);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSION_MESSAGES_STORE), keys, keys), ORCHESTRATOR);
     topology.addStateStore(
@@ -252,7 +262,30 @@ public final class OrchestratorTopology {
     // an expired run's claim-checked chunks: tombstones in the transaction that deletes its journal
     topology.addSink(PAYLOADS_SINK, topics.payloads(), PayloadTombstones.keySerializer(), bytes.serializer(), PayloadTombstones.partitioner(),
         ORCHESTRATOR);
+    addFlowControl(topology, topics, launcher.flowControl(), home);
     return topology;
+  }
+
+  /**
+   * Flow control (ADR 0019), always in the topology whether or not limiters are declared (its
+   * shape, and so its changelogs, does not depend on configuration): the orchestrator writes
+   * permit requests and releases to the limits topic in its transaction; the coordinator, its own
+   * sub-topology keyed by limiter name, answers on the grants topic at each run's home partition.
+   */
+  private static void addFlowControl(Topology topology, Topics topics, io.stepstream.internal.limits.FlowControl flow, HomePartitioner home) {
+    var keys = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PERMITS_STORE), keys, keys), ORCHESTRATOR);
+    topology.addSink(LIMITS_SINK, topics.limits(), keys.serializer(), bytes.serializer(), ORCHESTRATOR);
+    topology.addSource(AutoOffsetReset.earliest(), LIMITS_SOURCE, keys.deserializer(), bytes.deserializer(), topics.limits());
+    topology.addProcessor(LIMITER_COORDINATOR,
+        () -> new io.stepstream.internal.limits.LimiterCoordinator(flow, LIMITERS_STORE, COORDINATOR_LIMITS_SINK, LIMIT_GRANTS_SINK),
+        LIMITS_SOURCE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIMITERS_STORE), keys, keys), LIMITER_COORDINATOR);
+    topology.addSink(COORDINATOR_LIMITS_SINK, topics.limits(), keys.serializer(), bytes.serializer(), LIMITER_COORDINATOR);
+    topology.addSink(LIMIT_GRANTS_SINK, topics.limitGrants(), keys.serializer(), bytes.serializer(), home, LIMITER_COORDINATOR);
   }
 
   private static <T extends org.apache.avro.specific.SpecificRecordBase> Serde<T> avro(

@@ -27,6 +27,7 @@ final class OutcomeHandler {
   private final RunDispatcher dispatcher;
   private final EmitSink emits;
   private ChildLinks children;
+  private PermitExchange permits;
 
   OutcomeHandler(
       RunStore store, TimerStore timers, Outputs outputs, EngineMetrics metrics, WaitResolver waits, RunDispatcher dispatcher,
@@ -44,6 +45,12 @@ final class OutcomeHandler {
   /** Child runs: started when their CHILD_START entry is applied, told when their parent ends. */
   OutcomeHandler withChildren(ChildLinks children) {
     this.children = children;
+    return this;
+  }
+
+  /** Flow control (ADR 0019): permit requests and releases go to the limiters, a permit wait may end at once. */
+  OutcomeHandler withPermits(PermitExchange permits) {
+    this.permits = permits;
     return this;
   }
 
@@ -136,6 +143,10 @@ final class OutcomeHandler {
       waits.onWaitRegistered(state, entry);
     } else if (entry.getKind() == EntryKind.CHILD_START) {
       children.onChildStart(state, entry);
+    } else if (entry.getKind() == EntryKind.PERMIT_REQUEST) {
+      permits.onRequest(state, entry);
+    } else if (entry.getKind() == EntryKind.PERMIT_RELEASE) {
+      permits.onRelease(state, entry);
     } else if (entry.getKind() == EntryKind.STEP_ATTEMPT) {
       String step = entry.getError().getStep();
       boolean timedOut = "STEP_TIMEOUT".equals(entry.getError().getType());
@@ -162,6 +173,8 @@ final class OutcomeHandler {
         waits.onWaiting(state);
       } else if (ChildLinks.WAIT_KIND.equals(completion.getWaitKind())) {
         children.onWaiting(state);
+      } else if (permits != null) {
+        permits.onWaiting(state); // a permit answered while the execution ran
       }
       return;
     }
