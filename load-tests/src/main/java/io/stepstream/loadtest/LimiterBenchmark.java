@@ -145,6 +145,24 @@ public final class LimiterBenchmark implements Callable<Integer> {
           lines.add(row("grants (limit-grants record timestamps): rate / per second", fmt(grantRate) + "/s / "
               + java.util.Arrays.toString(grantsPerSecond)));
         }
+        // and where a slow queue would come from: when the permit requests reached the limits topic
+        List<Long> asks = new ArrayList<>();
+        io.stepstream.internal.client.TopicScanner.readAll(
+                Map.of(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap), prefix + ".limits", -1,
+                Duration.ofSeconds(60))
+            .forEach(r -> {
+              String v = r.value() == null ? "" : new String(r.value(), java.nio.charset.StandardCharsets.UTF_8);
+              if (v.contains("\"ACQUIRE\"") && v.contains("\"l-")) {
+                asks.add(r.timestamp());
+              }
+            });
+        java.util.Collections.sort(asks);
+        if (!asks.isEmpty()) {
+          int[] asksPerSecond = new int[(int) ((asks.get(asks.size() - 1) - sentAt) / 1000) + 1];
+          asks.forEach(a -> asksPerSecond[(int) Math.max(0, (a - sentAt) / 1000)]++);
+          lines.add(row("permit requests (limits record timestamps) per second after the first request", asks.size() + " in "
+              + java.util.Arrays.toString(asksPerSecond)));
+        }
         lines.forEach(System.out::println);
         writeDocs(lines);
         return failed == 0 && off <= 5.0 ? 0 : 1;
