@@ -244,13 +244,15 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theClientMayStartSignalAndReadResultsAndEventsOnly() {
+  void theClientMayStartSignalSendToSessionsReadResultsEventsAndStreamsAndUsePayloadsOnly() {
     assertThat(acls("stepstream-client")).isEqualTo(Map.of(
         "topic " + topics.requests() + " literal", Set.of("Write"),
         "topic " + topics.signals() + " literal", Set.of("Write"),
         "topic " + topics.sessions() + " literal", Set.of("Write"),
         "topic " + topics.results() + " literal", Set.of("Read"),
-        "topic " + topics.events() + " literal", Set.of("Read")));
+        "topic " + topics.events() + " literal", Set.of("Read"),
+        "topic " + topics.streams() + " literal", Set.of("Read"),
+        "topic " + topics.payloads() + " literal", Set.of("Read", "Write")));
   }
 
   @Test

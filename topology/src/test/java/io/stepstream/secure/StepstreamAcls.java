@@ -22,8 +22,9 @@ import org.apache.kafka.common.resource.ResourceType;
  *       read, write, describe their configuration for record sizes); its consumer group (the
  *       application id) and its transactional ids (prefixed by the application id, exactly-once v2).
  *       Idempotent producers need no cluster ACL: WRITE on a topic is enough (Kafka 3.0+).
- *   <li><b>client</b> ({@code WorkflowClient}: start, await, cancel, resume, signal): write requests
- *       and signals; read results (the answer) and events (duplicate starts, cancel/resume answers).
+ *   <li><b>client</b> ({@code WorkflowClient}: start, await, cancel, resume, signal, sessions, streams):
+ *       write requests, signals and session messages; read results (the answer), events (duplicate
+ *       starts, cancel/resume answers) and token streams; read and write claim-checked payloads.
  *       No consumer group: the client assigns partitions itself and commits nothing.
  *   <li><b>approver</b>: write approvals; read approval-requests (the token of a pending request,
  *       and which requests are still pending: resolved ones are written again with their resolution).
@@ -62,8 +63,12 @@ public final class StepstreamAcls {
     return List.of(
         allow(principal, ResourceType.TOPIC, topics.requests(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.signals(), PatternType.LITERAL, AclOperation.WRITE),
+        // sessions (docs/sessions.md): messages for session handlers (sendToSession)
+        allow(principal, ResourceType.TOPIC, topics.sessions(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.results(), PatternType.LITERAL, AclOperation.READ),
         allow(principal, ResourceType.TOPIC, topics.events(), PatternType.LITERAL, AclOperation.READ),
+        // token streams (docs/streams.md): followStream reads a run's partial output
+        allow(principal, ResourceType.TOPIC, topics.streams(), PatternType.LITERAL, AclOperation.READ),
         // claim checks (docs/large-payloads.md): large inputs written, claim-checked outputs read
         allow(principal, ResourceType.TOPIC, topics.payloads(), PatternType.LITERAL, AclOperation.WRITE),
         allow(principal, ResourceType.TOPIC, topics.payloads(), PatternType.LITERAL, AclOperation.READ));
