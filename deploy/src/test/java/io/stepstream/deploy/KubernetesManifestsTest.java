@@ -90,7 +90,7 @@ class KubernetesManifestsTest {
     // load() already failed on any unknown kind or field; this states what was loaded.
     Map<String, Long> kinds = manifests.docs().stream().collect(Collectors.groupingBy(Manifests.Doc::kind, TreeMap::new, Collectors.counting()));
     assertThat(kinds).containsExactlyEntriesOf(new TreeMap<>(Map.of(
-        "ConfigMap", 1L, "KafkaTopic", (long) topics.all().size(), "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
+        "ConfigMap", 1L, "KafkaTopic", (long) topics.all().size() + 1 /* payloads */, "KafkaUser", 3L, "PodDisruptionBudget", 1L, "Service", 2L, "ServiceMonitor", 1L,
         "StatefulSet", 1L)));
     Set<String> names = new HashSet<>();
     for (Manifests.Doc d : manifests.docs()) {
@@ -170,17 +170,24 @@ class KubernetesManifestsTest {
   @Test
   void everyTopicOfThePrefixExistsOnceWithTheSamePartitionsThreeReplicasAndMinInsyncTwo() {
     List<KafkaTopic> declared = manifests.all(KafkaTopic.class);
-    assertThat(declared).extracting(t -> t.getSpec().getTopicName()).containsExactlyInAnyOrderElementsOf(topics.all());
+    List<String> expected = new java.util.ArrayList<>(topics.all());
+    expected.add(topics.payloads()); // the claim-check store: compacted, not an input (docs/large-payloads.md)
+    assertThat(declared).extracting(t -> t.getSpec().getTopicName()).containsExactlyInAnyOrderElementsOf(expected);
     assertThat(declared).extracting(t -> t.getSpec().getPartitions()).as("co-partitioned: one count for all").containsOnly(6);
     assertThat(declared).extracting(t -> t.getSpec().getReplicas()).containsOnly(3);
     assertThat(declared).extracting(t -> t.getSpec().getConfig().get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG)).containsOnly(2);
   }
 
   @Test
-  void noTopicIsCompactedAndRetentionIsWhatTheEngineWouldSet() {
+  void onlyTheClaimCheckTopicIsCompactedAndRetentionIsWhatTheEngineWouldSet() {
     long day = 24L * 3600 * 1000;
     for (KafkaTopic t : manifests.all(KafkaTopic.class)) {
       Map<String, Object> config = t.getSpec().getConfig();
+      if (t.getSpec().getTopicName().equals(topics.payloads())) {
+        // content-addressed chunks, deleted by tombstones when their run expires (ADR 0021)
+        assertThat(config).containsEntry(TopicConfig.CLEANUP_POLICY_CONFIG, "compact").doesNotContainKey(TopicConfig.RETENTION_MS_CONFIG);
+        continue;
+      }
       assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG)).as("%s cleanup.policy", t.getSpec().getTopicName()).isEqualTo("delete");
       long expected = t.getSpec().getTopicName().equals(topics.deadLetters()) ? 30 * day
           : t.getSpec().getTopicName().equals(topics.streams()) ? day // transient token streams (docs/streams.md)
