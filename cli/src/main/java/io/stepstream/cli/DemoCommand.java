@@ -54,14 +54,20 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println(connection.bootstrapServers == null
         ? "Starting an embedded Kafka broker and a Stepstream instance (data in " + connection.dataDir + ") ..."
         : "Starting a Stepstream instance against " + connection.bootstrapServers + " ...");
-    SupportAgent agent = new SupportAgent(OrderStore.sample(), null, null);
-    try (Stepstream engine = connection.engineBuilder(true).register(agent).register(new SupportWorkflows()).build().start();
+    SupportAgent agent = new SupportAgent(OrderStore.sample(), null, null).withModelLimiter(SupportAgent.MODEL_LIMITER);
+    // flow control (docs/flow-control.md): every chat call waits for a permit of this limiter, held in Kafka
+    io.stepstream.engine.Limiter modelLimiter =
+        io.stepstream.engine.Limiter.named(SupportAgent.MODEL_LIMITER).maxConcurrent(2).requestsPerSecond(5).tokensPerMinute(60_000);
+    try (Stepstream engine = connection.engineBuilder(true).limiter(modelLimiter).register(agent).register(new SupportWorkflows()).build().start();
         ProgressPrinter progress = ProgressPrinter.follow(connection.kafkaProperties(), engine.bootstrapServers(), engine.topics())) {
       System.out.printf("Ready in %.1f s. Kafka at %s%n", seconds(t0), engine.bootstrapServers());
       long m0 = System.nanoTime();
       SupportAgent.loadModels();
       System.out.printf("Models loaded in %.1f s: all-MiniLM-L6-v2 (quantized ONNX, in process) classifies; the chat model is a"
-          + " local deterministic stand-in (not an LLM) whose tokens are counted with the BERT tokenizer.%n%n", seconds(m0));
+          + " local deterministic stand-in (not an LLM) whose tokens are counted with the BERT tokenizer.%n", seconds(m0));
+      System.out.println("Chat calls go through the limiter '" + SupportAgent.MODEL_LIMITER + "' (2 at once, 5 per second, 60,000 tokens"
+          + " per minute, over every engine instance); a call waiting for its permit holds no thread.");
+      System.out.println();
 
       WorkflowClient client = engine.client();
       String batch = "demo-" + Long.toString(System.currentTimeMillis(), 36);

@@ -18,6 +18,7 @@ import io.stepstream.Approval;
 import io.stepstream.ApprovalRequest;
 import io.stepstream.Budget;
 import io.stepstream.BudgetExceededException;
+import io.stepstream.StepOptions;
 import io.stepstream.Workflow;
 import io.stepstream.WorkflowContext;
 import io.stepstream.WorkflowRegistrar;
@@ -56,6 +57,10 @@ public final class SupportAgent implements WorkflowRegistrar {
   public static final String ISSUE_REFUND = "issue_refund";
   /** Refunds above this many euros need a human's approval. */
   public static final double APPROVAL_LIMIT = 100;
+  /** The limiter the demo declares for the chat model ({@link #withModelLimiter}). */
+  public static final String MODEL_LIMITER = "local-chat-model";
+  /** What a chat call reserves on a tokens-per-minute limiter until it reports its real usage. */
+  static final long ESTIMATED_TOKENS_PER_CALL = 300;
   static final int MAX_TURNS = 6;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -116,6 +121,20 @@ public final class SupportAgent implements WorkflowRegistrar {
         .build();
   }
 
+  /** Null: chat calls ask no limiter. */
+  private String modelLimiter;
+
+  /**
+   * Sends every chat call through the engine's limiter {@code limiter} (declared on the engine, e.g.
+   * {@code Stepstream.builder().limiter(Limiter.named(MODEL_LIMITER).maxConcurrent(2).requestsPerSecond(5))}),
+   * each reserving {@value #ESTIMATED_TOKENS_PER_CALL} tokens until it reports its usage. A call
+   * waiting for its permit holds no thread.
+   */
+  public SupportAgent withModelLimiter(String limiter) {
+    this.modelLimiter = limiter;
+    return this;
+  }
+
   /** The order store the tools use. */
   public OrderStore orders() {
     return orders;
@@ -151,7 +170,9 @@ public final class SupportAgent implements WorkflowRegistrar {
           UserMessage.from(ticket.text())));
       for (int turn = 1; turn <= MAX_TURNS; turn++) {
         String name = "think-" + turn;
-        ChatTurn t = llm.chat(ctx, name, ChatRequest.builder().messages(messages).toolSpecifications(tools.specifications()).build());
+        ChatRequest request = ChatRequest.builder().messages(messages).toolSpecifications(tools.specifications()).build();
+        ChatTurn t = modelLimiter == null ? llm.chat(ctx, name, request)
+            : llm.chat(ctx, name, StepOptions.defaults().withLimiter(modelLimiter).withEstimatedTokens(ESTIMATED_TOKENS_PER_CALL), request);
         turns++;
         tokens += t.usage().totalTokens();
         messages.add(t.aiMessage());

@@ -108,4 +108,26 @@ class SupportAgentTest {
       assertThat(agent.orders().refunds()).isEmpty();
     }
   }
+
+  @Test
+  void withTheDemosModelLimiterEveryChatCallWaitsForAPermitAndTheTicketStillEndsTheSame() {
+    SupportAgent limited = new SupportAgent(OrderStore.sample(), null, null).withModelLimiter(SupportAgent.MODEL_LIMITER);
+    try (var env = WorkflowTestEnvironment.builder()
+        .limiter(io.stepstream.engine.Limiter.named(SupportAgent.MODEL_LIMITER).maxConcurrent(1).requestsPerSecond(1))
+        .register(limited)
+        .build()) {
+      String runId = env.start(SupportAgent.TYPE, new Ticket("T-1", "customer-1", "I was charged twice for order A-1001, please refund the duplicate charge"));
+      // three chat calls at one per second: the second and third wait (virtual time) for their permits
+      assertThat(env.status(runId)).isEqualTo(io.stepstream.RunStatus.WAITING);
+      env.advanceTime(java.time.Duration.ofSeconds(3));
+
+      Resolution r = env.result(runId).output(Resolution.class);
+      assertThat(r.outcome()).isEqualTo("answered");
+      assertThat(r.reply()).contains("We refunded 39.00 EUR");
+      assertThat(r.modelCalls()).isEqualTo(3);
+      assertThat(limited.orders().refunds()).singleElement();
+      assertThat(env.journal(runId)).extracting(JournalRecord::name)
+          .filteredOn(n -> n.startsWith("$permit:think-")).as("one granted permit per chat call").hasSize(3);
+    }
+  }
 }
