@@ -99,6 +99,9 @@ final class InMemoryEngine implements AutoCloseable {
   private final List<String> deadLetterMessages = new ArrayList<>();
   private final Map<String, TestOutputTopic<String, byte[]>> emitOutputs = new LinkedHashMap<>();
   private final Map<String, List<EmittedRecord>> emitted = new LinkedHashMap<>();
+  /** Token streams (docs/streams.md) by run: what attempts streamed, then the run-end the orchestrator wrote. Guarded by itself. */
+  private final Map<String, List<io.stepstream.internal.client.streams.StreamRecord>> streamed = new LinkedHashMap<>();
+  private final TestOutputTopic<String, byte[]> streamsOut;
   private int signalCount;
   private int commandCount;
   /** Arrival order of journal entries: entries recorded in one virtual millisecond are many, and their names do not order them. */
@@ -115,7 +118,8 @@ final class InMemoryEngine implements AutoCloseable {
     this.clock = new VirtualClock(start);
     var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock,
         io.stepstream.internal.executor.ExecutionTelemetry.NONE, io.stepstream.internal.executor.EmitTopics.of(emitTopics))
-        .flowControl(flowControl);
+        .flowControl(flowControl)
+        .streamWriter(this::recordStreamed);
     var settings = OrchestratorTopology.Settings.defaults().withTiming(TICK, OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW);
     var topology = OrchestratorTopology.build(topics, launcher, new EngineMetrics(), settings, ApprovalGuard.of(tokens), ResumeMarkers.none(), wire);
     Properties props = new Properties();
@@ -140,6 +144,7 @@ final class InMemoryEngine implements AutoCloseable {
     events = driver.createOutputTopic(topics.events(), keysOut, bytesOut);
     approvalRequests = driver.createOutputTopic(topics.approvalRequests(), keysOut, bytesOut);
     deadLetters = driver.createOutputTopic(topics.deadLetters(), keysOut, bytesOut);
+    streamsOut = driver.createOutputTopic(topics.streams(), keysOut, bytesOut);
     for (String topic : emitTopics) {
       emitOutputs.put(topic, driver.createOutputTopic(topic, keysOut, bytesOut));
     }
@@ -328,10 +333,40 @@ final class InMemoryEngine implements AutoCloseable {
         emitted.computeIfAbsent(topic, k -> new ArrayList<>()).add(new EmittedRecord(record.key(), record.value(), Map.copyOf(headers)));
       }
     });
+    for (byte[] value : streamsOut.readValuesToList()) {
+      recordStreamed(io.stepstream.internal.client.streams.StreamRecords.decode(value));
+    }
     for (var record : deadLetters.readRecordsToList()) {
       var letter = io.stepstream.internal.codec.EnvelopeReader.withoutRegistry().deadLetter(record.value());
       deadLetterMessages.add(letter.getErrorType() + ": " + letter.getErrorMessage());
     }
+  }
+
+  private java.util.concurrent.Future<?> recordStreamed(io.stepstream.internal.client.streams.StreamRecord record) {
+    synchronized (streamed) {
+      streamed.computeIfAbsent(record.runId(), k -> new ArrayList<>()).add(record);
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
+  /** The run's token stream so far, positions numbering its records from 1. */
+  List<io.stepstream.client.StreamEvent> streamed(String runId) {
+    List<io.stepstream.internal.client.streams.StreamRecord> records;
+    synchronized (streamed) {
+      records = List.copyOf(streamed.getOrDefault(runId, List.of()));
+    }
+    List<io.stepstream.client.StreamEvent> events = new ArrayList<>();
+    for (var r : records) {
+      var kind = switch (r.type()) {
+        case io.stepstream.internal.client.streams.StreamRecord.BEGIN -> io.stepstream.client.StreamEvent.Kind.BEGIN;
+        case io.stepstream.internal.client.streams.StreamRecord.CHUNK -> io.stepstream.client.StreamEvent.Kind.CHUNK;
+        case io.stepstream.internal.client.streams.StreamRecord.END -> io.stepstream.client.StreamEvent.Kind.END;
+        default -> io.stepstream.client.StreamEvent.Kind.RUN_END;
+      };
+      events.add(new io.stepstream.client.StreamEvent(kind, r.runId(), r.step(), r.attempt(), r.executionId(), r.seq(), r.text(), r.status(),
+          r.error(), Instant.ofEpochMilli(r.at()), String.valueOf(events.size() + 1)));
+    }
+    return events;
   }
 
   Optional<RunResult> result(String runId) {

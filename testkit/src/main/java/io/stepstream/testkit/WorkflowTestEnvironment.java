@@ -84,6 +84,21 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
     engine.settlePromise(promiseId, null, errorType, message);
   }
 
+  /**
+   * The run's token stream so far (docs/streams.md): what its step attempts published with {@code
+   * StepContext.publishPartial} (begin, chunks, end of each attempt), then the run's end, as a
+   * follower would get it. Positions here just number the records.
+   *
+   * <pre>{@code
+   * env.start("chat", "run-1", "hi");
+   * assertThat(env.streamed("run-1")).filteredOn(e -> e.kind() == StreamEvent.Kind.CHUNK)
+   *     .extracting(StreamEvent::text).containsExactly("Hel", "lo");
+   * }</pre>
+   */
+  public List<io.stepstream.client.StreamEvent> streamed(String runId) {
+    return engine.streamed(runId);
+  }
+
   /** Records the workflows emitted to {@code topic} (declared with {@link Builder#emitTopics}), in order. */
   public List<EmittedRecord> emitted(String topic) {
     return engine.emitted(topic);
