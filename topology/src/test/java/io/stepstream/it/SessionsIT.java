@@ -81,7 +81,9 @@ class SessionsIT {
   }
 
   static int owned(Stepstream engine) {
-    return EngineTestHooks.streams(engine).metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    // the orchestrator's tasks only (sub-topology 0: runs and sessions); the limiter coordinator has its own
+    return EngineTestHooks.streams(engine).metadataForLocalThreads().stream()
+        .mapToInt(t -> (int) t.activeTasks().stream().filter(task -> task.taskId().subtopology() == 0).count()).sum();
   }
 
   @AfterAll
