@@ -490,7 +490,7 @@ class ApprovalWebhookSinkTaskTest {
     assertThat(webhook.calls()).extracting(LoopbackWebhook.Call::idempotencyKey).containsExactly("r-9/result", "r-10/result");
     assertThat(json(webhook.calls().get(0).body())).isEqualTo(json("""
         {"kind":"result","runId":"r-9","workflowType":"refund-approval","status":"COMPLETED","output":"refunded 12 to ada",
-         "error":null,"startedAt":1,"finishedAt":2,"requestedAt":0}"""));
+         "error":null,"startedAt":1,"finishedAt":2,"requestedAt":0,"usage":null}"""));
     JsonNode error = json(webhook.calls().get(1).body()).get("error");
     assertThat(error.get("type").asText()).isEqualTo("PAYMENT_DECLINED");
     assertThat(error.get("step").asText()).isEqualTo("pay");
