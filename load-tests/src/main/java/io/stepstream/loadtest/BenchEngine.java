@@ -112,4 +112,16 @@ public final class BenchEngine implements Callable<Integer> {
     stopped.await();
     return 0;
   }
+
+  /** Waits until a BenchEngine child process, logging to {@code log}, says it is ready; else fails with its log. */
+  static void awaitReady(java.nio.file.Path log, java.time.Duration timeout) throws Exception {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (System.currentTimeMillis() < deadline) {
+      if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains("BENCH_ENGINE_READY")) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("engine not ready: " + log + "\n" + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : ""));
+  }
 }

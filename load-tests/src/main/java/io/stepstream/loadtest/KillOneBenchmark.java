@@ -60,8 +60,8 @@ public final class KillOneBenchmark implements Callable<Integer> {
       String bootstrap = kafka.bootstrapServers();
       Process a = engine(bootstrap, prefix, dir, "a");
       Process b = engine(bootstrap, prefix, dir, "b");
-      awaitReady(dir.resolve("a.log"));
-      awaitReady(dir.resolve("b.log"));
+      BenchEngine.awaitReady(dir.resolve("a.log"), java.time.Duration.ofSeconds(120));
+      BenchEngine.awaitReady(dir.resolve("b.log"), java.time.Duration.ofSeconds(120));
       try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(prefix).build()) {
         client.start("bench-noop-3", "warm-up", "x").await(Duration.ofMinutes(2));
         warmUp(client);
@@ -157,16 +157,6 @@ public final class KillOneBenchmark implements Callable<Integer> {
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
   }
 
-  private static void awaitReady(Path log) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
-      if (Files.exists(log) && Files.readString(log).contains("BENCH_ENGINE_READY")) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("engine not ready: " + log);
-  }
 
   private static long sum(AtomicLongArray a) {
     long s = 0;

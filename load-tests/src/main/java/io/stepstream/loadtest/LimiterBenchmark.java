@@ -78,7 +78,7 @@ public final class LimiterBenchmark implements Callable<Integer> {
         engines.add(engine(bootstrap, prefix, dir, "e" + i));
       }
       for (int i = 0; i < instances; i++) {
-        awaitReady(dir.resolve("e" + i + ".log"));
+        BenchEngine.awaitReady(dir.resolve("e" + i + ".log"), java.time.Duration.ofSeconds(180));
       }
       try (WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(prefix).build()) {
         warmUp(client);
@@ -213,16 +213,6 @@ public final class LimiterBenchmark implements Callable<Integer> {
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
   }
 
-  private static void awaitReady(Path log) throws Exception {
-    long deadline = System.currentTimeMillis() + 180_000;
-    while (System.currentTimeMillis() < deadline) {
-      if (Files.exists(log) && Files.readString(log).contains("BENCH_ENGINE_READY")) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("engine not ready: " + log + "\n" + (Files.exists(log) ? Files.readString(log) : ""));
-  }
 
   private static String fmt(double d) {
     return String.format(java.util.Locale.ROOT, "%.2f", d);
