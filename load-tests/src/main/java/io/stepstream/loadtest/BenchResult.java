@@ -40,7 +40,8 @@ public record BenchResult(
 
   /** What was asked for. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Load(int runs, int warmup, int warmupS, Double targetRatePerS, Integer durationS, long timeoutS, String topicPrefix) {}
+  public record Load(int runs, int warmup, int warmupS, Double targetRatePerS, Integer durationS, long timeoutS, String topicPrefix,
+      Integer concurrency) {}
 
   /** Measured runs only (warm-up excluded). {@code errors = failed + sendErrors + timeouts}. */
   @JsonIgnoreProperties(ignoreUnknown = true)

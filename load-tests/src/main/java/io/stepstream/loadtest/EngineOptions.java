@@ -5,6 +5,8 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -118,6 +120,22 @@ public final class EngineOptions {
       m.put("streams-config", new TreeMap<>(streamsConfig));
     }
     return m;
+  }
+
+  /** The flags as given, as command-line arguments again (for an engine in its own JVM). */
+  public List<String> toArgs() {
+    List<String> args = new ArrayList<>();
+    given().forEach((flag, value) -> {
+      if (value instanceof Map<?, ?> configs) {
+        configs.forEach((k, v) -> args.addAll(List.of("--" + flag, k + "=" + v)));
+      } else {
+        args.addAll(List.of("--" + flag, String.valueOf(value)));
+      }
+    });
+    if (wireFormat != null) {
+      args.addAll(List.of("--wire-format", wireFormat));
+    }
+    return args;
   }
 
   private static final Set<String> NOT_CONFIGURATION = Set.of("bootstrap.servers", "state.dir", "application.id");

@@ -53,20 +53,34 @@ import picocli.CommandLine.Parameters;
     })
 public final class LoadGenerator implements Callable<Integer> {
 
-  enum Mode { LATENCY, BURST, RATE }
+  enum Mode { LATENCY, BURST, RATE, CLOSED }
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps | approvals (or --scenario)")
   String scenarioArg;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "MODE", description = "latency | burst | rate (or --mode)")
+  @Parameters(index = "1", arity = "0..1", paramLabel = "MODE", description = "latency | burst | rate | closed (or --mode)")
   String modeArg;
 
   @Option(names = "--scenario", paramLabel = "SCENARIO", description = "noop-3 | noop-10 | slow-steps | approvals")
   String scenarioOpt;
 
   @Option(names = "--mode", paramLabel = "MODE",
-      description = "latency: one run at a time; burst: all runs as fast as possible; rate: open loop at --rate for --duration")
+      description = "latency: one run at a time; burst: all runs as fast as possible; rate: open loop at --rate for --duration;"
+          + " closed: --concurrency clients, each starting a run when its previous one finished")
   String modeOpt;
+
+  @Option(names = "--concurrency", paramLabel = "C", defaultValue = "1",
+      description = "closed mode: clients, each with one run in flight (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--processes", paramLabel = "1|3", defaultValue = "1",
+      description = "1: broker, engine and generator in this JVM; 3: broker, engine and generator each in its own JVM, the way users"
+          + " run it (default ${DEFAULT-VALUE}). Ignored with --bootstrap-servers.")
+  int processes;
+
+  @Option(names = "--engine-jvm-options", paramLabel = "OPTS", defaultValue = "-Xmx2g",
+      description = "--processes 3: JVM options of the engine process, space-separated (default ${DEFAULT-VALUE}).")
+  String engineJvmOptions;
 
   @Option(names = "--runs", paramLabel = "N",
       description = "Measured runs (default: 1000 for latency, 10000 for burst; 1000 for slow-steps burst; 300 / 2000 for approvals latency / burst).")
@@ -168,18 +182,27 @@ public final class LoadGenerator implements Callable<Integer> {
     try {
       mode = Mode.valueOf(pick(modeOpt, modeArg, "mode").trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode '" + pick(modeOpt, modeArg, "mode") + "'; one of latency, burst, rate");
+      throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode '" + pick(modeOpt, modeArg, "mode") + "'; one of latency, burst, rate, closed");
+    }
+    if (concurrency < 1 || (concurrency != 1 && mode != Mode.CLOSED)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--concurrency is for closed mode and must be >= 1");
+    }
+    if (processes != 1 && processes != 3) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--processes is 1 or 3");
     }
     int measured = measuredRuns(scenario, mode);
     int warm = warmup != null ? warmup
+        : mode == Mode.CLOSED ? Math.max(200, 20 * concurrency)
         : mode != Mode.LATENCY ? 200 : scenario == Scenario.SLOW_STEPS ? 3 : scenario == Scenario.APPROVALS ? 50 : 200;
-    String resultName = name != null ? name : scenario.id() + "-" + mode.name().toLowerCase(Locale.ROOT);
+    String resultName = name != null ? name : scenario.id() + "-" + mode.name().toLowerCase(Locale.ROOT)
+        + (mode == Mode.CLOSED ? "-c" + concurrency : "") + (processes == 3 && bootstrapServers == null ? "-3p" : "");
     Path root = Environment.projectRoot();
     Path resultsOut = resultsDir != null ? resultsDir : root.resolve("load-tests").resolve("results");
     // scratch runs (tmp-...) are left out of the report, so their charts stay out of docs/ too
     Path chartsOut = chartsDir != null ? chartsDir
         : resultName.startsWith("tmp-") ? resultsOut.resolve("tmp-charts") : root.resolve("docs").resolve("benchmarks");
     boolean external = bootstrapServers != null;
+    boolean separate = !external && processes == 3;
     String prefix = topicPrefix != null ? topicPrefix : external ? "bench" : "bench-" + System.currentTimeMillis();
     String secret = approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET;
     if (!scenario.needsApprover() && (thinkMs != 0 || approverThreads != 8)) {
@@ -195,9 +218,12 @@ public final class LoadGenerator implements Callable<Integer> {
     String startedAt = Instant.now().toString();
     String loadAverage = Environment.loadAverage();
     say("%s: %s, %d runs (+%d warm-up), %s", resultName, scenario.description(), measured, warm,
-        external ? "engine at " + bootstrapServers + " prefix " + prefix : "embedded broker + engine");
+        external ? "engine at " + bootstrapServers + " prefix " + prefix : separate ? "broker, engine and generator in 3 JVMs" : "embedded broker + engine");
     try (Target target = external
         ? Target.external(bootstrapServers, prefix, kafkaProperties())
+        : separate
+        ? Target.separateProcesses(engine, prefix, scenario.needsApprover() ? secret : null,
+            List.of(engineJvmOptions.trim().split("\\s+")))
         : Target.embedded(engine, scenario == Scenario.SLOW_STEPS ? Scenario.SLOW_STEPS_EXECUTOR_THREADS : 0, prefix,
             scenario.needsApprover() ? secret : null)) {
       Thread cleanup = new Thread(() -> {
@@ -243,7 +269,7 @@ public final class LoadGenerator implements Callable<Integer> {
     for (int round = 0; warm > 0 && (round == 0 || System.nanoTime() < warmupEnd); round++) {
       Tracker w = new Tracker(warm, scenario.expectedOutput());
       say("warm-up%s: %d runs", round == 0 ? "" : " round " + (round + 1), warm);
-      drive(target.client(), scenario, mode == Mode.LATENCY ? Mode.LATENCY : Mode.BURST, w, runTag + "-w" + round, null, () -> {});
+      drive(target.client(), scenario, mode == Mode.LATENCY || mode == Mode.CLOSED ? mode : Mode.BURST, w, runTag + "-w" + round, null, () -> {});
       if (w.completed.get() < warm) {
         say("warm-up: %d of %d completed (%s)", w.completed.get(), warm, w.errorKinds());
       }
@@ -257,6 +283,9 @@ public final class LoadGenerator implements Callable<Integer> {
     double processCpu0 = Environment.processCpuSeconds();
     Map<String, Long> threads0 = ThreadCpu.snapshot();
     double approverCpu0 = approver != null ? approver.cpuSeconds() : -1;
+    Map<String, Double> childCpu0 = childCpu(target);
+    // records written per run: only meaningful on a cluster of our own (the embedded or 3-process broker)
+    Map<String, Long> offsets0 = external ? null : TopicRecords.endOffsets(target.bootstrapServers(), Map.of());
     AtomicInteger maxQueued = new AtomicInteger(-1);
     Double achievedRate = drive(target.client(), scenario, mode, t, runTag, rate, () -> maxQueued.accumulateAndGet(probe.queuedExecutions(), Math::max));
     double phaseS = (System.nanoTime() - phaseStart) / 1e9;
@@ -294,7 +323,18 @@ public final class LoadGenerator implements Callable<Integer> {
     if (approverInfo != null) {
       diagnostics.put("autoApprover", approverInfo);
     }
+    if (!target.children().isEmpty()) {
+      // the broker's and the engine's own JVMs (this process is the generator alone)
+      Map<String, Double> childCpu = new LinkedHashMap<>();
+      childCpu(target).forEach((k, v) -> childCpu.put(k, round(v - childCpu0.getOrDefault(k, 0.0), 2)));
+      diagnostics.put("processCpuSDuringMeasuredPhase", childCpu);
+      diagnostics.put("processes", target.children().stream().map(ChildJvm::toString).toList());
+    }
     diagnostics.put("countersDuringMeasuredPhase", EngineProbe.delta(before, probe.snapshot()));
+    if (offsets0 != null) {
+      // every topic, internal ones included; transaction markers take an offset each (read before the trace, which writes nothing)
+      diagnostics.put("offsetsPerRunByTopic", TopicRecords.perRun(offsets0, TopicRecords.endOffsets(target.bootstrapServers(), Map.of()), t.size));
+    }
     diagnostics.put("recentAverages", probe.recentAverages());
     if (!noTrace) {
       long[] doneMs = new long[t.size];
@@ -324,6 +364,15 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     say("wrote %s%s", root.relativize(json.toAbsolutePath()).toString().startsWith("..") ? json : root.relativize(json.toAbsolutePath()),
         charts.isEmpty() ? "" : " and " + String.join(", ", charts));
+  }
+
+  /** CPU seconds so far of each child JVM of a separate-process target, by name. */
+  private static Map<String, Double> childCpu(Target target) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (ChildJvm c : target.children()) {
+      m.put(c.toString().substring(0, c.toString().indexOf(' ')), c.cpuSeconds());
+    }
+    return m;
   }
 
   private void stopApprover() {
@@ -393,6 +442,9 @@ public final class LoadGenerator implements Callable<Integer> {
     if (scenario == Scenario.APPROVALS) {
       return mode == Mode.LATENCY ? 300 : 2000;
     }
+    if (mode == Mode.CLOSED) {
+      return Math.max(1000, 100 * concurrency);
+    }
     return mode == Mode.LATENCY ? 1000 : scenario == Scenario.SLOW_STEPS ? 1000 : 10_000;
   }
 
@@ -461,6 +513,19 @@ public final class LoadGenerator implements Callable<Integer> {
           phase.set("all sent, waiting");
           awaitAll(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS));
           return t.size > 1 && span > 0 ? (t.size - 1) / (span / 1e9) : null;
+        }
+        case CLOSED -> {
+          // the same driver load-tests/peers/ measures Restate and DBOS with
+          io.stepstream.closedloop.ClosedLoop.run(i -> {
+            RunHandle h = start(client, type, runTag, t, (int) i, false);
+            if (h == null) {
+              throw new IllegalStateException("run " + i + " could not be sent"); // recorded by the tracker
+            }
+            return h.result();
+          }, concurrency, t.size, Duration.ofSeconds(timeoutS));
+          phase.set("waiting");
+          awaitAll(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+          return null;
         }
         default -> throw new IllegalStateException(mode.toString());
       }
@@ -547,11 +612,17 @@ public final class LoadGenerator implements Callable<Integer> {
 
     var counts = new BenchResult.Counts(t.size, completed, t.size - completed, t.count(Tracker.FAILED),
         t.count(Tracker.SEND_ERROR), t.count(Tracker.TIMEOUT), t.errorKinds());
-    var load = new BenchResult.Load(t.size, warm, warmupS, mode == Mode.RATE ? rate : null, mode == Mode.RATE ? durationS : null, timeoutS, prefix);
+    var load = new BenchResult.Load(t.size, warm, warmupS, mode == Mode.RATE ? rate : null, mode == Mode.RATE ? durationS : null, timeoutS, prefix,
+        mode == Mode.CLOSED ? concurrency : null);
     return new BenchResult(resultName, scenario.id(), mode.name().toLowerCase(Locale.ROOT), scenario.stepsPerRun(),
         commandLine(), originalArgs, startedAt, Environment.git(root), Environment.machine(),
-        external ? "external" : "embedded", external ? Map.of() : engine.given(), effective,
+        external ? "external" : target3p(), external ? Map.of() : engine.given(), effective,
         load, counts, latency, throughput, percentiles, timeline, metrics, diagnostics, List.of());
+  }
+
+  /** How the measured system ran: "embedded" (one JVM) or "3-process". */
+  private String target3p() {
+    return processes == 3 ? "3-process" : "embedded";
   }
 
   private static long maxDone(Tracker t) {

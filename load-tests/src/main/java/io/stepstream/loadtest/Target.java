@@ -32,9 +32,17 @@ final class Target implements AutoCloseable {
   private final WorkflowClient client;
   private final String bootstrapServers;
   private final String topicPrefix;
+  /** The broker and engine processes of a separate-process target (stopped in reverse order), else empty. */
+  private final java.util.List<ChildJvm> children;
   private boolean closed;
 
   private Target(Path tempDir, EmbeddedKafka kafka, Stepstream engine, WorkflowClient client, String bootstrapServers, String topicPrefix) {
+    this(tempDir, kafka, engine, client, bootstrapServers, topicPrefix, java.util.List.of());
+  }
+
+  private Target(Path tempDir, EmbeddedKafka kafka, Stepstream engine, WorkflowClient client, String bootstrapServers, String topicPrefix,
+      java.util.List<ChildJvm> children) {
+    this.children = children;
     this.tempDir = tempDir;
     this.kafka = kafka;
     this.engine = engine;
@@ -76,6 +84,48 @@ final class Target implements AutoCloseable {
       deleteRecursively(tmp);
       throw e;
     }
+  }
+
+  /**
+   * The way users run it: a broker, an engine and this generator, each in its own JVM. The broker is
+   * {@code EmbeddedKafkaMain} (single-node KRaft, fresh data directory), the engine {@link BenchEngine}
+   * with the given flags; both are ended by PID when the target closes.
+   */
+  static Target separateProcesses(EngineOptions options, String topicPrefix, String approvalSecret, java.util.List<String> engineJvmOptions)
+      throws IOException, InterruptedException {
+    Path tmp = Files.createTempDirectory("stepstream-bench-3p-");
+    java.util.List<ChildJvm> started = new java.util.ArrayList<>();
+    try {
+      long t0 = System.nanoTime();
+      ChildJvm broker = ChildJvm.start("broker", tmp, java.util.List.of("-Xmx1g"), io.stepstream.devkafka.EmbeddedKafkaMain.class,
+          java.util.List.of("--data-dir", tmp.resolve("kafka").toString(), "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+      started.add(broker);
+      String ready = broker.awaitLine("KAFKA_READY", java.time.Duration.ofSeconds(90));
+      String bootstrap = ready.substring(ready.indexOf("KAFKA_READY") + "KAFKA_READY".length()).trim();
+      java.util.List<String> engineArgs = new java.util.ArrayList<>(java.util.List.of("--bootstrap-servers", bootstrap, "--topic-prefix", topicPrefix,
+          "--state-dir", tmp.resolve("state").toString()));
+      if (approvalSecret != null) {
+        engineArgs.addAll(java.util.List.of("--approval-secret", approvalSecret));
+      }
+      engineArgs.addAll(options.toArgs());
+      ChildJvm engine = ChildJvm.start("engine", tmp, engineJvmOptions, BenchEngine.class, engineArgs);
+      started.add(engine);
+      engine.awaitLine("BENCH_ENGINE_READY", java.time.Duration.ofSeconds(120));
+      WorkflowClient client = WorkflowClient.builder().bootstrapServers(bootstrap).topicPrefix(topicPrefix).build();
+      LOG.info("broker {} and engine {} ready after {} ms", broker, engine, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+      return new Target(tmp, null, null, client, bootstrap, topicPrefix, java.util.List.copyOf(started));
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        started.get(i).close();
+      }
+      deleteRecursively(tmp);
+      throw e;
+    }
+  }
+
+  /** The broker and engine processes of a separate-process target (empty otherwise). */
+  java.util.List<ChildJvm> children() {
+    return children;
   }
 
   /**
@@ -138,6 +188,9 @@ final class Target implements AutoCloseable {
       try {
         if (engine != null) {
           engine.close();
+        }
+        for (int i = children.size() - 1; i >= 0; i--) {
+          children.get(i).close(); // the engine first, while its broker is still there
         }
       } finally {
         if (kafka != null) {

@@ -166,8 +166,11 @@ public final class Stepstream implements AutoCloseable {
       LOG.info("finished runs are removed from the stores {} after they end (retention; a request for a removed run id starts a new run)",
           io.stepstream.internal.engine.RetentionWindow.describe(retention));
       ApprovalGuard guard = approvalGuard();
-      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, guard, markers, wire);
+      var pacer = new io.stepstream.internal.orchestrator.CommitPacer(settings.earlyCommitBelowRecordsPerSecond());
+      var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, guard, markers, wire, pacer);
       streams = new KafkaStreams(topology, streamsConfig());
+      KafkaStreams running = streams;
+      pacer.commitLatency(() -> io.stepstream.internal.orchestrator.CommitLatency.averageMs(running));
       mountQueries(settings.partitions(), guard);
       telemetry.bindStreams(streams);
       health.streams(streams);

@@ -30,6 +30,8 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private final EngineMetrics metrics;
   private final OrchestratorTopology.Settings settings;
   private final ApprovalGuard guard;
+  /** How often held results are looked at: about the smallest gap between early commits. */
+  private static final java.time.Duration HELD_COMMIT_CHECK = java.time.Duration.ofMillis(2);
   private final CommitPacer pacer;
   private final ResumeMarkers markers;
   private final HomePartitioner home;
@@ -117,6 +119,12 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     nextWatchdogAt = now + settings.watchdogAfter().toMillis();
     context.schedule(settings.tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::tick);
+    // results held back by the pacer's gap between early commits are committed when it has passed
+    context.schedule(HELD_COMMIT_CHECK, PunctuationType.WALL_CLOCK_TIME, at -> {
+      if (pacer.heldCommitDue(at)) {
+        context.commit();
+      }
+    });
   }
 
   @Override

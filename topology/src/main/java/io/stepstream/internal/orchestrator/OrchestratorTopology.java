@@ -214,11 +214,19 @@ public final class OrchestratorTopology {
   public static Topology build(
       Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard,
       ResumeMarkers markers, WireCodec wire) {
+    return build(topics, launcher, metrics, settings, guard, markers, wire, new CommitPacer(settings.earlyCommitBelowRecordsPerSecond()));
+  }
+
+  /**
+   * The topology, with the instance's {@code pacer} (one per instance: the load it measures is the
+   * sum over all tasks and stream threads; the engine feeds it the commit latency).
+   */
+  public static Topology build(
+      Topics topics, ExecutionLauncher launcher, EngineMetrics metrics, Settings settings, ApprovalGuard guard,
+      ResumeMarkers markers, WireCodec wire, CommitPacer pacer) {
     Topology topology = new Topology();
     var keys = Serdes.String();
     var bytes = Serdes.ByteArray();
-    // one pacer per instance: the load it measures is the sum over all tasks and stream threads
-    CommitPacer pacer = new CommitPacer(settings.earlyCommitBelowRecordsPerSecond());
     var arrival = new ArrivalTimeExtractor(pacer);
     var earliest = AutoOffsetReset.earliest();
     topology.addSource(earliest, REQUESTS_SOURCE, arrival, keys.deserializer(), bytes.deserializer(), topics.requests());

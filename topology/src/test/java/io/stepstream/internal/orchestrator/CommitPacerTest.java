@@ -66,4 +66,53 @@ class CommitPacerTest {
     CommitPacer pacer = new CommitPacer(0);
     assertThat(pacer.commitEarly(T0)).isFalse();
   }
+
+  @Test
+  void results_inside_the_gap_are_held_and_committed_once_when_it_has_passed() {
+    CommitPacer pacer = new CommitPacer(2_000);
+    pacer.commitLatency(() -> 4.0); // a commit blocks the thread 4 ms: early commits 12 ms apart
+    pacer.onInput(T0);
+    assertThat(pacer.commitEarly(T0)).isTrue();
+    assertThat(pacer.gapMs()).isEqualTo(12);
+    assertThat(pacer.commitEarly(T0 + 3)).as("3 ms after the last commit").isFalse();
+    assertThat(pacer.commitEarly(T0 + 5)).isFalse();
+    assertThat(pacer.heldCommitDue(T0 + 11)).as("the gap has not passed").isFalse();
+    assertThat(pacer.heldCommitDue(T0 + 12)).isTrue();
+    assertThat(pacer.heldCommitDue(T0 + 30)).as("committed once; nothing held since").isFalse();
+    assertThat(pacer.commitEarly(T0 + 24)).as("a gap after the held commit").isTrue();
+  }
+
+  @Test
+  void single_runs_further_apart_than_the_gap_never_wait() {
+    CommitPacer pacer = new CommitPacer(2_000);
+    pacer.commitLatency(() -> 2.0);
+    for (int run = 0; run < 20; run++) {
+      long end = T0 + run * 8L; // a run every 8 ms, its result at the end
+      pacer.onInput(end - 3);
+      pacer.onInput(end);
+      assertThat(pacer.commitEarly(end)).as("run %d", run).isTrue();
+    }
+  }
+
+  @Test
+  void without_a_known_commit_latency_the_gap_is_the_minimum() {
+    CommitPacer pacer = new CommitPacer(2_000);
+    pacer.commitLatency(() -> Double.NaN);
+    pacer.onInput(T0);
+    assertThat(pacer.commitEarly(T0)).isTrue();
+    assertThat(pacer.gapMs()).isEqualTo(CommitPacer.MIN_GAP_MS);
+    assertThat(pacer.commitEarly(T0 + 1)).isTrue();
+  }
+
+  @Test
+  void a_held_result_is_left_to_the_interval_once_input_lags() {
+    CommitPacer pacer = new CommitPacer(2_000, 25);
+    pacer.commitLatency(() -> 5.0);
+    pacer.onInput(T0);
+    assertThat(pacer.commitEarly(T0)).isTrue();
+    assertThat(pacer.commitEarly(T0 + 2)).isFalse(); // held
+    pacer.onPolled(500, T0 + 3); // a backlog
+    assertThat(pacer.commitEarly(T0 + 4)).isFalse();
+    assertThat(pacer.heldCommitDue(T0 + 50)).as("the interval commit takes it").isFalse();
+  }
 }
