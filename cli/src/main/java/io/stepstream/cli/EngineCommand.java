@@ -82,6 +82,11 @@ final class EngineCommand implements Callable<Integer> {
       description = "Put the Java stack trace of a failure into the run's result (default: off; the engine logs it).")
   boolean stackTracesInResults;
 
+  @Option(names = "--audit-level", paramLabel = "FULL|LEAN", defaultValue = "FULL",
+      description = "Audit events on the events topic: FULL (default, every event) or LEAN (no routine per-step success events;"
+          + " run starts and ends, failures, retries, waits and decisions are kept; histories are complete either way).")
+  io.stepstream.engine.AuditLevel auditLevel;
+
   @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
       description = "A Kafka Streams property (also producer.*/consumer.*), wins over Stepstream's defaults; repeatable."
           + " E.g. producer.transaction.timeout.ms=30000 where controller failovers outlast the default 5 s (docs/operations.md).")
@@ -136,7 +141,8 @@ final class EngineCommand implements Callable<Integer> {
     connection.requireBootstrap();
     Stepstream.Builder builder =
         connection.engineBuilder(false).partitions(partitions).executorThreads(executorThreads).startTimeout(startTimeout).jmx(jmx)
-            .stackTracesInResults(stackTracesInResults);
+            .stackTracesInResults(stackTracesInResults)
+            .auditLevel(auditLevel);
     HttpBind bind = HttpBind.parse(httpBind, spec);
     if (bind != null) {
       builder.httpServer(bind.host(), bind.port()).httpAdvertisedHost(httpAdvertisedHost);

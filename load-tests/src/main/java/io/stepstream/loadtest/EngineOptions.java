@@ -46,6 +46,9 @@ public final class EngineOptions {
       description = "Stepstream.Builder.wireFormat: what the engine writes on its public topics (engine default if omitted).")
   String wireFormat;
 
+  @Option(names = "--audit-level", paramLabel = "FULL|LEAN", description = "Stepstream.Builder.auditLevel (engine default FULL if omitted).")
+  io.stepstream.engine.AuditLevel auditLevel;
+
   /** Applies the given flags; {@code defaultExecutorThreads} (if > 0) is used when --executor-threads is absent. */
   public Stepstream.Builder apply(Stepstream.Builder b, int defaultExecutorThreads) {
     if (commitIntervalMs != null) {
@@ -69,6 +72,9 @@ public final class EngineOptions {
       b.streamThreads(streamThreads);
     }
     streamsConfig.forEach(b::streamsConfig);
+    if (auditLevel != null) {
+      b.auditLevel(auditLevel);
+    }
     if (wireFormat != null) {
       b.wireFormat(io.stepstream.client.WireFormat.parse(wireFormat));
     }
@@ -92,7 +98,7 @@ public final class EngineOptions {
 
   public boolean anyGiven() {
     return commitIntervalMs != null || earlyCommitBelow != null || pollMs != null || partitions != null || executorThreads != null
-        || streamThreads != null || !streamsConfig.isEmpty();
+        || streamThreads != null || !streamsConfig.isEmpty() || auditLevel != null;
   }
 
   /** The flags as given (absent ones omitted). */
@@ -115,6 +121,9 @@ public final class EngineOptions {
     }
     if (streamThreads != null) {
       m.put("stream-threads", streamThreads);
+    }
+    if (auditLevel != null) {
+      m.put("audit-level", auditLevel);
     }
     if (!streamsConfig.isEmpty()) {
       m.put("streams-config", new TreeMap<>(streamsConfig));

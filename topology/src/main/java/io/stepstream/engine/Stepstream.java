@@ -692,6 +692,7 @@ public final class Stepstream implements AutoCloseable {
     private Duration retention;
     private int maxRedispatches = 5;
     private boolean stackTracesInResults;
+    private AuditLevel auditLevel = AuditLevel.FULL;
     private Duration watchdogAfter = Duration.ofMinutes(2);
     private int partitionsInForce = -1;
     private WireFormat wireFormat;
@@ -1129,6 +1130,20 @@ public final class Stepstream implements AutoCloseable {
     }
 
     /**
+     * Which audit events go to the events topic: {@link AuditLevel#FULL} (default, a complete trail)
+     * or {@link AuditLevel#LEAN} (no routine per-step success events: fewer records per run, for
+     * high-throughput deployments that audit from the journal). Histories are complete either way.
+     *
+     * <pre>{@code
+     * Stepstream.builder().auditLevel(AuditLevel.LEAN)
+     * }</pre>
+     */
+    public Builder auditLevel(AuditLevel level) {
+      this.auditLevel = java.util.Objects.requireNonNull(level, "level");
+      return this;
+    }
+
+    /**
      * Below this many orchestrator input records per second (requests, step outcomes, decisions,
      * signals; default 2,000, about 500 three-step runs/s), a result or approval request is committed at
      * once instead of at the next {@link #commitInterval}: low latency when the engine is idle enough
@@ -1500,7 +1515,8 @@ public final class Stepstream implements AutoCloseable {
           .withEarlyInputTtl(earlyInputTtl)
           .withMaxRedispatches(maxRedispatches)
           .withWatchdogAfter(watchdogAfter)
-          .withStackTracesInResults(stackTracesInResults);
+          .withStackTracesInResults(stackTracesInResults)
+          .withAuditLevel(auditLevel);
     }
 
     /**

@@ -86,7 +86,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
       runs.onFinished(expiry::onFinished);
     }
     outputs = new Outputs(context, metrics, pacer, settings.recordLimit(), runs.traces(), OutputEncoders.of(wire, topics),
-        settings.stackTracesInResults());
+        settings.stackTracesInResults()).withAuditLevel(settings.auditLevel());
     dispatcher = new RunDispatcher(launcher, runs, timers, outputs, metrics, settings.maxRedispatches());
     permits = new PermitExchange(runs, outputs, dispatcher, context.getStateStore(OrchestratorTopology.PERMITS_STORE), launcher.flowControl());
     // queries: describe shows a finished run's result; flow control: permits a finished run holds go back

@@ -112,6 +112,7 @@ public final class OrchestratorTopology {
    * @param recordLimit the largest record value the engine writes (run state, results, dead letters),
    *     read from the topics' configuration at start-up
    * @param retention how long a finished run stays in the stores ({@link RunExpiry}); null: forever
+   * @param auditLevel which audit events are written to the events topic
    */
   public record Settings(
       Duration tickInterval,
@@ -124,39 +125,41 @@ public final class OrchestratorTopology {
       Duration watchdogAfter,
       RecordLimit recordLimit,
       boolean stackTracesInResults,
-      Duration retention) {
+      Duration retention,
+      io.stepstream.engine.AuditLevel auditLevel) {
     public static final int DEFAULT_EARLY_COMMIT_BELOW = 2_000;
     /** Without a cluster to read it from (tests): Kafka's default max.request.size less room for headers and framing. */
     public static final int DEFAULT_MAX_RECORD_BYTES = RecordLimit.DEFAULT.bytes();
 
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(20), Duration.ofSeconds(1), 5_000, DEFAULT_EARLY_COMMIT_BELOW, 1,
-          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT, false, null);
+          Duration.ofMinutes(10), 5, Duration.ofMinutes(2), RecordLimit.DEFAULT, false, null,
+          io.stepstream.engine.AuditLevel.FULL);
     }
 
     public Settings withPartitions(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, n, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention, auditLevel);
     }
 
     public Settings withResumeDelay(Duration d) {
       return new Settings(tickInterval, d, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention, auditLevel);
     }
 
     public Settings withEarlyInputTtl(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, d,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention, auditLevel);
     }
 
     public Settings withMaxRedispatches(int n) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          n, watchdogAfter, recordLimit, stackTracesInResults, retention);
+          n, watchdogAfter, recordLimit, stackTracesInResults, retention, auditLevel);
     }
 
     public Settings withWatchdogAfter(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, d, recordLimit, stackTracesInResults, retention);
+          maxRedispatches, d, recordLimit, stackTracesInResults, retention, auditLevel);
     }
 
     public Settings withMaxRecordBytes(int n) {
@@ -165,28 +168,34 @@ public final class OrchestratorTopology {
 
     public Settings withRecordLimit(RecordLimit limit) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, limit, stackTracesInResults, retention);
+          maxRedispatches, watchdogAfter, limit, stackTracesInResults, retention, auditLevel);
     }
 
     /** Results carry the Java stack trace of a failure only when asked (it is for the workflow's developers, not its callers). */
     public Settings withStackTracesInResults(boolean include) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, include, retention);
+          maxRedispatches, watchdogAfter, recordLimit, include, retention, auditLevel);
     }
 
     /** Finished runs are removed from the stores this long after they ended (ADR 0015); null: kept forever. */
     public Settings withRetention(Duration d) {
       return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, d);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, d, auditLevel);
     }
 
     public int maxRecordBytes() {
       return recordLimit.bytes();
     }
 
+    /** Which audit events are written (default {@link io.stepstream.engine.AuditLevel#FULL}). */
+    public Settings withAuditLevel(io.stepstream.engine.AuditLevel level) {
+      return new Settings(tickInterval, resumeDelay, maxTimersPerTick, earlyCommitBelowRecordsPerSecond, partitions, earlyInputTtl,
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention, java.util.Objects.requireNonNull(level, "level"));
+    }
+
     public Settings withTiming(Duration tick, int earlyCommitBelow) {
       return new Settings(tick, resumeDelay, maxTimersPerTick, earlyCommitBelow, partitions, earlyInputTtl,
-          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention);
+          maxRedispatches, watchdogAfter, recordLimit, stackTracesInResults, retention, auditLevel);
     }
   }
 

@@ -31,6 +31,7 @@ final class Outputs {
   private final ProcessorContext<String, byte[]> context;
   private final EngineMetrics metrics;
   private final CommitPacer pacer;
+  private AuditFilter audit = AuditFilter.of(io.stepstream.engine.AuditLevel.FULL);
   private final RecordLimit recordLimit;
   private final RunTraces traces;
   private final OutputEncoders encoders;
@@ -45,6 +46,12 @@ final class Outputs {
     this.context = context;
     this.metrics = metrics;
     this.pacer = pacer;
+  }
+
+  /** Which audit events reach the events topic (default: all). */
+  Outputs withAuditLevel(io.stepstream.engine.AuditLevel level) {
+    this.audit = AuditFilter.of(level);
+    return this;
   }
 
   long now() {
@@ -123,6 +130,9 @@ final class Outputs {
   }
 
   void emit(AuditEvent.Builder event) {
+    if (!audit.writes(event.getType())) {
+      return; // a routine event the audit level leaves out (the journal has the step)
+    }
     Headers headers = traced(event.getRunId());
     forward(OrchestratorTopology.EVENTS_SINK, event.getRunId(), encoders.events().encode(event.build(), headers), headers);
   }
