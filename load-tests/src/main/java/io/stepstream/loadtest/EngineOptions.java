@@ -46,8 +46,9 @@ public final class EngineOptions {
       description = "Stepstream.Builder.wireFormat: what the engine writes on its public topics (engine default if omitted).")
   String wireFormat;
 
+  // a String, not the enum: BENCH_ENGINE_REF may run engines older than AuditLevel
   @Option(names = "--audit-level", paramLabel = "FULL|LEAN", description = "Stepstream.Builder.auditLevel (engine default FULL if omitted).")
-  io.stepstream.engine.AuditLevel auditLevel;
+  String auditLevel;
 
   /** Applies the given flags; {@code defaultExecutorThreads} (if > 0) is used when --executor-threads is absent. */
   public Stepstream.Builder apply(Stepstream.Builder b, int defaultExecutorThreads) {
@@ -73,7 +74,7 @@ public final class EngineOptions {
     }
     streamsConfig.forEach(b::streamsConfig);
     if (auditLevel != null) {
-      b.auditLevel(auditLevel);
+      b.auditLevel(io.stepstream.engine.AuditLevel.valueOf(auditLevel.trim().toUpperCase(java.util.Locale.ROOT)));
     }
     if (wireFormat != null) {
       b.wireFormat(io.stepstream.client.WireFormat.parse(wireFormat));
