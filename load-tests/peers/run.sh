@@ -131,6 +131,15 @@ TOML
     sleep 0.1
   done
   url="http://127.0.0.1:$ingress_port"
+  admin_url="http://127.0.0.1:$admin_port"
+}
+
+# What the server stored, read back after the measurement: proof that the runs went through Restate's journal.
+report_restate() {
+  log "restate stored: $(curl -sS -X POST "$admin_url/query" -H 'content-type: application/json' -H 'accept: application/json' \
+    -d '{"query":"SELECT status, count(*) AS invocations FROM sys_invocation GROUP BY status"}' | head -c 400)"
+  log "restate journal: $(curl -sS -X POST "$admin_url/query" -H 'content-type: application/json' -H 'accept: application/json' \
+    -d '{"query":"SELECT entry_type, count(*) AS entries FROM sys_journal GROUP BY entry_type ORDER BY entry_type"}' | head -c 600)"
 }
 
 pg_bin=/usr/lib/postgresql/15/bin
@@ -159,15 +168,23 @@ start_dbos() {
   pids+=($!); log "dbos service pid $! (127.0.0.1:$svc_port)"
   wait_for_line "$tmp/service.out" DBOS_SERVICE_READY 120 "$!"
   url="http://127.0.0.1:$svc_port"
+  psql_dbos=(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d dbos_noop3 -Atc)
 }
 
-url=""
+# What DBOS stored, read back after the measurement: one workflow_status row per run, one operation_outputs row per step.
+report_dbos() {
+  log "dbos stored: workflows by status: $("${psql_dbos[@]}" "select string_agg(status || '=' || n, ' ') from (select status, count(*) n from dbos.workflow_status group by status) s")," \
+    "step outputs: $("${psql_dbos[@]}" "select count(*) from dbos.operation_outputs")"
+}
+
+url=""; admin_url=""; psql_dbos=()
 "start_$system"
 log "load average before the client: $(cut -d' ' -f1-3 /proc/loadavg)"
 set +e
 java "${java_opts[@]}" -cp "$(cp_of client)" io.stepstream.peers.client.PeerLoadClient --system "$system" --url "$url" \
   --concurrency "$concurrency" --runs "$runs" --warmup "$warmup" --warmup-s "$warmup_s" --timeout-s "$timeout_s" --out "$out"
 rc=$?
+"report_$system" || log "could not read back what $system stored"
 set -e
 if [ $rc -ne 0 ]; then
   log "client exit code $rc; service stderr:"; tail -20 "$tmp/service.err" >&2 || true
