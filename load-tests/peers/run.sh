@@ -5,6 +5,8 @@
 #
 #   load-tests/peers/run.sh restate --concurrency 64 --runs 20000 [--warmup 2000] [--warmup-s 20] [--timeout-s 60] [--out FILE]
 #   load-tests/peers/run.sh dbos --concurrency 1 --runs 50 --warmup 50 --warmup-s 0      a quick smoke check
+#   load-tests/peers/run.sh table --results load-tests/results --concurrency 1,64,256 --out load-tests/results/peers.md
+#                                             the side-by-side table of peers-<system>-c<C>.json (PeersTable)
 #
 # Warm-up: batches of --warmup runs (default 2000) until --warmup-s seconds (default 20) passed; then --runs
 # measured runs. Prints ClosedLoopResult.summaryLine and writes load-tests/results/peers-<system>-c<C>.json.
@@ -15,7 +17,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
 system="${1:-}"; shift || true
-case "$system" in restate|dbos) ;; *) echo "usage: $0 restate|dbos --concurrency C --runs N [--warmup N] [--warmup-s S] [--timeout-s S] [--out FILE]" >&2; exit 2 ;; esac
+case "$system" in restate|dbos|table) ;; *) echo "usage: $0 restate|dbos --concurrency C --runs N [--warmup N] [--warmup-s S] [--timeout-s S] [--out FILE] | $0 table [PeersTable options]" >&2; exit 2 ;; esac
+table_args=()
+if [ "$system" = table ]; then table_args=("$@"); set --; fi
 concurrency=1; runs=1000; warmup=2000; warmup_s=20; timeout_s=60; out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,20 +35,19 @@ done
 out="${out:-$root/load-tests/results/peers-$system-c$concurrency.json}"
 log() { echo "[peers] $*" >&2; }
 
-# --- build: the closed-loop driver into the local repository, then this standalone project ---
-if ! (cd "$root" && mvn -B -q -o dependency:get -Dartifact=io.stepstream:stepstream-closed-loop:0.1.0-SNAPSHOT -Dtransitive=false) >/dev/null 2>&1; then
-  log "installing load-tests/closed-loop into the local Maven repository ..."
-  (cd "$root" && mvn -B -q install -pl load-tests/closed-loop -am -DskipTests) >&2
-fi
+# --- build (when sources changed): the closed-loop driver into the local repository, then this standalone project ---
 stamp="$here/target/built.stamp"
 if [ ! -f "$stamp" ] || [ -n "$(find "$here" -path "$here/target" -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.xml' -o -name '*.properties' \) -newer "$stamp" -print -quit)" ] \
-   || [ -n "$(find "$root/load-tests/closed-loop/src/main" -newer "$stamp" -print -quit)" ]; then
-  log "building load-tests/peers ..."
-  (cd "$root" && mvn -B -q install -pl load-tests/closed-loop -am -DskipTests -o) >&2
-  (cd "$here" && mvn -B -q -DskipTests package) >&2
+   || [ -n "$(find "$root/load-tests/closed-loop/src/main" "$root/load-tests/closed-loop/pom.xml" -newer "$stamp" -print -quit)" ]; then
+  log "building load-tests/closed-loop (install) and load-tests/peers ..."
+  (cd "$root" && { mvn -B -q -o install -pl load-tests/closed-loop -am -DskipTests || mvn -B -q install -pl load-tests/closed-loop -am -DskipTests; }) >&2
+  (cd "$here" && { mvn -B -q -o -DskipTests package || mvn -B -q -DskipTests package; }) >&2
   mkdir -p "$here/target" && touch "$stamp"
 fi
 cp_of() { echo "$here/$1/target/classes:$(cat "$here/$1/target/classpath.txt")"; }
+if [ "$system" = table ]; then
+  exec java -cp "$(cp_of client)" io.stepstream.peers.client.PeersTable "${table_args[@]}"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
