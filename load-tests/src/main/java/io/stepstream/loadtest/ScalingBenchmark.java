@@ -86,6 +86,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
         throw new CommandLine.ParameterException(new CommandLine(this), "--instances must be ascending: instances are added, never removed");
       }
     }
+    // Ctrl-C / SIGTERM skips the finally blocks below: take the broker and engine JVMs down with us
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children().forEach(ProcessHandle::destroyForcibly),
+        "scaling-children-cleanup"));
     Path dir = Files.createTempDirectory("stepstream-scaling");
     String prefix = "scaling-" + System.currentTimeMillis();
     List<Engine> engines = new ArrayList<>();
