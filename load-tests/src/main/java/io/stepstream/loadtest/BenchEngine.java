@@ -59,6 +59,11 @@ public final class BenchEngine implements Callable<Integer> {
           + LimiterBenchmark.WORKFLOW + "' (one step through it that returns when it started and on which instance). Off by default.")
   Double limiterRps;
 
+  @Option(names = "--metrics-every-ms", paramLabel = "MS",
+      description = "Every this many milliseconds print an ENGINE_METRICS line: cumulative transaction commits of the"
+          + " stream threads, records they sent, step outcomes published, and the active tasks now (the scaling benchmark reads them). Off by default.")
+  Integer metricsEveryMs;
+
   @Option(names = "--instance-name", defaultValue = "engine", paramLabel = "NAME", description = "What the limiter workflow says ran it.")
   String instanceName;
 
@@ -93,6 +98,9 @@ public final class BenchEngine implements Callable<Integer> {
     Stepstream instance = builder.build().start();
     if (soakStatsEverySeconds != null) {
       SoakStats.startPrinting(instance, state, soakStatsEverySeconds);
+    }
+    if (metricsEveryMs != null) {
+      EngineMetricsLine.startPrinting(instance, metricsEveryMs);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Path cleanup = tmp;

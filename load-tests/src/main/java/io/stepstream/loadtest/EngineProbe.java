@@ -48,6 +48,18 @@ final class EngineProbe {
         engine == null ? null : field(engine, "pool"), field(client, "producer"), field(field(client, "feed"), "consumer"));
   }
 
+  /** Active tasks on this instance's stream threads right now (-1 if unknown). */
+  int activeTasks() {
+    if (streams == null) {
+      return -1;
+    }
+    try {
+      return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** Executions waiting for an executor thread right now (-1 if unknown). */
   int queuedExecutions() {
     Object v = call(pool, "queued");
