@@ -70,6 +70,8 @@ public final class BenchEngine implements Callable<Integer> {
   @Mixin EngineOptions engine = new EngineOptions();
 
   public static void main(String[] args) {
+    // the cold-start benchmark times the JVM's own start up to here (ColdStartBenchmark)
+    System.out.println("BENCH_ENGINE_MAIN at=" + System.currentTimeMillis());
     System.exit(new CommandLine(new BenchEngine()).execute(args));
   }
 
@@ -112,7 +114,7 @@ public final class BenchEngine implements Callable<Integer> {
         stopped.countDown();
       }
     }, "bench-engine-shutdown"));
-    System.out.println("BENCH_ENGINE_READY bootstrap=" + bootstrapServers + " topic-prefix=" + topicPrefix);
+    System.out.println("BENCH_ENGINE_READY bootstrap=" + bootstrapServers + " topic-prefix=" + topicPrefix + " at=" + System.currentTimeMillis());
     System.out.println("engine configuration: " + EngineOptions.effective(instance));
     System.out.println("now run e.g.: load-tests/bench noop-3 burst --bootstrap-servers " + bootstrapServers + " --topic-prefix " + topicPrefix
         + (commandConfig == null ? "" : " --command-config CLIENT.properties"));

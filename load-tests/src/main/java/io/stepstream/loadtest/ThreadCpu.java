@@ -20,8 +20,16 @@ final class ThreadCpu {
 
   /** Clock ticks (1/100 s) of user + system time per kernel thread name (digits folded). */
   static Map<String, Long> snapshot() {
+    return snapshot(Path.of("/proc/self/task"));
+  }
+
+  /** The same for another process (a child JVM). */
+  static Map<String, Long> snapshot(long pid) {
+    return snapshot(Path.of("/proc/" + pid + "/task"));
+  }
+
+  private static Map<String, Long> snapshot(Path tasks) {
     Map<String, Long> m = new HashMap<>();
-    Path tasks = Path.of("/proc/self/task");
     if (!Files.isDirectory(tasks)) {
       return m;
     }
