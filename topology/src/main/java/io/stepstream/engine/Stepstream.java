@@ -106,6 +106,8 @@ public final class Stepstream implements AutoCloseable {
   private io.stepstream.internal.payloads.KafkaPayloadStore payloadStore;
   private java.util.concurrent.ExecutorService markerSender;
   private KafkaStreams streams;
+  /** Reads the stream threads' commit latency for the commit pacer, off the stream threads. */
+  private io.stepstream.internal.orchestrator.CommitLatency commitLatency;
   private WorkflowClient client;
   private RecordLimit recordLimit;
   /** Finished runs are removed this long after they end; null: kept forever (ADR 0015). */
@@ -169,8 +171,9 @@ public final class Stepstream implements AutoCloseable {
       var pacer = new io.stepstream.internal.orchestrator.CommitPacer(settings.earlyCommitBelowRecordsPerSecond());
       var topology = OrchestratorTopology.build(config.topics(), launcher, metrics, settings, guard, markers, wire, pacer);
       streams = new KafkaStreams(topology, streamsConfig());
-      KafkaStreams running = streams;
-      pacer.commitLatency(() -> io.stepstream.internal.orchestrator.CommitLatency.averageMs(running));
+      commitLatency = io.stepstream.internal.orchestrator.CommitLatency.track(streams);
+      var latency = commitLatency;
+      pacer.commitLatency(latency::averageMs);
       mountQueries(settings.partitions(), guard);
       telemetry.bindStreams(streams);
       health.streams(streams);
@@ -332,6 +335,10 @@ public final class Stepstream implements AutoCloseable {
     if (client != null) {
       client.close();
       client = null;
+    }
+    if (commitLatency != null) {
+      commitLatency.close();
+      commitLatency = null;
     }
     if (streams != null) {
       // leave the group so a restarted instance does not wait a session timeout for this one

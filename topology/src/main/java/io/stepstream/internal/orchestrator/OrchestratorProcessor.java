@@ -30,8 +30,6 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
   private final EngineMetrics metrics;
   private final OrchestratorTopology.Settings settings;
   private final ApprovalGuard guard;
-  /** How often held results are looked at: about the smallest gap between early commits. */
-  private static final java.time.Duration HELD_COMMIT_CHECK = java.time.Duration.ofMillis(2);
   private final CommitPacer pacer;
   private final ResumeMarkers markers;
   private final HomePartitioner home;
@@ -119,12 +117,6 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     }
     nextWatchdogAt = now + settings.watchdogAfter().toMillis();
     context.schedule(settings.tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::tick);
-    // results held back by the pacer's gap between early commits are committed when it has passed
-    context.schedule(HELD_COMMIT_CHECK, PunctuationType.WALL_CLOCK_TIME, at -> {
-      if (pacer.heldCommitDue(at)) {
-        context.commit();
-      }
-    });
   }
 
   @Override
@@ -137,6 +129,7 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
 
   private void processForRun(Record<String, byte[]> record) {
     pacer.onInput(context.currentSystemTimeMs());
+    commitHeldResults(context.currentSystemTimeMs());
     RecordMetadata meta = context.recordMetadata().orElseThrow();
     String topic = meta.topic();
     // a promise completion may be keyed by its promise id, which names its run
@@ -220,7 +213,20 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     dispatcher.resumeUnfinishedRuns();
   }
 
+  /**
+   * Results the pacer held back inside its gap are committed once the gap has passed: checked on
+   * every input record (steady load brings one within the gap) and on every tick (when input stops).
+   * Not from a punctuation of its own: a punctuation every few ms makes Kafka Streams process fewer
+   * records per loop (measured: open-loop latency tripled at 600 runs/s).
+   */
+  private void commitHeldResults(long now) {
+    if (pacer.heldCommitDue(now)) {
+      context.commit();
+    }
+  }
+
   private void tick(long now) {
+    commitHeldResults(now);
     if (!resumed && now >= resumeDueAt) {
       if (resumeMarker != null) {
         LOG.warn("task {}: resume marker not back after {}; resuming runs anyway (some steps may run again)",
