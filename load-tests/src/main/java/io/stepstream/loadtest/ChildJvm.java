@@ -66,6 +66,16 @@ final class ChildJvm implements AutoCloseable {
     return process.pid();
   }
 
+  /** The process itself, for callers that end it their own way. */
+  Process process() {
+    return process;
+  }
+
+  /** Where its output goes ({@code dir/name.log}). */
+  Path log() {
+    return log;
+  }
+
   List<String> command() {
     return command;
   }

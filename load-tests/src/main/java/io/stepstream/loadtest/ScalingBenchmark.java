@@ -142,22 +142,18 @@ public final class ScalingBenchmark implements Callable<Integer> {
   }
 
   private Engine startEngine(String bootstrap, String prefix, Path dir, int number) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(List.of(engineJavaOpts.trim().split("\\s+")));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchEngine.class.getName(),
+    List<String> args = new ArrayList<>(List.of(
         "--bootstrap-servers", bootstrap, "--topic-prefix", prefix, "--state-dir", dir.resolve("engine-" + number).toString(),
         "--partitions", String.valueOf(partitions), "--metrics-every-ms", "500", "--instance-name", "engine-" + number,
         "--streams-config", "acceptable.recovery.lag=" + acceptableRecoveryLag));
     if (streamThreads != null) {
-      cmd.addAll(List.of("--stream-threads", String.valueOf(streamThreads)));
+      args.addAll(List.of("--stream-threads", String.valueOf(streamThreads)));
     }
-    Path log = dir.resolve("engine-" + number + ".log");
     long started = System.currentTimeMillis();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    BenchEngine.awaitReady(log, Duration.ofSeconds(180));
-    System.out.println("[scaling] engine-" + number + " (pid " + p.pid() + ") ready after " + (System.currentTimeMillis() - started) + " ms");
-    return new Engine(number, p, log, started);
+    ChildJvm child = ChildJvm.start("engine-" + number, dir, List.of(engineJavaOpts.trim().split("\\s+")), BenchEngine.class, args);
+    child.awaitLine("BENCH_ENGINE_READY", Duration.ofSeconds(180));
+    System.out.println("[scaling] engine-" + number + " (pid " + child.pid() + ") ready after " + (System.currentTimeMillis() - started) + " ms");
+    return new Engine(number, child.process(), child.log(), started);
   }
 
   /** Until every engine reports active tasks; returns ms since the newest engine was started. */
