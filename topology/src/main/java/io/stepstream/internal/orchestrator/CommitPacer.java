@@ -26,9 +26,10 @@ package io.stepstream.internal.orchestrator;
  * commits, the lag rule switched early commits off, and results waited for the interval: p50 of
  * 90-160 ms at 300-1,200 runs/s. So early commits are spaced at least {@link #GAP_FACTOR} times the
  * measured commit latency apart (Kafka Streams' {@code commit-latency-avg}), which keeps commits to
- * at most a third of the thread's time while every result still waits at most about one gap. A
- * result that arrives inside the gap is held, and {@link #heldCommitDue} (called from a short
- * wall-clock punctuation) commits it when the gap has passed. A single run, whose results are
+ * at most a third of the thread's time while a result waits about one gap (or until the next
+ * input or timer tick, if none comes sooner). A result that arrives inside the gap is held, and
+ * {@link #heldCommitDue} (called on every input record and every tick) commits it when the gap has
+ * passed. A single run, whose results are
  * further apart than the gap, never waits.
  *
  * <p>Thread-safe: tasks on different stream threads share one pacer (uncontended with one thread).
