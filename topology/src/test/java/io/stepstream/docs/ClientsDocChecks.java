@@ -99,24 +99,29 @@ final class ClientsDocChecks {
   /** One kind of JSON input: the fields table that documents it, how to decode it, and what it must decode to. */
   private record Kind(String table, Function<byte[], GenericRecord> decode, Function<GenericRecord, String> wrongIf) {}
 
-  private static final Map<String, Kind> KINDS = Map.of(
-      "request", new Kind("fields:request", ClientsDocChecks::start, r -> null),
-      "cancel", new Kind("fields:command", ClientsDocChecks::command,
-          r -> r.get("type") == RunCommandType.CANCEL ? null : "decodes as a " + r.get("type") + " command, not CANCEL"),
-      "resume", new Kind("fields:command", ClientsDocChecks::command,
-          r -> r.get("type") == RunCommandType.RESUME ? null : "decodes as a " + r.get("type") + " command, not RESUME"),
-      "approve", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
-          r -> Boolean.TRUE.equals(r.get("approved")) && r.get("editedPayload") == null ? null : "is not a plain approval"),
-      "reject", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
-          r -> Boolean.FALSE.equals(r.get("approved")) ? null : "is not a rejection"),
-      "approve-with-changes", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
-          r -> Boolean.TRUE.equals(r.get("approved")) && r.get("editedPayload") != null ? null : "is not an approval with an edited payload"),
-      "signal", new Kind("fields:signal", v -> ExternalInputDecoder.signal(v),
-          r -> r.get("signalId") != null ? null : "has no signalId (show deduplication)"),
-      "promise-complete", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
-          r -> r.get("promiseId") != null && r.get("error") == null ? null : "is not a promise completion"),
-      "promise-fail", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
-          r -> r.get("promiseId") != null && r.get("error") != null ? null : "is not a promise failure"));
+  private static final Map<String, Kind> KINDS = Map.ofEntries(
+      Map.entry("request", new Kind("fields:request", ClientsDocChecks::start, r -> null)),
+      Map.entry("cancel", new Kind("fields:command", ClientsDocChecks::command,
+          r -> r.get("type") == RunCommandType.CANCEL ? null : "decodes as a " + r.get("type") + " command, not CANCEL")),
+      Map.entry("resume", new Kind("fields:command", ClientsDocChecks::command,
+          r -> r.get("type") == RunCommandType.RESUME ? null : "decodes as a " + r.get("type") + " command, not RESUME")),
+      Map.entry("approve", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
+          r -> Boolean.TRUE.equals(r.get("approved")) && r.get("editedPayload") == null ? null : "is not a plain approval")),
+      Map.entry("reject", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
+          r -> Boolean.FALSE.equals(r.get("approved")) ? null : "is not a rejection")),
+      Map.entry("approve-with-changes", new Kind("fields:decision", v -> ExternalInputDecoder.decision(v),
+          r -> Boolean.TRUE.equals(r.get("approved")) && r.get("editedPayload") != null ? null : "is not an approval with an edited payload")),
+      Map.entry("signal", new Kind("fields:signal", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("signalId") != null ? null : "has no signalId (show deduplication)")),
+      Map.entry("promise-complete", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("promiseId") != null && r.get("error") == null ? null : "is not a promise completion")),
+      Map.entry("promise-fail", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("promiseId") != null && r.get("error") != null ? null : "is not a promise failure")),
+      Map.entry("task-heartbeat", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> Boolean.TRUE.equals(r.get("heartbeat")) && r.get("payload") == null ? null : "is not a task heartbeat")),
+      Map.entry("task-fail", new Kind("fields:promise", v -> ExternalInputDecoder.signal(v),
+          r -> r.get("error") != null && Boolean.TRUE.equals(((GenericRecord) r.get("error")).get("nonRetryable"))
+              ? null : "is not a non-retryable task failure")));
 
   /** For a probe that provokes the decoder's list of the fields it accepts. */
   private static final Map<String, String> PROBES = Map.of(
