@@ -115,9 +115,18 @@ final class InMemoryEngine implements AutoCloseable {
   /** With limiters and key budgets (flow control, ADR 0019). */
   InMemoryEngine(WorkflowRegistry registry, Instant start, java.util.Collection<String> emitTopics,
       io.stepstream.internal.limits.FlowControl flowControl) {
+    this(registry, start, emitTopics, List.of(), flowControl);
+  }
+
+  /** With task queues (remote tasks, ADR 0024): their records are read like emits ({@link #emitted}). */
+  InMemoryEngine(WorkflowRegistry registry, Instant start, java.util.Collection<String> userEmitTopics, java.util.Collection<String> taskQueues,
+      io.stepstream.internal.limits.FlowControl flowControl) {
     this.clock = new VirtualClock(start);
+    var declared = io.stepstream.internal.executor.EmitTopics.of(userEmitTopics).withTaskQueues(topics, taskQueues);
+    java.util.List<String> emitTopics = new java.util.ArrayList<>(userEmitTopics);
+    emitTopics.addAll(declared.taskTopicNames());
     var launcher = new ExecutionLauncher(registry, new QueuedPublisher(), executions::add, clock,
-        io.stepstream.internal.executor.ExecutionTelemetry.NONE, io.stepstream.internal.executor.EmitTopics.of(emitTopics))
+        io.stepstream.internal.executor.ExecutionTelemetry.NONE, declared)
         .flowControl(flowControl)
         .streamWriter(this::recordStreamed);
     var settings = OrchestratorTopology.Settings.defaults().withTiming(TICK, OrchestratorTopology.Settings.DEFAULT_EARLY_COMMIT_BELOW);
@@ -225,6 +234,24 @@ final class InMemoryEngine implements AutoCloseable {
     signals.pipeInput(id.runId(), Envelopes.encode(completion), clock.instant());
     noteArrivals(id.runId());
     settle();
+  }
+
+  /** A worker's outcome of a remote task: its value, or a failure ({@code errorType} set), or a heartbeat. */
+  void taskOutcome(String taskId, Object value, String errorType, String message, boolean nonRetryable, boolean heartbeat) {
+    var id = io.stepstream.internal.codec.PromiseIds.parse(taskId);
+    Signal outcome = Signal.newBuilder().setRunId(id.runId()).setName(id.name()).setPromiseId(taskId)
+        .setPayload(errorType == null && !heartbeat ? PayloadCodec.encode(value) : null)
+        .setError(errorType == null ? null : io.stepstream.avro.ErrorInfo.newBuilder().setType(errorType)
+            .setMessage(message == null ? "" : message).setNonRetryable(nonRetryable).build())
+        .setHeartbeat(heartbeat)
+        .setSignalId("testkit-task-" + (++signalCount)).setSentAt(clock.millis()).build();
+    signals.pipeInput(taskId, Envelopes.encode(outcome), clock.instant());
+    noteArrivals(id.runId());
+    settle();
+  }
+
+  Topics topics() {
+    return topics;
   }
 
   /** Records written to a declared emit topic so far, in order. */

@@ -57,10 +57,49 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
   private final WorkflowRegistry registry;
   private int runCount;
 
-  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start, List<String> emitTopics,
+  private WorkflowTestEnvironment(WorkflowRegistry registry, Instant start, List<String> emitTopics, List<String> taskQueues,
       io.stepstream.internal.limits.FlowControl flowControl) {
     this.registry = registry;
-    this.engine = new InMemoryEngine(registry, start, emitTopics, flowControl);
+    this.engine = new InMemoryEngine(registry, start, emitTopics, taskQueues, flowControl);
+  }
+
+  /**
+   * The task records written to {@code queue} so far ({@code ctx.task}; declare the queue with
+   * {@link Builder#taskQueues}), one per attempt, as a worker reads them: the key is the task id,
+   * the value the JSON of docs/clients.md "Remote tasks". Answer them as a worker would:
+   *
+   * <pre>{@code
+   * String taskId = env.tasks("llm-tasks").get(0).key();
+   * env.completeTask(taskId, new Summary("short", 2));                       // or
+   * env.failTask(taskId, "RATE_LIMITED", "429", false);                      // retried after the backoff
+   * env.advanceTime(Duration.ofSeconds(5));
+   * }</pre>
+   */
+  public List<EmittedRecord> tasks(String queue) {
+    return engine.emitted(engine.topics().tasks(queue));
+  }
+
+  /** The cancel notices written so far (attempts that timed out, runs that ended with a task out). */
+  public List<EmittedRecord> taskCancels() {
+    return engine.emitted(engine.topics().taskCancels());
+  }
+
+  /** Completes a remote task attempt as a worker would: the first outcome of a task id wins. */
+  public void completeTask(String taskId, Object value) {
+    engine.taskOutcome(taskId, value, null, null, false, false);
+  }
+
+  /** Fails a remote task attempt as a worker would; {@code nonRetryable} ends the step without further attempts. */
+  public void failTask(String taskId, String errorType, String message, boolean nonRetryable) {
+    if (errorType == null || errorType.isBlank()) {
+      throw new IllegalArgumentException("failing task " + taskId + " needs an error type");
+    }
+    engine.taskOutcome(taskId, null, errorType, message, nonRetryable, false);
+  }
+
+  /** A worker's heartbeat for a task attempt (tasks with a heartbeat timeout). */
+  public void heartbeatTask(String taskId) {
+    engine.taskOutcome(taskId, null, null, null, false, true);
   }
 
   /**
@@ -361,6 +400,7 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
     private final Registrations registrations = new Registrations();
     private Instant start = InMemoryEngine.DEFAULT_START;
     private final List<String> emitTopics = new java.util.ArrayList<>();
+    private final List<String> taskQueues = new java.util.ArrayList<>();
     private final java.util.Map<String, io.stepstream.internal.limits.LimiterSpec> limiters = new java.util.TreeMap<>();
     private final List<io.stepstream.internal.limits.KeyBudgetSpec> keyBudgets = new java.util.ArrayList<>();
 
@@ -443,8 +483,14 @@ public final class WorkflowTestEnvironment implements AutoCloseable {
       return this;
     }
 
+    /** Task queues workflows may hand remote tasks to, as {@code Stepstream.Builder.taskQueues}; read them with {@link #tasks}. */
+    public Builder taskQueues(String... queues) {
+      taskQueues.addAll(List.of(queues));
+      return this;
+    }
+
     public WorkflowTestEnvironment build() {
-      return new WorkflowTestEnvironment(registrations.build(), start, List.copyOf(emitTopics),
+      return new WorkflowTestEnvironment(registrations.build(), start, List.copyOf(emitTopics), List.copyOf(taskQueues),
           new io.stepstream.internal.limits.FlowControl(limiters, keyBudgets));
     }
   }

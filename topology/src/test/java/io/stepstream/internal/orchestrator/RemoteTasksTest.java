@@ -120,6 +120,8 @@ class RemoteTasksTest {
     complete(second, "{\"text\":\"ok\",\"words\":1}");
     harness.settle();
     assertThat(output()).isEqualTo("ok/1");
+    // every entry the attempts left (records, waits, settlements, the backoff) was reached again by the replay
+    assertThat(harness.eventTypes(harness.events())).doesNotContain(io.stepstream.avro.AuditEventType.JOURNAL_ENTRIES_UNREACHED);
   }
 
   @Test
@@ -208,6 +210,8 @@ class RemoteTasksTest {
     complete(second, "{\"text\":\"done\",\"words\":1}");
     harness.settle();
     assertThat(output()).isEqualTo("done");
+    assertThat(harness.eventTypes(harness.events())).contains(io.stepstream.avro.AuditEventType.HEARTBEAT)
+        .doesNotContain(io.stepstream.avro.AuditEventType.JOURNAL_ENTRIES_UNREACHED);
   }
 
   @Test
