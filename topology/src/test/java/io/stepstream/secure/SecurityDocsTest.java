@@ -14,6 +14,8 @@ class SecurityDocsTest {
   static final String APPLICATION_ID = "stepstream-engine";
   /** The example emit topic of docs/security.md. */
   static final String EMIT_TOPIC = "orders.shipped";
+  /** The example task queue of docs/security.md. */
+  static final String TASK_QUEUE = "llm-tasks";
 
   @Test
   void everyRolesAclsAppearInDocsSecurityMdAsKafkaAclsCommands() throws Exception {
@@ -23,6 +25,7 @@ class SecurityDocsTest {
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
     assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engineEmitTopic("User:engine", EMIT_TOPIC)));
+    assertThat(docs).contains(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.worker("User:worker", TOPICS, TASK_QUEUE)));
   }
 
   @Test
@@ -35,6 +38,7 @@ class SecurityDocsTest {
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.client("User:client", TOPICS)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.approver("User:approver", TOPICS)));
     granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.engineEmitTopic("User:engine", EMIT_TOPIC)));
+    granted.addAll(StepstreamAcls.kafkaAclsCommands(StepstreamAcls.worker("User:worker", TOPICS, TASK_QUEUE)));
 
     assertThat(granted).containsAll(documented);
   }

@@ -28,6 +28,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *       No consumer group: the client assigns partitions itself and commits nothing.
  *   <li><b>approver</b>: write approvals; read approval-requests (the token of a pending request,
  *       and which requests are still pending: resolved ones are written again with their resolution).
+ *   <li><b>worker</b> (remote tasks of one queue): {@link #worker}.
  * </ul>
  */
 public final class StepstreamAcls {
@@ -80,6 +81,24 @@ public final class StepstreamAcls {
         allow(principal, ResourceType.TOPIC, topics.approvalRequests(), PatternType.LITERAL, AclOperation.READ));
   }
 
+  /**
+   * A task worker of one queue (remote tasks, docs/clients.md): reads the queue's task records and
+   * every cancel notice, writes outcomes and heartbeats to the signals topic, and is a member of its
+   * group {@code <prefix>.workers.<queue>} (share group, or consumer group for clients without
+   * share groups). AlterConfigs on the group lets the Java worker set the share group's
+   * {@code share.auto.offset.reset} and {@code share.isolation.level} itself; leave it out if an
+   * admin sets them.
+   */
+  public static List<AclBinding> worker(String principal, Topics topics, String queue) {
+    String group = topics.prefix() + ".workers." + queue;
+    return List.of(
+        allow(principal, ResourceType.TOPIC, topics.tasks(queue), PatternType.LITERAL, AclOperation.READ),
+        allow(principal, ResourceType.TOPIC, topics.taskCancels(), PatternType.LITERAL, AclOperation.READ),
+        allow(principal, ResourceType.TOPIC, topics.signals(), PatternType.LITERAL, AclOperation.WRITE),
+        allow(principal, ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.READ),
+        allow(principal, ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.ALTER_CONFIGS));
+  }
+
   /** The same bindings as {@code kafka-acls.sh} commands (one per binding), as docs/security.md shows them. */
   public static List<String> kafkaAclsCommands(List<AclBinding> acls) {
     List<String> commands = new ArrayList<>();
@@ -102,6 +121,7 @@ public final class StepstreamAcls {
   private static String operationName(AclOperation op) {
     return switch (op) {
       case DESCRIBE_CONFIGS -> "DescribeConfigs";
+      case ALTER_CONFIGS -> "AlterConfigs";
       case IDEMPOTENT_WRITE -> "IdempotentWrite";
       default -> op.name().charAt(0) + op.name().substring(1).toLowerCase(java.util.Locale.ROOT);
     };
