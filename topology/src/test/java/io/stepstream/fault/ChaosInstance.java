@@ -18,6 +18,7 @@ import java.util.Map;
  *   earlyCommitBelow=N      Stepstream.Builder#earlyCommitBelow (0: results wait for the commit interval)
  *   transactionTimeoutMs=N  the producers' transaction.timeout.ms (default: the engine's)
  *   emitTopic=NAME          declares this (existing) emit topic and runs ChaosWorkflow.EMITTING too
+ *   taskQueue=NAME          declares this task queue and runs ChaosWorkflow.REMOTE too
  * </pre>
  *
  * <p>Failover: session timeout 6 s (the broker's minimum), heartbeat 1 s. A commit interval above
@@ -72,6 +73,10 @@ public final class ChaosInstance {
     if (options.containsKey("emitTopic")) {
       String topic = options.get("emitTopic");
       builder.emitTopics(topic).register(ChaosWorkflow.EMITTING, String.class, ChaosWorkflow.emitting(effects, stepDelayMs, topic));
+    }
+    if (options.containsKey("taskQueue")) {
+      String queue = options.get("taskQueue");
+      builder.taskQueues(queue).register(ChaosWorkflow.REMOTE, String.class, ChaosWorkflow.remote(effects, stepDelayMs, queue));
     }
     if (options.containsKey("earlyCommitBelow")) {
       builder.earlyCommitBelow(Integer.parseInt(options.get("earlyCommitBelow")));

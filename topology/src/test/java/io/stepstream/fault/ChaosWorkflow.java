@@ -29,6 +29,8 @@ public final class ChaosWorkflow {
   public static final String SIGNAL_DATA = "go";
   /** The chain, each step emitting its value to a user topic, and the workflow a last record ({@link #emitting}). */
   public static final String EMITTING = "chaos-emit";
+  /** The chain whose first value comes from a remote task {@code t} (a worker's fresh UUID): {@link #remote}. */
+  public static final String REMOTE = "chaos-remote";
 
   /** The output of both workflow types. */
   public record Chain(String a, String b, String c) {}
@@ -151,5 +153,21 @@ public final class ChaosWorkflow {
     }
     effects.record(step, key, value);
     return value;
+  }
+
+  /**
+   * Like {@link #chain}, but {@code a}'s value comes from the remote task {@code t} on {@code queue},
+   * which a worker answers with a fresh UUID: step {@code a} merely records it (so the checker's
+   * journal rules apply unchanged), and the run's result must carry the one outcome the engine
+   * applied for the task's single committed task record.
+   */
+  public static Workflow<String, Chain> remote(EffectsLog effects, long maxDelayMs, String queue) {
+    return (ctx, input) -> {
+      String t = ctx.task("t", queue, input, String.class, io.stepstream.TaskOptions.defaults().withTimeout(Duration.ofMinutes(5)));
+      String a = ctx.step("a", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), t));
+      String b = ctx.step("b", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), b(a)));
+      String c = ctx.step("c", String.class, s -> effect(effects, maxDelayMs, s.stepName(), s.idempotencyKey(), c(b)));
+      return new Chain(a, b, c);
+    };
   }
 }
