@@ -51,11 +51,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and the workers' outcomes are JSON whatever it is), on a real broker.
  *
  * <p>What is checked: runs return the worker's values; a non-retryable error fails the step after one
- * attempt; a retryable one is retried with a new task and then succeeds; a Python worker killed with
+ * attempt; a retryable one is retried with a new task and then succeeds; heartbeats keep a task longer
+ * than its heartbeat timeout alive; cancelling the run stops its running task (a cancel notice); a Python worker killed with
  * SIGKILL mid-task is replaced by another in the same group, every run completes once with the value
  * of one execution (the first outcome of its task id on the signals topic), and the killed task is
  * executed again. Needs what {@link ClientExamplesIT} needs (python3-confluent-kafka, Node.js, {@code
- * npm ci} in examples/node).
+ * npm ci} in examples/node). About 70 s on 2 cores, broker and engine start included (measured with a load average of 7-9).
  */
 @Timeout(300)
 class TaskWorkerExamplesIT {
@@ -167,6 +168,45 @@ class TaskWorkerExamplesIT {
       JsonNode failure = firstOutcome(Set.of(firstTask)).get(firstTask);
       assertThat(failure.path("error").path("type").asText()).isEqualTo("ConnectionError");
       assertThat(failure.path("error").path("nonRetryable").asBoolean()).isFalse();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Language.class)
+  void heartbeatsKeepATaskLongerThanItsHeartbeatTimeoutAlive(Language language) throws Exception {
+    String run = id(language, "heartbeats");
+    // a 3 s heartbeat timeout and a task of 7 s: without heartbeats (every 1 s) the attempt would time out
+    client.start(RemoteTaskWorkflows.TYPE, run, new Doc(run, TEXT, 1, null, 3));
+    Path log = dir.resolve(id(language, "heartbeats.jsonl"));
+    try (Worker worker = Worker.start(language, log, "--slow-ms", "7000")) {
+      RunResult result = client.awaitResult(run, RESULT_WAIT);
+
+      assertThat(result.status()).as("%s\n%s", result, worker).isEqualTo(RunStatus.COMPLETED);
+      Summary summary = result.output(Result.class).summary();
+      assertThat(summary.attempt()).as("the first attempt did not time out").isEqualTo(1);
+      assertThat(heartbeats(summary.taskId())).as("heartbeats of %s on the signals topic", summary.taskId()).isGreaterThanOrEqualTo(2);
+      assertThat(finishes(log, run)).extracting(f -> f.path("status").asText()).containsExactly("completed");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Language.class)
+  void cancellingTheRunStopsItsRunningTaskThroughACancelNotice(Language language) throws Exception {
+    String run = id(language, "cancelled");
+    client.start(RemoteTaskWorkflows.TYPE, run, new Doc(run, TEXT, 1, null, null));
+    Path log = dir.resolve(id(language, "cancel.jsonl"));
+    // a task of 90 s, unless it is cancelled: its handler checks ctx.cancelled every 50 ms
+    try (Worker worker = Worker.start(language, log, "--slow-ms", "90000", "--concurrency", "4")) {
+      JsonNode started = eventually(() -> events(log).stream()
+          .filter(e -> e.path("event").asText().equals("start") && e.path("runId").asText().equals(run)).findFirst().orElse(null),
+          "the task of " + run + " started (" + worker + ")");
+      client.cancel(run, "the test cancels it", Duration.ofSeconds(60));
+      assertThat(client.awaitResult(run, RESULT_WAIT).status()).isEqualTo(RunStatus.CANCELLED);
+
+      JsonNode finished = eventually(() -> finishes(log, run).stream().findFirst().orElse(null), "the task of " + run + " finished (" + worker + ")");
+      assertThat(finished.path("taskId").asText()).isEqualTo(started.path("taskId").asText());
+      assertThat(finished.path("status").asText()).as("stopped by the cancel notice, not run to its end: %s", worker).isEqualTo("cancelled");
+      assertThat(finished.path("published").asBoolean()).as("nothing published for a cancelled task").isFalse();
     }
   }
 
@@ -321,6 +361,17 @@ class TaskWorkerExamplesIT {
       }
     });
     return first;
+  }
+
+  /** How many heartbeats of a task the signals topic holds. */
+  private static int heartbeats(String taskId) {
+    int[] count = {0};
+    readAll(engine.client().topics().signals(), (key, value) -> {
+      if (taskId.equals(key) && json(new String(value, java.nio.charset.StandardCharsets.UTF_8)).path("heartbeat").asBoolean()) {
+        count[0]++;
+      }
+    });
+    return count[0];
   }
 
   /** How many records the results topic holds per run (of the given runs). */
