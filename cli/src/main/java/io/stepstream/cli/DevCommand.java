@@ -26,7 +26,8 @@ final class DevCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
     Stepstream.Builder builder = wireFormat.applyTo(connection.engineBuilder(true)).register(new SupportWorkflows())
-        .register(new io.stepstream.examples.agent.SupportAgent()); // the demo's agent: models load on its first run
+        .register(new io.stepstream.examples.agent.SupportAgent()) // the demo's agent: models load on its first run
+        .register(new io.stepstream.examples.RemoteTaskWorkflows()).taskQueues(io.stepstream.examples.RemoteTaskWorkflows.QUEUE);
     EngineCommand.HttpBind bind = EngineCommand.HttpBind.parse(httpBind, spec);
     if (bind != null) {
       builder.httpServer(bind.host(), bind.port());
@@ -56,6 +57,10 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("  ./stepstream approvals --bootstrap-servers " + b);
     System.out.println("  ./stepstream approve refund-1 refund-review --comment ok --bootstrap-servers " + b
         + "   (or: reject ... --reason ..., or approve --edited '{\"customer\":\"ada\",\"amount\":210}')");
+    System.out.println("A step in another language (remote task on queue " + io.stepstream.examples.RemoteTaskWorkflows.QUEUE + "):");
+    System.out.println("  python3 examples/python/task_worker.py -b " + b + "    (or: node examples/node/task-worker.js -b " + b + ")");
+    System.out.println("  ./stepstream start " + io.stepstream.examples.RemoteTaskWorkflows.TYPE + " --run-id doc-1 --bootstrap-servers " + b
+        + " --wait --input '{\"id\":\"doc-1\",\"text\":\"to be or not to be\"}'");
     if (engine.httpAddress() != null) {
       System.out.println("Web console: http://" + EngineCommand.HttpBind.hostForUrl(engine.httpAddress()) + ":" + engine.httpAddress().getPort()
           + "/console/ (dev mode: give any name)");
