@@ -306,6 +306,42 @@ public interface WorkflowContext {
    */
   void emit(String topic, String key, Object value, java.util.Map<String, String> headers);
 
+  // ---- remote tasks: steps executed by workers in any language ----
+
+  /**
+   * A step executed by an external worker, in any language: the engine writes a task record (run,
+   * step, attempt, idempotency key, {@code input} as JSON, deadline) to the topic of {@code queue},
+   * {@code <prefix>.tasks.<queue>}, exactly once per attempt; a worker takes it (a Kafka share group
+   * or consumer group), executes it and writes the outcome to the signals topic; the run is parked,
+   * holding no thread, until then. The first outcome of an attempt wins; an attempt that times out
+   * (or misses its heartbeats) is abandoned (its late outcome is ignored, workers get a cancel
+   * notice) and retried with backoff under the retry policy, as a local step. The protocol:
+   * docs/clients.md "Remote tasks"; worker libraries for Java, Python and Node.js.
+   *
+   * <pre>{@code
+   * Summary s = ctx.task("summarize", "llm-tasks", new Doc(text), Summary.class,
+   *     TaskOptions.defaults().withTimeout(Duration.ofSeconds(30)).withHeartbeatTimeout(Duration.ofSeconds(10)));
+   * }</pre>
+   *
+   * <p>Exactly once: the task record per attempt, and which outcome the run goes on with. At least
+   * once: the worker's execution (a worker that dies mid-task has it redelivered); pass the task's
+   * idempotency key ({@code <runId>/<name>}, the same for every attempt) to outside systems.
+   *
+   * @param name unique within the run, like a step name
+   * @param queue the task queue; the engine must declare it ({@code Stepstream.builder().taskQueues(queue)})
+   * @param input written as JSON (a String, a record or POJO Jackson can write; null for none)
+   * @param type the result's type, decoded from the worker's JSON
+   * @throws StepFailedException when the last attempt failed, timed out, or the worker said the
+   *     failure is not retryable; its {@code errorType()} is the worker's error type ({@code
+   *     TASK_TIMEOUT} for a timeout)
+   */
+  <T> T task(String name, String queue, Object input, Class<T> type, TaskOptions options);
+
+  /** {@link #task(String, String, Object, Class, TaskOptions)} with {@link TaskOptions#defaults()}. */
+  default <T> T task(String name, String queue, Object input, Class<T> type) {
+    return task(name, queue, input, type, TaskOptions.defaults());
+  }
+
   // ---- durable promises, waits without a deadline ----
 
   /**

@@ -97,6 +97,11 @@ final class EngineCommand implements Callable<Integer> {
           + " never creates it, and the engine principal needs WRITE on it (docs/security.md).")
   List<String> emitTopics = new ArrayList<>();
 
+  @Option(names = "--task-queue", paramLabel = "QUEUE",
+      description = "A task queue workflows hand remote tasks to (ctx.task); the engine creates <prefix>.tasks.<QUEUE> and"
+          + " <prefix>.task-cancels. Repeatable; declare the same queues on every instance.")
+  List<String> taskQueues = new ArrayList<>();
+
   @Option(names = "--identity-jwks", paramLabel = "FILE",
       description = "Verify approvers and HTTP API/console callers with JWTs of your identity provider: its public keys (a JWKS file,"
           + " what its jwks_uri serves). Needs --identity-issuer and --identity-audience (docs/security.md).")
@@ -189,6 +194,7 @@ final class EngineCommand implements Callable<Integer> {
       builder.httpAdminGroups(httpAdminGroups.toArray(String[]::new));
     }
     builder.emitTopics(emitTopics.toArray(String[]::new));
+    builder.taskQueues(taskQueues.toArray(String[]::new));
     wireFormat.applyTo(builder);
     List<String> registrars = registerWorkflowsOfTheJars(builder, workflowClassLoader());
     if (registrars.isEmpty()) {

@@ -96,6 +96,19 @@ public record Topics(String prefix) {
     return prefix + ".limit-grants";
   }
 
+  /**
+   * A task queue's topic ({@code ctx.task(name, queue, ...)}): {@code <prefix>.tasks.<queue>}, where
+   * the engine writes task records for external workers (docs/clients.md "Remote tasks").
+   */
+  public String tasks(String queue) {
+    return prefix + ".tasks." + queue;
+  }
+
+  /** Where the engine tells workers that a task attempt no longer counts (timed out, run ended). */
+  public String taskCancels() {
+    return prefix + ".task-cancels";
+  }
+
   public List<String> all() {
     return List.of(requests(), results(), events(), stepOutcomes(), deadLetters(), approvals(), approvalRequests(), signals(),
         streams(), sessions(), limits(), limitGrants());

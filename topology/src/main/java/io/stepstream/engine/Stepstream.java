@@ -522,6 +522,7 @@ public final class Stepstream implements AutoCloseable {
       config.effectiveReplicationFactor = rf;
       recordLimit = readRecordLimit(admin);
       retention = config.retentionChosen ? config.retention : readRetention(admin);
+      TopicProvisioner.ensureTaskTopics(admin, config.emitTopics().taskTopicNames(), config.partitionsInForce, rf, clientConfig());
       io.stepstream.internal.engine.EmitTopicCheck.requireExisting(admin, config.emitTopics(), bootstrapServers);
     }
   }
@@ -673,6 +674,7 @@ public final class Stepstream implements AutoCloseable {
     private final java.util.List<java.util.function.Consumer<WorkflowRegistry>> pending = new java.util.ArrayList<>();
     private final Map<String, Object> streamsOverrides = new HashMap<>();
     private final java.util.Set<String> emitTopics = new java.util.TreeSet<>();
+    private final java.util.Set<String> taskQueues = new java.util.TreeSet<>();
     private String bootstrapServers;
     private Path embeddedDataDir;
     private String topicPrefix = Topics.DEFAULT_PREFIX;
@@ -1440,6 +1442,30 @@ public final class Stepstream implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The task queues workflows may hand remote tasks to ({@code ctx.task(name, queue, ...)}, ADR
+     * 0024): for each, {@code start()} creates {@code <prefix>.tasks.<queue>} (the engine's partition
+     * count) and, once, {@code <prefix>.task-cancels}. Workers in any language consume a queue's
+     * topic (docs/clients.md "Remote tasks"). A task for an undeclared queue throws at once. Declare
+     * the same queues on every instance.
+     *
+     * <pre>{@code
+     * Stepstream.builder().taskQueues("llm-tasks")
+     *     .register("summarize", Doc.class, (ctx, doc) ->
+     *         ctx.task("summarize", "llm-tasks", doc, Summary.class,
+     *             TaskOptions.defaults().withTimeout(Duration.ofMinutes(2))))
+     * }</pre>
+     */
+    public Builder taskQueues(String... queues) {
+      for (String queue : queues) {
+        if (queue == null || !queue.matches("[A-Za-z0-9._-]+")) {
+          throw new IllegalArgumentException("taskQueues: '" + queue + "' is not a queue name (letters, digits, '.', '_', '-')");
+        }
+        taskQueues.add(queue);
+      }
+      return this;
+    }
+
     /** Any Kafka Streams property (also {@code producer.*}, {@code consumer.*}); wins over the defaults. */
     public Builder streamsConfig(String key, Object value) {
       streamsOverrides.put(key, value);
@@ -1487,7 +1513,7 @@ public final class Stepstream implements AutoCloseable {
     }
 
     io.stepstream.internal.executor.EmitTopics emitTopics() {
-      return io.stepstream.internal.executor.EmitTopics.of(emitTopics);
+      return io.stepstream.internal.executor.EmitTopics.of(emitTopics).withTaskQueues(topics(), taskQueues);
     }
 
     Topics topics() {

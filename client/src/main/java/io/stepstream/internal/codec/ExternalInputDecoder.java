@@ -43,9 +43,12 @@ public final class ExternalInputDecoder {
       List.of("approvalName", "approved", "approver", "approverGroups", "comment", "reason", "editedPayload", "token", "identityToken",
           "runId", "decidedAt");
   static final List<String> SIGNAL_FIELDS = List.of("name", "data", "signalId", "runId", "sentAt");
-  static final List<String> PROMISE_FIELDS = List.of("promiseId", "data", "error", "runId", "sentAt");
-  /** An ErrorInfo's fields; only type, message and details mean anything in a promise failure (a JSON-writing client writes all). */
-  static final List<String> ERROR_FIELDS = List.of("type", "message", "details", "step", "attempt", "stackTrace");
+  static final List<String> PROMISE_FIELDS = List.of("promiseId", "data", "error", "heartbeat", "runId", "sentAt");
+  /**
+   * An ErrorInfo's fields; only type, message, details and (remote tasks) nonRetryable mean anything in
+   * a promise failure (a JSON-writing client writes all).
+   */
+  static final List<String> ERROR_FIELDS = List.of("type", "message", "details", "nonRetryable", "step", "attempt", "stackTrace");
 
   private static final String DECISION_JSON = "{\"approvalName\":\"...\",\"approved\":true,\"approver\":\"...\",\"token\":\"...\"}";
   private static final String SIGNAL_JSON = "{\"name\":\"...\",\"data\":...}";
@@ -111,7 +114,7 @@ public final class ExternalInputDecoder {
       if (signal.getTimedOut()) {
         throw new InvalidInputException("INVALID_SIGNAL", "\"timedOut\" is set only by the engine (when the deadline passes); send the event with timedOut=false");
       }
-      return signal.getPromiseId() != null ? withPromiseName(signal) : signal;
+      return signal.getPromiseId() != null ? withPromiseName(checkHeartbeat(signal)) : signal;
     }
     requireNonEmpty(value, "UNDECODABLE_SIGNAL");
     JsonNode node = JsonInput.object(value, "UNDECODABLE_SIGNAL");
@@ -140,12 +143,13 @@ public final class ExternalInputDecoder {
         .setPromiseId(in.requiredText("promiseId"))
         .setPayload(in.optionalPayload("data"))
         .setError(in.has("error") ? error(in.nested("error", ERROR_FIELDS)) : null)
+        .setHeartbeat(in.optionalBoolean("heartbeat", false))
         .setSentAt(in.optionalLong("sentAt", 0))
         .build();
     if (signal.getError() != null && signal.getPayload() != null) {
       throw in.invalid("a promise completion has \"data\" (to complete it) or \"error\" (to fail it), not both");
     }
-    return withPromiseName(signal);
+    return withPromiseName(checkHeartbeat(signal));
   }
 
   private static io.stepstream.avro.ErrorInfo error(JsonInput e) {
@@ -153,7 +157,17 @@ public final class ExternalInputDecoder {
         .setType(e.requiredText("type"))
         .setMessage(e.has("message") ? e.requiredText("message") : "")
         .setDetails(e.optionalPayload("details"))
+        .setNonRetryable(e.optionalBoolean("nonRetryable", false))
         .build();
+  }
+
+  /** A heartbeat only says "still working": with data or an error it would be ambiguous which one counts. */
+  private static Signal checkHeartbeat(Signal signal) {
+    if (signal.getHeartbeat() && (signal.getPayload() != null || signal.getError() != null)) {
+      throw new InvalidInputException("INVALID_SIGNAL", "a heartbeat of task " + signal.getPromiseId()
+          + " carries \"data\" or \"error\"; send {\"promiseId\":...,\"heartbeat\":true} alone, and the outcome as its own record");
+    }
+    return signal;
   }
 
   /** The promise's name comes from its id, which must parse; the name field of an Avro record is not trusted. */

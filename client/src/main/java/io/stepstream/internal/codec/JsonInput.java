@@ -109,6 +109,11 @@ final class JsonInput {
     return v.booleanValue();
   }
 
+  boolean optionalBoolean(String field, boolean fallback) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? fallback : requiredBoolean(field);
+  }
+
   long optionalLong(String field, long fallback) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {

@@ -32,7 +32,7 @@ final class WireEnvelopes {
 
   /** An Avro-encoded user value: an {@code ErrorInfo} stands in for a user's generated type. */
   static Payload avro() {
-    Payload p = PayloadCodec.encode(new ErrorInfo("T", "an avro value", "s", 2, null, null));
+    Payload p = PayloadCodec.encode(new ErrorInfo("T", "an avro value", "s", 2, null, null, false));
     p.setJavaType(null);
     return p;
   }
@@ -40,7 +40,7 @@ final class WireEnvelopes {
   static List<SpecificRecordBase> full() {
     return List.of(
         new WorkflowResult("r-1", "support", RunStatus.FAILED, json("{\"reply\":\"hello\",\"n\":[1,2]}"),
-            new ErrorInfo("REFUND_LIMIT", "too much", "refund", 3, "at x", json("{\"limit\":200}")), 1L, 2L, 3L,
+            new ErrorInfo("REFUND_LIMIT", "too much", "refund", 3, "at x", json("{\"limit\":200}"), false), 1L, 2L, 3L,
             new io.stepstream.avro.StepUsage(1200L, 340L, 0.0125)),
         new AuditEvent("r-1", AuditEventType.TIMER_FIRED, "support", "wait", 2, 4, "late", 5L, 6L, "cmd-1", new io.stepstream.avro.StepUsage(7L, 8L, 0.5)),
         new ApprovalRequest("r-1", "refund-review", "support", "Refund 210?", json("{\"amount\":210}"),
@@ -51,7 +51,7 @@ final class WireEnvelopes {
         new RunCommand("r-1", "c-1", RunCommandType.CANCEL, "changed mind", "ops", 11L, null, null),
         new ApprovalDecision("r-1", "refund-review", true, "alice", List.of("leads", "ops"), "ok", "none",
             json("{\"amount\":200}"), "v1.k.1.b.m", 12L, false, "eyJ.jwt.sig"),
-        new Signal("r-1", "payment-received", json("{\"amount\":42}"), "psp-1", 13L, false, null, null));
+        new Signal("r-1", "payment-received", json("{\"amount\":42}"), "psp-1", 13L, false, null, null, false));
   }
 
   static List<SpecificRecordBase> minimal() {
@@ -63,7 +63,7 @@ final class WireEnvelopes {
         new WorkflowRequest("r-2", "support", null, 0L),
         new RunCommand("r-2", "c-2", RunCommandType.RESUME, null, null, 0L, null, null),
         new ApprovalDecision("r-2", "refund-review", false, "bob", List.of(), null, null, null, null, 12L, false, null),
-        new Signal("r-2", "payment-received", null, null, 0L, false, null, null));
+        new Signal("r-2", "payment-received", null, null, 0L, false, null, null, false));
   }
 
   /** The same envelopes with Avro-encoded payloads where they have one. */
@@ -73,11 +73,11 @@ final class WireEnvelopes {
         new ApprovalRequest("r-3", "a", "support", "s", avro(), List.of(), List.of(), 7L, "tok", 8L, null),
         new WorkflowRequest("r-3", "support", avro(), 0L),
         new ApprovalDecision("r-3", "a", true, "alice", List.of(), null, null, avro(), "tok", 12L, false, null),
-        new Signal("r-3", "n", avro(), "s-1", 1L, false, null, null),
-        new Signal("r-3", "review", avro(), null, 1L, false, PromiseIds.format("r-3", "review"), null),
+        new Signal("r-3", "n", avro(), "s-1", 1L, false, null, null, false),
+        new Signal("r-3", "review", avro(), null, 1L, false, PromiseIds.format("r-3", "review"), null, false),
         // promise completions (a Signal with promiseId) have JSON forms of their own
-        new Signal("r-3", "review", null, null, 0L, false, PromiseIds.format("r-3", "review"), null),
+        new Signal("r-3", "review", null, null, 0L, false, PromiseIds.format("r-3", "review"), null, false),
         new Signal("r-3", "review", null, null, 14L, false, PromiseIds.format("r-3", "review"),
-            new ErrorInfo("REVIEWER_UNAVAILABLE", "on leave", null, 0, null, json("{\"ask\":\"bob\"}"))));
+            new ErrorInfo("REVIEWER_UNAVAILABLE", "on leave", null, 0, null, json("{\"ask\":\"bob\"}"), false), false));
   }
 }

@@ -66,6 +66,37 @@ public final class TopicProvisioner {
     }
   }
 
+  /**
+   * Task queue topics and the cancel topic (remote tasks, ADR 0024): created with the engine's
+   * partition count if missing; an existing one keeps what it has (workers are not partition-bound).
+   * Task records live as long as outcomes do (a task may wait for a worker that long); cancel
+   * notices a day.
+   */
+  public static void ensureTaskTopics(Admin admin, java.util.Collection<String> names, int partitions, short replicationFactor,
+      Map<String, Object> clientConfig) throws Exception {
+    if (names.isEmpty()) {
+      return;
+    }
+    Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    String minIsr = Integer.toString(Math.max(1, Math.min(2, replicationFactor - 1)));
+    List<NewTopic> missing = new ArrayList<>();
+    for (String name : names) {
+      if (!existing.contains(name)) {
+        long retention = name.endsWith(".task-cancels") ? DEFAULT_STREAM_RETENTION.toMillis() : SEVEN_DAYS_MS;
+        missing.add(new NewTopic(name, partitions, replicationFactor).configs(
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
+      }
+    }
+    try {
+      admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw orClear(e, clientConfig, "CREATE", "so the engine cannot create the task queue topics "
+            + missing.stream().map(NewTopic::name).toList() + " (or create them beforehand)");
+      }
+    }
+  }
+
   /** An authorization failure as a clear exception, anything else as it was. */
   private static Exception orClear(ExecutionException e, Map<String, Object> clientConfig, String operation, String consequence) {
     RuntimeException clear = AccessErrors.describe(e, clientConfig, operation, null, consequence);

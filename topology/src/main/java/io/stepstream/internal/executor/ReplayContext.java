@@ -998,6 +998,11 @@ final class ReplayContext implements WorkflowContext {
 
   private void sleepUntil(String name, LongSupplier dueAtIfNew) {
     checkUserName(name);
+    durableSleep(name, dueAtIfNew);
+  }
+
+  /** A sleep under any name, engine names ('$') included: journaled the first time, parked until due. */
+  void durableSleep(String name, LongSupplier dueAtIfNew) {
     JournalEntry recorded = recall(name, EntryKind.SLEEP, "sleep");
     long now = clock.millis();
     if (recorded != null && now >= recorded.getDueAt()) {
@@ -1350,6 +1355,29 @@ final class ReplayContext implements WorkflowContext {
 
   static String heartbeatName(String step) {
     return "$hb:" + step;
+  }
+
+  // ---- remote tasks: the logic is in RemoteTasks ----
+  private RemoteTasks tasks;
+
+  @Override
+  public <T> T task(String name, String queue, Object input, Class<T> type, io.stepstream.TaskOptions options) {
+    enter();
+    if (options == null) {
+      throw new IllegalArgumentException("run " + request.runId() + ": task '" + name + "' needs options (TaskOptions.defaults())");
+    }
+    if (tasks == null) {
+      tasks = new RemoteTasks(this, emitTopics);
+    }
+    return tasks.call(name, queue, input, type, options, defaultRetry);
+  }
+
+  String workflowTypeOfRun() {
+    return request.workflowType();
+  }
+
+  double randomDouble() {
+    return random.getAsDouble();
   }
 
   // ---- durable promises and waits without a deadline: the logic is in Promises ----

@@ -97,6 +97,14 @@ final class ExternalInputHandler {
           + record.key() + "', runId '" + completion.getRunId() + "'; the promise id names run '" + runId + "')");
     }
     RunState state = store.run(runId);
+    if (completion.getHeartbeat()) {
+      if (state == null) { // a sign of life only matters to a waiting attempt: never kept as a settlement
+        outputs.audit(runId, AuditEventType.SIGNAL_IGNORED, completion.getName(), 0, 0, "heartbeat for an unknown run; ignored");
+      } else if (!ignoredIfFinished(state, AuditEventType.SIGNAL_IGNORED, completion.getName(), "a heartbeat of task '" + completion.getName() + "'")) {
+        waits.onTaskHeartbeat(state, completion);
+      }
+      return;
+    }
     if (state == null) {
       early.keepPromise(record, runId, completion);
       return;

@@ -98,8 +98,10 @@ final class OrchestratorProcessor implements Processor<String, byte[], String, b
     admin = new AdminCommands(runs, timers, outputs, dispatcher, waits, children);
     requests = new RequestHandler(launcher.registry(), runs, timers, outputs, dispatcher, metrics, early, waits, wire.reader())
         .withChildren(children).withAdmin(admin);
-    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker,
-        new EmitSink(context, runs, outputs, launcher.emitTopics())).withChildren(children).withPermits(permits);
+    EmitSink emitSink = new EmitSink(context, runs, outputs, launcher.emitTopics());
+    outcomes = new OutcomeHandler(runs, timers, outputs, metrics, waits, dispatcher, this::onResumeMarker, emitSink)
+        .withChildren(children).withPermits(permits);
+    runs.onFinished(new TaskCancels(runs, emitSink, launcher.emitTopics(), outputs::now)::onRunFinished);
     SessionLinks sessionLinks = new SessionLinks(runs, outputs);
     outputs.onResult(sessionLinks::onResult); // a turn run's end goes to its session (ADR 0017)
     sessions = new io.stepstream.internal.session.SessionInbox(launcher.registry()::session,

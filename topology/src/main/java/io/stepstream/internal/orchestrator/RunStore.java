@@ -104,9 +104,9 @@ final class RunStore {
     return added[0];
   }
 
-  /** Told each time a finished run's header is saved (retention schedules its expiry there). */
+  /** Told each time a finished run's header is saved (retention schedules its expiry there; tasks tell workers). Listeners add up. */
   RunStore onFinished(Consumer<RunState> listener) {
-    this.onFinished = listener;
+    this.onFinished = this.onFinished.andThen(listener);
     return this;
   }
 

@@ -96,6 +96,13 @@ final class WaitResolver {
   void onDeadline(RunState state, long dueAt) {
     String name = state.getWaitName();
     if ("PROMISE".equals(state.getWaitKind())) {
+      Long moved = movedDeadline(state.getRunId(), name, dueAt);
+      if (moved != null) { // a task's heartbeat moved it after the execution parked with the old one
+        state.setWakeAt(moved);
+        timers.schedule(moved, state.getRunId());
+        store.save(state);
+        return;
+      }
       promises.timeOut(state, name);
       dispatcher.wake(state, dueAt);
       return;
@@ -165,6 +172,47 @@ final class WaitResolver {
     if (store.entry(runId, name) == null && isWaitingFor(state, name)) {
       wakeNow(state); // the execution decides whether it matches
     }
+  }
+
+  /**
+   * A worker's heartbeat for a remote task attempt (ADR 0024): pushes the attempt's deadline to
+   * {@code min(deadline, now + heartbeatTimeout)}. The wait entry holds the deadline, so a replay
+   * parks until the same moment; a timer of the older deadline finds it moved ({@link #onDeadline}).
+   */
+  void onTaskHeartbeat(RunState state, Signal heartbeat) {
+    String name = heartbeat.getName();
+    String runId = state.getRunId();
+    if (promises.isSettled(runId, name)) {
+      outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(),
+          "heartbeat for task attempt '" + name + "', which is already settled (completed, failed or timed out); the worker may stop");
+      return;
+    }
+    JournalEntry wait = store.entry(runId, io.stepstream.internal.executor.TaskRecords.WAIT_PREFIX + name);
+    io.stepstream.internal.executor.TaskRecords.Wait task = io.stepstream.internal.executor.TaskRecords.waitOf(wait);
+    if (task == null) {
+      outputs.audit(state, AuditEventType.SIGNAL_IGNORED, name, 0, state.getGeneration(),
+          "heartbeat for '" + name + "', which is not a task attempt run " + runId + " has dispatched; ignored");
+      return;
+    }
+    Long extended = task.extendedAt(outputs.now());
+    if (extended == null || (wait.getDueAt() != null && extended <= wait.getDueAt())) {
+      return; // no heartbeats asked for, or the deadline cannot move further
+    }
+    wait.setDueAt(extended);
+    store.overwrite(wait);
+    if (isWaitingFor(state, name) && "PROMISE".equals(state.getWaitKind())) {
+      state.setWakeAt(extended);
+      timers.schedule(extended, runId); // the old timer finds wakeAt changed and is dropped
+      store.save(state);
+    }
+    outputs.audit(state, AuditEventType.HEARTBEAT, task.step(), task.attempt(), state.getGeneration(),
+        "task attempt " + task.attempt() + " alive; deadline now " + java.time.Instant.ofEpochMilli(extended));
+  }
+
+  /** The deadline a heartbeat set for this promise's wait, if later than the one that fired. */
+  private Long movedDeadline(String runId, String name, long firedDueAt) {
+    JournalEntry wait = store.entry(runId, io.stepstream.internal.executor.TaskRecords.WAIT_PREFIX + name);
+    return wait != null && wait.getDueAt() != null && wait.getDueAt() > firedDueAt ? wait.getDueAt() : null;
   }
 
   /** The first completion of a durable promise settles it; the run wakes if it waits for it. */
