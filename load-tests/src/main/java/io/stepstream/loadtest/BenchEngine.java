@@ -67,6 +67,10 @@ public final class BenchEngine implements Callable<Integer> {
   @Option(names = "--instance-name", defaultValue = "engine", paramLabel = "NAME", description = "What the limiter workflow says ran it.")
   String instanceName;
 
+  @Option(names = "--task-queue", paramLabel = "QUEUE",
+      description = "Declare task queue QUEUE and register workflow '" + RemoteTasksBenchmark.WORKFLOW + "' (one remote task on it; RemoteTasksBenchmark).")
+  String taskQueue;
+
   @Mixin EngineOptions engine = new EngineOptions();
 
   public static void main(String[] args) {
@@ -90,6 +94,9 @@ public final class BenchEngine implements Callable<Integer> {
     Scenario.registerAll(builder);
     if (limiterRps != null) {
       LimiterBenchmark.register(builder, limiterRps, instanceName);
+    }
+    if (taskQueue != null) {
+      RemoteTasksBenchmark.register(builder, taskQueue);
     }
     EngineOptions.benchDefaults(builder, approvalSecret != null && !approvalSecret.isBlank() ? approvalSecret : Scenario.BENCH_APPROVAL_SECRET);
     // slow-steps keeps one thread per in-flight step: size for it unless told otherwise

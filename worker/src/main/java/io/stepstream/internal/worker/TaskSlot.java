@@ -1,0 +1,201 @@
+package io.stepstream.internal.worker;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.stepstream.worker.NonRetryableTaskException;
+import io.stepstream.worker.Task;
+import io.stepstream.worker.TaskHandler;
+
+/**
+ * One unit of concurrency: its own share consumer that acquires one task record at a time
+ * ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}), runs the handler, publishes the outcome,
+ * then acknowledges. In explicit mode poll() refuses to run while records of the previous poll are
+ * unacknowledged, so one consumer cannot fetch while its task runs: a consumer per slot lets the other slots go
+ * on fetching, and no record waits, locked, behind a running task.
+ */
+final class TaskSlot implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskSlot.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final String name;
+    private final KafkaShareConsumer<String, byte[]> consumer;
+    private final String topic;
+    private final TaskHandler handler;
+    private final OutcomePublisher publisher;
+    private final RunningTasks running;
+    private final ScheduledExecutorService heartbeats;
+    private volatile boolean stopping;
+    private volatile Thread thread;
+    private volatile boolean inHandler;
+    private boolean lockDurationReported;
+
+    TaskSlot(String name, Map<String, Object> clientSettings, String groupId, String topic, TaskHandler handler,
+             OutcomePublisher publisher, RunningTasks running, ScheduledExecutorService heartbeats) {
+        Map<String, Object> props = new HashMap<>(clientSettings);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
+        props.put("share.acknowledgement.mode", "explicit");
+        props.put("share.acquire.mode", "record_limit");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        this.consumer = new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.name = name;
+        this.topic = topic;
+        this.handler = handler;
+        this.publisher = publisher;
+        this.running = running;
+        this.heartbeats = heartbeats;
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        try {
+            consumer.subscribe(java.util.List.of(topic));
+            while (!stopping) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    AcknowledgeType ack = stopping ? AcknowledgeType.RELEASE : process(record);
+                    Thread.interrupted(); // a handler interrupted by close(): the consumer calls below must still work
+                    consumer.acknowledge(record, ack);
+                    report(consumer.commitSync(Duration.ofSeconds(30)), record, ack);
+                }
+            }
+        } catch (InterruptException e) {
+            Thread.interrupted();
+            log.debug("{}: interrupted while polling, closing", name);
+        } catch (RuntimeException e) {
+            log.error("{}: stopped by an unexpected error; its unacknowledged task (if any) is redelivered after the lock expires", name, e);
+        } finally {
+            Thread.interrupted();
+            consumer.close(Duration.ofSeconds(10)); // anything still acquired and not acknowledged is released
+        }
+    }
+
+    /** Runs one task record; the acknowledgement it deserves. */
+    private AcknowledgeType process(ConsumerRecord<String, byte[]> record) {
+        reportLockDuration();
+        Task task;
+        try {
+            task = TaskRecords.decode(record.value());
+        } catch (IllegalArgumentException e) {
+            log.error("{}[{}]@{} (key {}): not a task record ({}); REJECTed, it will not be delivered again",
+                    record.topic(), record.partition(), record.offset(), record.key(), e.getMessage());
+            return AcknowledgeType.REJECT;
+        }
+        Optional<Instant> deadline = task.deadline();
+        if (deadline.isPresent() && deadline.get().isBefore(Instant.now())) {
+            log.warn("{}: received after its deadline {} (the engine already timed it out); skipped", task, deadline.get());
+            return AcknowledgeType.ACCEPT;
+        }
+        if (running.wasCancelled(task.taskId())) {
+            log.info("{}: already cancelled by the engine; skipped", task);
+            return AcknowledgeType.ACCEPT;
+        }
+        return execute(task, record);
+    }
+
+    private AcknowledgeType execute(Task task, ConsumerRecord<String, byte[]> record) {
+        RunningTask ctx = new RunningTask(task, publisher);
+        running.add(ctx);
+        ScheduledFuture<?> beats = task.heartbeatTimeout()
+                .map(timeout -> Math.max(1, timeout.toMillis() / 3))
+                .map(every -> heartbeats.scheduleAtFixedRate(ctx::heartbeat, every, every, TimeUnit.MILLISECONDS))
+                .orElse(null);
+        log.info("{}: started on {} ({}[{}]@{}, delivery {})", task, name, record.topic(), record.partition(), record.offset(),
+                record.deliveryCount().map(String::valueOf).orElse("?"));
+        Object result;
+        Exception failure = null;
+        inHandler = true;
+        try {
+            result = handler.handle(task, ctx);
+        } catch (Exception e) {
+            result = null;
+            failure = e;
+        } finally {
+            inHandler = false;
+            if (beats != null) {
+                beats.cancel(false);
+            }
+            running.remove(ctx);
+        }
+        if (stopping && (failure instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+            log.info("{}: interrupted by close(); RELEASEd for another worker", task);
+            return AcknowledgeType.RELEASE;
+        }
+        Thread.interrupted();
+        return publish(task, result, failure);
+    }
+
+    /** Publishes the outcome and waits for its acknowledgement: ACCEPT only then, else RELEASE (another worker retries). */
+    private AcknowledgeType publish(Task task, Object result, Exception failure) {
+        try {
+            if (failure == null) {
+                try {
+                    publisher.success(task.taskId(), result);
+                } catch (IllegalArgumentException notJson) {
+                    failure = new NonRetryableTaskException("UNSERIALIZABLE_RESULT", notJson.getMessage());
+                }
+            }
+            if (failure instanceof NonRetryableTaskException nonRetryable) {
+                publisher.failure(task.taskId(), nonRetryable.type(), String.valueOf(nonRetryable.getMessage()), true);
+            } else if (failure != null) {
+                publisher.failure(task.taskId(), failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), false);
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.error("{}: the outcome could not be published ({}); RELEASEd for another delivery", task, e.toString());
+            return AcknowledgeType.RELEASE;
+        }
+        log.info("{}: {} published", task, failure == null ? "result" : "failure " + describe(failure));
+        return AcknowledgeType.ACCEPT;
+    }
+
+    private static String describe(Exception failure) {
+        return failure instanceof NonRetryableTaskException n ? n.type() + " (non-retryable)" : failure.getClass().getSimpleName();
+    }
+
+    private void report(Map<TopicIdPartition, Optional<KafkaException>> commits, ConsumerRecord<String, byte[]> record, AcknowledgeType ack) {
+        commits.forEach((partition, error) -> error.ifPresent(e -> log.warn(
+                "{}[{}]@{}: the broker did not take the {} acknowledgement ({}); if the lock had expired, another worker may run it again "
+                        + "(its outcome would be ignored)", record.topic(), record.partition(), record.offset(), ack, e.toString())));
+    }
+
+    /** Tasks that run longer than the acquisition lock are redelivered while still running: say so once. */
+    private void reportLockDuration() {
+        if (!lockDurationReported) {
+            lockDurationReported = true;
+            consumer.acquisitionLockTimeoutMs().ifPresent(ms -> log.info(
+                    "{}: the broker locks a task for {} ms; a handler running longer may see it redelivered to another worker", name, ms));
+        }
+    }
+
+    /** Asks the loop to stop; a running handler is interrupted (its task is RELEASEd, not failed). */
+    void stop() {
+        stopping = true;
+        Thread t = thread;
+        if (t != null && inHandler) {
+            t.interrupt();
+        }
+    }
+}
