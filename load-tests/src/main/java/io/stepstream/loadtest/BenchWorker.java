@@ -22,6 +22,7 @@ public final class BenchWorker {
     long sleepMs = Long.parseLong(args[5]);
     TaskWorker worker = TaskWorker.builder().bootstrapServers(args[0]).topicPrefix(args[1]).queue(args[2]).name(name)
         .concurrency(Integer.parseInt(args[4]))
+        .consumers(args.length > 6 && Integer.parseInt(args[6]) > 0 ? Integer.parseInt(args[6]) : Integer.parseInt(args[4]))
         .handler((task, ctx) -> {
           Thread.sleep(sleepMs);
           return name;

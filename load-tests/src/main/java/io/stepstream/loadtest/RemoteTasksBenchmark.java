@@ -52,6 +52,12 @@ public final class RemoteTasksBenchmark implements Callable<Integer> {
   @Option(names = "--warmup-runs", description = "runs before the measured ones, awaited (default W*C: every slot takes part once)")
   Integer warmupRuns;
 
+  @Option(names = "--consumers", defaultValue = "0", description = "share consumers per worker (default 0: the worker's own default, one per slot)")
+  int consumers;
+
+  @Option(names = "--engine-arg", paramLabel = "ARG", description = "an extra BenchEngine argument, repeatable (e.g. --engine-arg=--commit-interval-ms --engine-arg=50)")
+  List<String> engineArgs = new java.util.ArrayList<>();
+
   @Option(names = "--worker-java-opts", defaultValue = "-Xmx256m", description = "JVM options of each worker (default ${DEFAULT-VALUE})")
   String workerJavaOpts;
 
@@ -78,14 +84,16 @@ public final class RemoteTasksBenchmark implements Callable<Integer> {
           List.of("--data-dir", dir.resolve("kafka").toString(), "--parent-pid", Long.toString(ProcessHandle.current().pid())));
       children.add(broker);
       String bootstrap = broker.awaitLine("KAFKA_READY", Duration.ofSeconds(90)).split(" ")[1];
-      ChildJvm engine = ChildJvm.start("engine", dir, List.of("-Xmx1g"), BenchEngine.class, List.of("--bootstrap-servers", bootstrap,
+      List<String> engineArgList = new ArrayList<>(List.of("--bootstrap-servers", bootstrap,
           "--topic-prefix", prefix, "--partitions", Integer.toString(partitions), "--task-queue", QUEUE));
+      engineArgList.addAll(engineArgs);
+      ChildJvm engine = ChildJvm.start("engine", dir, List.of("-Xmx1g"), BenchEngine.class, engineArgList);
       children.add(engine);
       engine.awaitLine("BENCH_ENGINE_READY", Duration.ofSeconds(180));
       List<ChildJvm> workerJvms = new ArrayList<>();
       for (int w = 1; w <= workers; w++) {
         ChildJvm worker = ChildJvm.start("worker-" + w, dir, List.of(workerJavaOpts.trim().split("\\s+")), BenchWorker.class,
-            List.of(bootstrap, prefix, QUEUE, "worker-" + w, Integer.toString(concurrency), Long.toString(sleepMs)));
+            List.of(bootstrap, prefix, QUEUE, "worker-" + w, Integer.toString(concurrency), Long.toString(sleepMs), Integer.toString(consumers)));
         children.add(worker);
         workerJvms.add(worker);
       }

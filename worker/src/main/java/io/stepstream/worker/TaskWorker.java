@@ -61,7 +61,8 @@ public final class TaskWorker implements AutoCloseable {
         Map<String, Object> client = new HashMap<>(settings.kafka);
         String prefix = settings.topicPrefix;
         runtime = WorkerRuntime.start(settings.name(), client, prefix + ".tasks." + settings.queue, prefix + ".signals",
-                prefix + ".task-cancels", groupId(), settings.concurrency, settings.handler);
+                prefix + ".task-cancels", groupId(), settings.concurrency,
+                Math.min(settings.concurrency, settings.consumers > 0 ? settings.consumers : settings.concurrency), settings.handler);
         return this;
     }
 
@@ -86,6 +87,7 @@ public final class TaskWorker implements AutoCloseable {
         private String queue;
         private String groupId;
         private int concurrency = 1;
+        private int consumers = 0; // 0: one per thread
         private TaskHandler handler;
         private String name;
 
@@ -134,12 +136,29 @@ public final class TaskWorker implements AutoCloseable {
             return this;
         }
 
-        /** How many tasks this worker runs at once (each on its own thread and share consumer); default 1. */
+        /** How many tasks this worker runs at once, each on its own thread; default 1. */
         public Builder concurrency(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("concurrency must be at least 1");
             }
             this.concurrency = threads;
+            return this;
+        }
+
+        /**
+         * How many share consumers feed those threads; default {@code concurrency} (each thread its own
+         * consumer). In explicit acknowledgement mode a consumer may poll again only when every task of
+         * its previous poll is done, so a consumer feeding several threads leaves them idle until its
+         * slowest task ends, and whenever tasks trickle in (it takes what is there). Fewer consumers
+         * cost the broker less (each is a share-group member with its own fetches and heartbeats); keep
+         * at least as many consumers, over all workers, as the queue has partitions, or some workers get
+         * more partitions' worth of tasks than others. Measured: docs/benchmarks.md "Issue 16".
+         */
+        public Builder consumers(int consumers) {
+            if (consumers < 1) {
+                throw new IllegalArgumentException("consumers must be at least 1");
+            }
+            this.consumers = consumers;
             return this;
         }
 

@@ -26,11 +26,13 @@ import io.stepstream.worker.Task;
 import io.stepstream.worker.TaskHandler;
 
 /**
- * One unit of concurrency: its own share consumer that acquires one task record at a time
- * ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}), runs the handler, publishes the outcome,
- * then acknowledges. In explicit mode poll() refuses to run while records of the previous poll are
- * unacknowledged, so one consumer cannot fetch while its task runs: a consumer per slot lets the other slots go
- * on fetching, and no record waits, locked, behind a running task.
+ * One share consumer and the {@code width} handler threads it feeds. It acquires up to {@code width}
+ * task records per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=width}), runs
+ * them at once, and acknowledges each as soon as its outcome is published. In explicit mode poll()
+ * refuses to run while records of the previous poll are unacknowledged, so the consumer polls again
+ * when its whole batch is done: a long task keeps its batch-mates' threads idle until it ends. Fewer,
+ * wider consumers cost the broker far less than one consumer per thread (each share-group member
+ * has its own fetches and heartbeats); {@code TaskWorker.Builder.consumers} chooses.
  */
 final class TaskSlot implements Runnable {
 
@@ -44,19 +46,18 @@ final class TaskSlot implements Runnable {
     private final OutcomePublisher publisher;
     private final RunningTasks running;
     private final ScheduledExecutorService heartbeats;
+    private final java.util.concurrent.ExecutorService handlers;
     private volatile boolean stopping;
-    private volatile Thread thread;
-    private volatile boolean inHandler;
     private boolean lockDurationReported;
 
-    TaskSlot(String name, Map<String, Object> clientSettings, String groupId, String topic, TaskHandler handler,
+    TaskSlot(String name, int width, Map<String, Object> clientSettings, String groupId, String topic, TaskHandler handler,
              OutcomePublisher publisher, RunningTasks running, ScheduledExecutorService heartbeats) {
         Map<String, Object> props = new HashMap<>(clientSettings);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
         props.put("share.acknowledgement.mode", "explicit");
         props.put("share.acquire.mode", "record_limit");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, width);
         this.consumer = new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.name = name;
         this.topic = topic;
@@ -64,35 +65,70 @@ final class TaskSlot implements Runnable {
         this.publisher = publisher;
         this.running = running;
         this.heartbeats = heartbeats;
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.handlers = java.util.concurrent.Executors.newFixedThreadPool(width, r -> {
+            Thread t = new Thread(r, name + "-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
     }
+
+    /** A record whose processing ended, and the acknowledgement it deserves. */
+    private record Done(ConsumerRecord<String, byte[]> record, AcknowledgeType ack) {}
 
     @Override
     public void run() {
-        thread = Thread.currentThread();
         try {
             consumer.subscribe(java.util.List.of(topic));
             while (!stopping) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    AcknowledgeType ack = stopping ? AcknowledgeType.RELEASE : process(record);
-                    Thread.interrupted(); // a handler interrupted by close(): the consumer calls below must still work
-                    consumer.acknowledge(record, ack);
-                    report(consumer.commitSync(Duration.ofSeconds(30)), record, ack);
+                var records = consumer.poll(POLL);
+                if (!records.isEmpty()) {
+                    reportLockDuration();
+                }
+                java.util.concurrent.BlockingQueue<Done> done = new java.util.concurrent.LinkedBlockingQueue<>();
+                int pending = 0;
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    handlers.execute(() -> done.add(new Done(record, stopping ? AcknowledgeType.RELEASE : processSafely(record))));
+                    pending++;
+                }
+                java.util.List<Done> acknowledged = new java.util.ArrayList<>();
+                for (; pending > 0; pending--) { // the consumer is not thread-safe: only this thread acknowledges
+                    Done d = done.take();
+                    consumer.acknowledge(d.record(), d.ack());
+                    acknowledged.add(d);
+                }
+                if (!acknowledged.isEmpty()) {
+                    // one commit per batch: each commit is a write of the share group's state on the broker
+                    report(consumer.commitSync(Duration.ofSeconds(30)), acknowledged);
                 }
             }
-        } catch (InterruptException e) {
+        } catch (InterruptedException | InterruptException e) {
             Thread.interrupted();
-            log.debug("{}: interrupted while polling, closing", name);
+            log.debug("{}: interrupted, closing", name);
         } catch (RuntimeException e) {
-            log.error("{}: stopped by an unexpected error; its unacknowledged task (if any) is redelivered after the lock expires", name, e);
+            log.error("{}: stopped by an unexpected error; its unacknowledged tasks (if any) are redelivered after the lock expires", name, e);
         } finally {
             Thread.interrupted();
+            handlers.shutdownNow();
             consumer.close(Duration.ofSeconds(10)); // anything still acquired and not acknowledged is released
+        }
+    }
+
+    /** {@link #process}, never throwing: a handler thread must always report back, or its batch would never end. */
+    private AcknowledgeType processSafely(ConsumerRecord<String, byte[]> record) {
+        try {
+            return process(record);
+        } catch (RuntimeException e) {
+            log.error("{}[{}]@{}: unexpected error around the handler; RELEASEd for another delivery", record.topic(), record.partition(),
+                    record.offset(), e);
+            return AcknowledgeType.RELEASE;
+        } finally {
+            Thread.interrupted(); // a handler interrupted by close() leaves its pool thread clean
         }
     }
 
     /** Runs one task record; the acknowledgement it deserves. */
     private AcknowledgeType process(ConsumerRecord<String, byte[]> record) {
-        reportLockDuration();
         Task task;
         try {
             task = TaskRecords.decode(record.value());
@@ -124,14 +160,12 @@ final class TaskSlot implements Runnable {
                 record.deliveryCount().map(String::valueOf).orElse("?"));
         Object result;
         Exception failure = null;
-        inHandler = true;
         try {
             result = handler.handle(task, ctx);
         } catch (Exception e) {
             result = null;
             failure = e;
         } finally {
-            inHandler = false;
             if (beats != null) {
                 beats.cancel(false);
             }
@@ -175,10 +209,10 @@ final class TaskSlot implements Runnable {
         return failure instanceof NonRetryableTaskException n ? n.type() + " (non-retryable)" : failure.getClass().getSimpleName();
     }
 
-    private void report(Map<TopicIdPartition, Optional<KafkaException>> commits, ConsumerRecord<String, byte[]> record, AcknowledgeType ack) {
+    private void report(Map<TopicIdPartition, Optional<KafkaException>> commits, java.util.List<Done> batch) {
         commits.forEach((partition, error) -> error.ifPresent(e -> log.warn(
-                "{}[{}]@{}: the broker did not take the {} acknowledgement ({}); if the lock had expired, another worker may run it again "
-                        + "(its outcome would be ignored)", record.topic(), record.partition(), record.offset(), ack, e.toString())));
+                "{}: the broker did not take the acknowledgements of {} task(s) on {} ({}); if their lock had expired, another worker may "
+                        + "run them again (their outcomes would be ignored)", name, batch.size(), partition, e.toString())));
     }
 
     /** Tasks that run longer than the acquisition lock are redelivered while still running: say so once. */
@@ -190,12 +224,11 @@ final class TaskSlot implements Runnable {
         }
     }
 
-    /** Asks the loop to stop; a running handler is interrupted (its task is RELEASEd, not failed). */
+    /** Asks the loop to stop; running handlers are interrupted (their tasks are RELEASEd, not failed). */
     void stop() {
         stopping = true;
-        Thread t = thread;
-        if (t != null && inHandler) {
-            t.interrupt();
+        for (Runnable notStarted : handlers.shutdownNow()) {
+            notStarted.run(); // reports RELEASE at once (stopping), so the loop's batch ends
         }
     }
 }

@@ -14,7 +14,7 @@ import io.stepstream.worker.TaskHandler;
 
 /**
  * A started worker: the group settings, one producer for outcomes and heartbeats, the cancel-notice reader,
- * and {@code concurrency} slots (each a share consumer on its own thread).
+ * and {@code consumers} share consumers that run {@code concurrency} tasks at once between them.
  */
 public final class WorkerRuntime implements AutoCloseable {
 
@@ -39,7 +39,7 @@ public final class WorkerRuntime implements AutoCloseable {
      * cancel notices come from {@code cancelsTopic}.
      */
     public static WorkerRuntime start(String name, Map<String, Object> clientSettings, String tasksTopic, String signalsTopic,
-                                      String cancelsTopic, String groupId, int concurrency, TaskHandler handler)
+                                      String cancelsTopic, String groupId, int concurrency, int consumers, TaskHandler handler)
             throws InterruptedException {
         GroupSettings.apply(clientSettings, groupId);
         RunningTasks running = new RunningTasks();
@@ -48,9 +48,10 @@ public final class WorkerRuntime implements AutoCloseable {
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-heartbeats"));
         WorkerRuntime worker = new WorkerRuntime(name, publisher, cancels, heartbeats);
         worker.threads.add(daemon(cancels, name + "-cancels"));
-        for (int i = 0; i < concurrency; i++) {
-            String slotName = name + "-slot-" + i;
-            TaskSlot slot = new TaskSlot(slotName, clientSettings, groupId, tasksTopic, handler, publisher, running, heartbeats);
+        for (int i = 0; i < consumers; i++) {
+            String slotName = name + "-consumer-" + i;
+            int width = concurrency / consumers + (i < concurrency % consumers ? 1 : 0); // spread evenly
+            TaskSlot slot = new TaskSlot(slotName, width, clientSettings, groupId, tasksTopic, handler, publisher, running, heartbeats);
             worker.slots.add(slot);
             worker.threads.add(daemon(slot, slotName));
         }
@@ -58,8 +59,8 @@ public final class WorkerRuntime implements AutoCloseable {
         if (!cancels.awaitPositioned(Duration.ofSeconds(30))) {
             log.warn("{}: the cancel-notice reader is not positioned after 30 s; going on", name);
         }
-        log.info("{}: {} slots on {} (share group {}), outcomes to {}, cancel notices from {}",
-                name, concurrency, tasksTopic, groupId, signalsTopic, cancelsTopic);
+        log.info("{}: {} tasks at once through {} share consumers on {} (share group {}), outcomes to {}, cancel notices from {}",
+                name, concurrency, consumers, tasksTopic, groupId, signalsTopic, cancelsTopic);
         return worker;
     }
 
