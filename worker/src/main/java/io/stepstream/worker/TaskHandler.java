@@ -22,6 +22,6 @@ package io.stepstream.worker;
 @FunctionalInterface
 public interface TaskHandler {
 
-    /** Executes {@code task}; the result is the step's value (null allowed). */
-    Object handle(Task task, TaskContext ctx) throws Exception;
+  /** Executes {@code task}; the result is the step's value (null allowed). */
+  Object handle(Task task, TaskContext ctx) throws Exception;
 }

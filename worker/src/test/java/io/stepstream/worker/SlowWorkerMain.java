@@ -13,33 +13,33 @@ import java.util.UUID;
  */
 public final class SlowWorkerMain {
 
-    private SlowWorkerMain() {
-    }
+  private SlowWorkerMain() {
+  }
 
-    public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
-        String prefix = args[1];
-        String queue = args[2];
-        int concurrency = Integer.parseInt(args[3]);
-        long sleepMs = Long.parseLong(args[4]);
-        long pid = ProcessHandle.current().pid();
-        TaskWorker worker = TaskWorker.builder().bootstrapServers(bootstrap).topicPrefix(prefix).queue(queue)
-                .concurrency(concurrency).name("slow-worker-" + pid)
-                .handler((task, ctx) -> {
-                    say("STARTED " + task.taskId() + " " + task.runId());
-                    Thread.sleep(sleepMs);
-                    String value = task.taskId() + "|" + UUID.randomUUID() + "@" + pid;
-                    say("DONE " + task.taskId());
-                    return value;
-                })
-                .build().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "close-worker"));
-        say("WORKER_READY " + pid);
-        Thread.currentThread().join();
-    }
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String prefix = args[1];
+    String queue = args[2];
+    int concurrency = Integer.parseInt(args[3]);
+    long sleepMs = Long.parseLong(args[4]);
+    long pid = ProcessHandle.current().pid();
+    TaskWorker worker = TaskWorker.builder().bootstrapServers(bootstrap).topicPrefix(prefix).queue(queue)
+        .concurrency(concurrency).name("slow-worker-" + pid)
+        .handler((task, ctx) -> {
+          say("STARTED " + task.taskId() + " " + task.runId());
+          Thread.sleep(sleepMs);
+          String value = task.taskId() + "|" + UUID.randomUUID() + "@" + pid;
+          say("DONE " + task.taskId());
+          return value;
+        })
+        .build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "close-worker"));
+    say("WORKER_READY " + pid);
+    Thread.currentThread().join();
+  }
 
-    private static synchronized void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
+  private static synchronized void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
 }

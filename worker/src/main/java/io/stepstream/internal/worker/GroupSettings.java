@@ -23,41 +23,41 @@ import org.slf4j.LoggerFactory;
  */
 final class GroupSettings {
 
-    private static final Logger log = LoggerFactory.getLogger(GroupSettings.class);
+  private static final Logger log = LoggerFactory.getLogger(GroupSettings.class);
 
-    static final Map<String, String> REQUIRED = Map.of(
-            "share.auto.offset.reset", "earliest",
-            "share.isolation.level", "read_committed");
+  static final Map<String, String> REQUIRED = Map.of(
+      "share.auto.offset.reset", "earliest",
+      "share.isolation.level", "read_committed");
 
-    private GroupSettings() {
+  private GroupSettings() {
+  }
+
+  /** Sets {@link #REQUIRED} on {@code groupId}; logs (does not throw) when the worker may not. */
+  static boolean apply(Map<String, Object> clientSettings, String groupId) throws InterruptedException {
+    Map<String, Object> props = new HashMap<>(clientSettings);
+    props.keySet().retainAll(AdminClientConfig.configNames());
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+    List<AlterConfigOp> ops = REQUIRED.entrySet().stream()
+        .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
+        .toList();
+    try (Admin admin = Admin.create(props)) {
+      admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
+      log.info("share group {}: set {}", groupId, REQUIRED);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AuthorizationException) {
+        log.error("share group {}: NOT ALLOWED to set {} ({}). Grant ALTER_CONFIGS on the group, or set them once by hand "
+            + "(kafka-configs --alter --entity-type groups --entity-name {} --add-config share.auto.offset.reset=earliest,"
+            + "share.isolation.level=read_committed); without them the group starts at the latest offset and "
+            + "may see tasks of aborted transactions", groupId, REQUIRED, e.getCause().getMessage(), groupId);
+      } else {
+        log.error("share group {}: could not set {}: {}", groupId, REQUIRED, e.getCause().toString());
+      }
+      return false;
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.error("share group {}: setting {} timed out after 30 s", groupId, REQUIRED);
+      return false;
     }
-
-    /** Sets {@link #REQUIRED} on {@code groupId}; logs (does not throw) when the worker may not. */
-    static boolean apply(Map<String, Object> clientSettings, String groupId) throws InterruptedException {
-        Map<String, Object> props = new HashMap<>(clientSettings);
-        props.keySet().retainAll(AdminClientConfig.configNames());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        List<AlterConfigOp> ops = REQUIRED.entrySet().stream()
-                .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
-                .toList();
-        try (Admin admin = Admin.create(props)) {
-            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
-            log.info("share group {}: set {}", groupId, REQUIRED);
-            return true;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AuthorizationException) {
-                log.error("share group {}: NOT ALLOWED to set {} ({}). Grant ALTER_CONFIGS on the group, or set them once by hand "
-                        + "(kafka-configs --alter --entity-type groups --entity-name {} --add-config share.auto.offset.reset=earliest,"
-                        + "share.isolation.level=read_committed); without them the group starts at the latest offset and "
-                        + "may see tasks of aborted transactions", groupId, REQUIRED, e.getCause().getMessage(), groupId);
-            } else {
-                log.error("share group {}: could not set {}: {}", groupId, REQUIRED, e.getCause().toString());
-            }
-            return false;
-        } catch (java.util.concurrent.TimeoutException e) {
-            log.error("share group {}: setting {} timed out after 30 s", groupId, REQUIRED);
-            return false;
-        }
-    }
+  }
 }
