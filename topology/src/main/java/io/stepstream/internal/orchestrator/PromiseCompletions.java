@@ -47,7 +47,10 @@ final class PromiseCompletions {
         .setTimedOut(true).setSentAt(outputs.now()).build();
     if (store.recordInOrderAndSave(state, settlement(state, name, timedOut))) {
       outputs.audit(state, AuditEventType.WAIT_TIMED_OUT, name, 0, state.getGeneration(),
-          "nobody completed promise '" + name + "' before the deadline; later completions are ignored");
+          name.startsWith(io.stepstream.internal.executor.TaskRecords.PROMISE_PREFIX)
+              ? "no worker answered task attempt '" + name.substring(io.stepstream.internal.executor.TaskRecords.PROMISE_PREFIX.length())
+                  + "' before its deadline (or heartbeat deadline); a late outcome is ignored"
+              : "nobody completed promise '" + name + "' before the deadline; later completions are ignored");
     }
   }
 
