@@ -266,6 +266,7 @@ public final class WireCodec implements AutoCloseable {
     signal.put("timedOut", null);
     signal.put("promiseId", null); // set only on promise completions, which have their own form
     signal.put("error", null);
+    signal.put("heartbeat", null); // remote tasks' heartbeats are promise records
     forms.put(Signal.getClassSchema().getFullName(), signal);
     Map<String, String> decision = new HashMap<>();
     decision.put("timedOut", null);
