@@ -49,7 +49,6 @@ final class TaskSlot implements Runnable {
   private final java.util.concurrent.ExecutorService handlers;
   private volatile boolean stopping;
   private boolean lockDurationReported;
-  private boolean renewRefused;
 
   TaskSlot(String name, int width, Map<String, Object> clientSettings, String groupId, String topic, TaskHandler handler,
        OutcomePublisher publisher, RunningTasks running, ScheduledExecutorService heartbeats) {
@@ -93,18 +92,10 @@ final class TaskSlot implements Runnable {
           pending++;
         }
         java.util.List<Done> acknowledged = new java.util.ArrayList<>();
-        java.util.Set<ConsumerRecord<String, byte[]>> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        records.forEach(running::add);
-        while (pending > 0) { // the consumer is not thread-safe: only this thread acknowledges
-          Done d = done.poll(renewEveryMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
-          if (d == null) {
-            renew(running); // tasks longer than the acquisition lock keep it, instead of going to another worker too
-            continue;
-          }
+        for (; pending > 0; pending--) { // the consumer is not thread-safe: only this thread acknowledges
+          Done d = done.take();
           consumer.acknowledge(d.record(), d.ack());
-          running.remove(d.record());
           acknowledged.add(d);
-          pending--;
         }
         if (!acknowledged.isEmpty()) {
           // one commit per batch: each commit is a write of the share group's state on the broker
@@ -120,33 +111,6 @@ final class TaskSlot implements Runnable {
       Thread.interrupted();
       handlers.shutdownNow();
       consumer.close(Duration.ofSeconds(10)); // anything still acquired and not acknowledged is released
-    }
-  }
-
-  /** Half the broker's acquisition lock (30 s unless the group or broker says otherwise). */
-  private long renewEveryMs() {
-    return Math.max(1_000, consumer.acquisitionLockTimeoutMs().map(ms -> ms / 2L).orElse(15_000L));
-  }
-
-  /**
-   * Extends the acquisition lock of tasks still running (KIP-1222's RENEW; the group config {@code
-   * share.renew.acknowledge.enable}, default true): the records stay acquired by this consumer, which
-   * acknowledges them for good when their handlers end. If the broker refuses, the task may be delivered
-   * to another worker while it runs here; the first outcome wins either way.
-   */
-  private void renew(java.util.Set<ConsumerRecord<String, byte[]>> running) {
-    if (running.isEmpty() || renewRefused) {
-      return;
-    }
-    try {
-      running.forEach(r -> consumer.acknowledge(r, AcknowledgeType.RENEW));
-      consumer.commitSync(Duration.ofSeconds(30)).forEach((partition, error) -> error.ifPresent(e -> log.warn(
-          "{}: the broker did not renew the lock of {} running task(s) on {} ({})", name, running.size(), partition, e.toString())));
-      log.debug("{}: renewed the locks of {} running task(s)", name, running.size());
-    } catch (RuntimeException e) {
-      renewRefused = true;
-      log.warn("{}: cannot renew acquisition locks ({}); tasks running longer than the lock may also be delivered to another worker",
-          name, e.toString());
     }
   }
 
