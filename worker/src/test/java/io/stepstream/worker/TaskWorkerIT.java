@@ -153,6 +153,31 @@ class TaskWorkerIT {
   }
 
   @Test
+  void a_task_running_longer_than_the_acquisition_lock_keeps_it_and_runs_once() throws Exception {
+    java.util.List<String> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (TaskTopics topics = new TaskTopics(kafka.bootstrapServers(), 1)) {
+      String group = topics.prefix + ".workers." + topics.queue;
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, group),
+            List.of(new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry("share.record.lock.duration.ms", "15000"),
+                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+      }
+      TaskHandler slow = (task, ctx) -> {
+        ranOn.add(Thread.currentThread().getName());
+        Thread.sleep(40_000); // well past the 15 s lock: without renewal the other worker would get it too
+        return "done once";
+      };
+      try (TaskWorker a = topics.worker().name("worker-a").handler(slow).build().start();
+           TaskWorker b = topics.worker().name("worker-b").handler(slow).build().start()) {
+        String id = topics.send(topics.task("prm_long", 1, null, null));
+        assertThat(awaitOutcome(topics, id).get("data").asText()).isEqualTo("done once");
+        Thread.sleep(2_000); // a redelivery would have started by now
+        assertThat(ranOn).as("executions of the task").hasSize(1);
+      }
+    }
+  }
+
+  @Test
   void a_cancel_notice_reaches_the_running_handler() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     try (TaskTopics topics = new TaskTopics(kafka.bootstrapServers(), 1);

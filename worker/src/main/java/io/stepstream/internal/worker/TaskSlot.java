@@ -49,6 +49,7 @@ final class TaskSlot implements Runnable {
   private final java.util.concurrent.ExecutorService handlers;
   private volatile boolean stopping;
   private boolean lockDurationReported;
+  private boolean renewRefused;
 
   TaskSlot(String name, int width, Map<String, Object> clientSettings, String groupId, String topic, TaskHandler handler,
        OutcomePublisher publisher, RunningTasks running, ScheduledExecutorService heartbeats) {
@@ -86,16 +87,23 @@ final class TaskSlot implements Runnable {
           reportLockDuration();
         }
         java.util.concurrent.BlockingQueue<Done> done = new java.util.concurrent.LinkedBlockingQueue<>();
-        int pending = 0;
+        Map<Long, ConsumerRecord<String, byte[]>> running = new HashMap<>(); // by offset: one topic, see start()
         for (ConsumerRecord<String, byte[]> record : records) {
-          handlers.execute(() -> done.add(new Done(record, stopping ? AcknowledgeType.RELEASE : processSafely(record))));
-          pending++;
+          start(record, done, running);
         }
         java.util.List<Done> acknowledged = new java.util.ArrayList<>();
-        for (; pending > 0; pending--) { // the consumer is not thread-safe: only this thread acknowledges
-          Done d = done.take();
-          consumer.acknowledge(d.record(), d.ack());
-          acknowledged.add(d);
+        long renewAt = System.currentTimeMillis() + renewEveryMs();
+        while (!running.isEmpty()) { // the consumer is not thread-safe: only this thread acknowledges
+          Done d = done.poll(Math.max(0, renewAt - System.currentTimeMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+          if (d == null) {
+            renew(running, done); // a task running longer than the acquisition lock keeps it
+            renewAt = System.currentTimeMillis() + renewEveryMs();
+            continue;
+          }
+          running.remove(key(d.record()));
+          if (acknowledge(d)) {
+            acknowledged.add(d);
+          }
         }
         if (!acknowledged.isEmpty()) {
           // one commit per batch: each commit is a write of the share group's state on the broker
@@ -111,6 +119,63 @@ final class TaskSlot implements Runnable {
       Thread.interrupted();
       handlers.shutdownNow();
       consumer.close(Duration.ofSeconds(10)); // anything still acquired and not acknowledged is released
+    }
+  }
+
+  private void start(ConsumerRecord<String, byte[]> record, java.util.concurrent.BlockingQueue<Done> done,
+      Map<Long, ConsumerRecord<String, byte[]>> running) {
+    running.put(key(record), record);
+    handlers.execute(() -> done.add(new Done(record, stopping ? AcknowledgeType.RELEASE : processSafely(record))));
+  }
+
+  /** Records of this consumer, told apart by partition and offset (the consumer reads one topic). */
+  private static long key(ConsumerRecord<String, byte[]> record) {
+    return ((long) record.partition() << 48) ^ record.offset();
+  }
+
+  /** False if the consumer no longer holds the record (its lock was lost): the task may be delivered again. */
+  private boolean acknowledge(Done d) {
+    try {
+      consumer.acknowledge(d.record(), d.ack());
+      return true;
+    } catch (IllegalStateException e) {
+      log.warn("{}[{}]@{}: could not be acknowledged {} ({}); its lock was lost, so it may be delivered again (a second outcome is ignored)",
+          d.record().topic(), d.record().partition(), d.record().offset(), d.ack(), e.getMessage());
+      return false;
+    }
+  }
+
+  /** Half the broker's acquisition lock (30 s unless the group or broker says otherwise). */
+  private long renewEveryMs() {
+    return Math.max(1_000, consumer.acquisitionLockTimeoutMs().map(ms -> ms / 2L).orElse(15_000L));
+  }
+
+  /**
+   * Extends the acquisition lock of the tasks still running (KIP-1222's RENEW, explicit mode): each is
+   * acknowledged RENEW and committed, and the next poll hands the renewed records back as in flight, so
+   * they can be acknowledged for good when their handlers end. A record that poll returns and that is
+   * not running here is a new task: it starts like any other. If the broker or client refuses, renewal
+   * stops for this consumer and a task running past the lock may also be delivered to another worker
+   * (the first outcome wins).
+   */
+  private void renew(Map<Long, ConsumerRecord<String, byte[]>> running, java.util.concurrent.BlockingQueue<Done> done) {
+    if (renewRefused) {
+      return;
+    }
+    try {
+      running.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.RENEW));
+      consumer.commitSync(Duration.ofSeconds(30)).forEach((partition, error) -> error.ifPresent(e -> log.warn(
+          "{}: the broker did not renew the lock of {} running task(s) on {} ({})", name, running.size(), partition, e.toString())));
+      for (ConsumerRecord<String, byte[]> back : consumer.poll(Duration.ZERO)) {
+        if (!running.containsKey(key(back))) {
+          start(back, done, running);
+        }
+      }
+      log.debug("{}: renewed the locks of {} running task(s)", name, running.size());
+    } catch (RuntimeException e) {
+      renewRefused = true;
+      log.warn("{}: cannot renew acquisition locks ({}); tasks running longer than the lock may also be delivered to another worker",
+          name, e.toString());
     }
   }
 
